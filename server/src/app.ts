@@ -1,0 +1,118 @@
+// Builds the whole Drawbridge server: database, services, HTTP routes and the
+// real-time endpoints, all on one HTTP server. It never listens; main.ts (and
+// the test helper, with the same options) does.
+import { createServer, type Server } from 'node:http'
+import rateLimit from '@fastify/rate-limit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify'
+import type { Logger } from 'pino'
+import { AccountService } from './auth/account-service.js'
+import { PrincipalResolver } from './auth/principals.js'
+import { TokenService } from './auth/tokens.js'
+import { BoardService } from './boards/board-service.js'
+import type { Deps, PresenceLookup } from './boards/deps.js'
+import { type BoardEvents, silentBoardEvents } from './boards/events.js'
+import { InviteService } from './boards/invite-service.js'
+import { ParticipantService } from './boards/participant-service.js'
+import { Policy } from './boards/policy.js'
+import { LocalSignals } from './bus/signals.js'
+import type { Config } from './config.js'
+import { authRoutes } from './http/auth-routes.js'
+import { boardRoutes } from './http/board-routes.js'
+import { errorBody, installErrorHandling } from './http/error-handler.js'
+import { installAuth } from './http/auth.js'
+import { PathRouter } from './http/path-router.js'
+import type { App } from './http/types.js'
+import { Store } from './store/db.js'
+import { ErrorCode } from '../../shared/constants.js'
+
+export const BODY_LIMIT = 1024 * 1024
+
+export interface Drawbridge {
+  config: Config
+  fastify: App
+  server: Server
+  store: Store
+  deps: Deps
+  /** Releases everything, in reverse order of start. */
+  close(): Promise<void>
+}
+
+export async function buildApp(config: Config, logger: Logger): Promise<Drawbridge> {
+  const store = await Store.open(
+    { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize },
+    logger,
+  )
+  const router = new PathRouter()
+  let server: Server | undefined
+  const fastify = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Quiet by default: no per-request lines, only errors and lifecycle.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    // Strict types: `"title": 123` is a 400, not the string "123".
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    serverFactory: (handler) => {
+      server = createServer(router.request(handler))
+      server.on('upgrade', router.upgrade)
+      return server
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // An empty body with a JSON content type (fetch() on DELETE does that)
+  // is no body, not a parse error.
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined)
+    jsonParser(request, body as string, done)
+  })
+  fastify.addHook('preValidation', async (request) => {
+    if (request.body === undefined && ['POST', 'PATCH', 'PUT'].includes(request.method)) request.body = {}
+  })
+  installErrorHandling(fastify)
+  await fastify.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      ...errorBody(ErrorCode.rateLimited, `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`),
+    }),
+  })
+
+  const signals = new LocalSignals()
+  const tokens = new TokenService(config.tokenSecret, {
+    userSeconds: config.userTokenTtlSeconds,
+    guestSeconds: config.guestTokenTtlSeconds,
+  })
+  let guestsEnabled = config.guestsEnabled
+  const policy = new Policy({ guestsEnabled: () => guestsEnabled })
+  const presence: PresenceLookup = { onlinePrincipals: () => new Set() }
+  const deps: Deps = { db: store.db, policy, tokens, config, signals, logger, presence }
+  const events: BoardEvents = silentBoardEvents
+
+  const accounts = new AccountService(deps)
+  const boards = new BoardService(deps)
+  const invites = new InviteService(deps, boards, events)
+  const participants = new ParticipantService(deps, boards, events)
+
+  installAuth(fastify, new PrincipalResolver(store.db, tokens))
+  fastify.get('/healthz', async () => ({ ok: true }))
+  authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit, adminToken: config.adminToken })
+  boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
+
+  await fastify.ready()
+  void guestsEnabled
+
+  return {
+    config,
+    fastify,
+    server: server!,
+    store,
+    deps,
+    async close() {
+      await fastify.close()
+      await store.close()
+    },
+  }
+}

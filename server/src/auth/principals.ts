@@ -1,0 +1,71 @@
+// Turns a bearer token into a principal, checked against the database: a
+// valid signature is not enough, the guest must still exist, not be removed,
+// and the link it came through must not be revoked.
+import { and, eq, isNull } from 'drizzle-orm'
+import type { DbOrTx } from '../store/db.js'
+import { boards, guests, invites, users } from '../store/schema.js'
+import type { TokenService } from './tokens.js'
+
+export type UserRow = typeof users.$inferSelect
+export type GuestRow = typeof guests.$inferSelect
+
+export type ResolvedPrincipal = { kind: 'user'; user: UserRow } | { kind: 'guest'; guest: GuestRow }
+
+export function principalRef(p: ResolvedPrincipal): { kind: 'user' | 'guest'; id: string } {
+  return p.kind === 'user' ? { kind: 'user', id: p.user.id } : { kind: 'guest', id: p.guest.id }
+}
+
+export function principalName(p: ResolvedPrincipal): string {
+  return p.kind === 'user' ? p.user.name : p.guest.name
+}
+
+export type TokenCheck =
+  | { ok: true; principal: ResolvedPrincipal }
+  /** `invalid`: bad, expired or forged; `revoked`: it was fine, but access ended. */
+  | { ok: false; why: 'invalid' | 'revoked' }
+
+export async function loadUser(db: DbOrTx, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1)
+  return row
+}
+
+/** The guest row if the guest may still act: not removed, not carried into an account, its link alive. */
+export async function loadActiveGuest(db: DbOrTx, id: string): Promise<GuestRow | 'revoked' | undefined> {
+  const [row] = await db
+    .select({ guest: guests, inviteRevokedAt: invites.revokedAt })
+    .from(guests)
+    .innerJoin(boards, eq(boards.id, guests.boardId))
+    .leftJoin(invites, eq(invites.id, guests.inviteId))
+    .where(and(eq(guests.id, id)))
+    .limit(1)
+  if (!row) return undefined
+  if (row.guest.removedAt !== null || row.guest.linkedUserId !== null || row.inviteRevokedAt !== null) {
+    return 'revoked'
+  }
+  return row.guest
+}
+
+export class PrincipalResolver {
+  constructor(
+    private readonly db: DbOrTx,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async resolve(token: string): Promise<TokenCheck> {
+    const claims = await this.tokens.verify(token)
+    if (!claims) return { ok: false, why: 'invalid' }
+    if (claims.kind === 'user') {
+      const user = await loadUser(this.db, claims.id)
+      return user ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
+    }
+    const guest = await loadActiveGuest(this.db, claims.id)
+    if (guest === undefined) return { ok: false, why: 'invalid' }
+    if (guest === 'revoked') return { ok: false, why: 'revoked' }
+    // A token whose board claim disagrees with the row was not issued by us.
+    if (guest.boardId !== claims.boardId) return { ok: false, why: 'invalid' }
+    return { ok: true, principal: { kind: 'guest', guest } }
+  }
+}
+
+export const activeGuestsOf = (boardId: string) =>
+  and(eq(guests.boardId, boardId), isNull(guests.removedAt), isNull(guests.linkedUserId))

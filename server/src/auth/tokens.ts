@@ -1,0 +1,42 @@
+import { errors, jwtVerify, SignJWT } from 'jose'
+
+export type TokenClaims = { kind: 'user'; id: string } | { kind: 'guest'; id: string; boardId: string }
+
+const ISSUER = 'drawbridge'
+
+/** Signs and verifies the opaque bearer tokens (HS256 JWTs). */
+export class TokenService {
+  constructor(
+    private readonly secret: Uint8Array,
+    private readonly ttl: { userSeconds: number; guestSeconds: number },
+  ) {}
+
+  async issue(claims: TokenClaims): Promise<string> {
+    const jwt = new SignJWT(claims.kind === 'guest' ? { knd: 'g', bid: claims.boardId } : { knd: 'u' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.id)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(
+        `${claims.kind === 'guest' ? this.ttl.guestSeconds : this.ttl.userSeconds}s`,
+      )
+    return jwt.sign(this.secret)
+  }
+
+  /** The claims of a well-formed, correctly signed, unexpired token; otherwise null. */
+  async verify(token: string): Promise<TokenClaims | null> {
+    if (token.length > 4096) return null
+    try {
+      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, algorithms: ['HS256'] })
+      if (typeof payload.sub !== 'string' || payload.sub === '') return null
+      if (payload.knd === 'u') return { kind: 'user', id: payload.sub }
+      if (payload.knd === 'g' && typeof payload.bid === 'string') {
+        return { kind: 'guest', id: payload.sub, boardId: payload.bid }
+      }
+      return null
+    } catch (err) {
+      if (err instanceof errors.JOSEError) return null
+      throw err
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Board events for socket.io clients (see shared/events.ts). Services call
+// these after a change is committed; the socket.io layer decides who hears it.
+import type { PrincipalKind, Thread } from '../../../shared/types.js'
+
+export interface BoardEvents {
+  boardUpdated(boardId: string): void
+  boardClaimed(boardId: string): void
+  boardExpiring(boardId: string, expiresAt: Date): void
+  boardDeleted(boardId: string, reason: 'deleted' | 'expired'): void
+  participantJoined(boardId: string, kind: PrincipalKind, id: string): void
+  participantUpdated(boardId: string, kind: PrincipalKind, id: string): void
+  participantLeft(boardId: string, kind: PrincipalKind, id: string): void
+  /** Many participants may have changed at once (a revoked link). */
+  participantsChanged(boardId: string): void
+  commentCreated(boardId: string, thread: Thread): void
+  commentUpdated(boardId: string, thread: Thread): void
+  notify(userId: string, notification: unknown): void
+}
+
+/** Used until the socket.io server is attached (and by tools that have none). */
+export const silentBoardEvents: BoardEvents = {
+  boardUpdated() {},
+  boardClaimed() {},
+  boardExpiring() {},
+  boardDeleted() {},
+  participantJoined() {},
+  participantUpdated() {},
+  participantLeft() {},
+  participantsChanged() {},
+  commentCreated() {},
+  commentUpdated() {},
+  notify() {},
+}

@@ -1,0 +1,184 @@
+// The one place that reads the environment. Everything else gets `Config`.
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseDuration } from '../../shared/duration.js'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface Limits {
+  /** Largest single WebSocket message; bigger closes 4413. Full-document syncs of big boards must fit. */
+  maxMessageBytes: number
+  /** Largest board document; an update that would grow it past this closes 4413. */
+  maxDocBytes: number
+  /** Time a socket may take to authenticate before we give up on it. */
+  preAuthTimeoutMs: number
+  /** Messages a socket may queue while it is being authenticated. */
+  preAuthMaxMessages: number
+  /** Interval between pings; a socket that missed one pong is dropped. */
+  pingIntervalMs: number
+  /** Updates in the log before the board is compacted into a snapshot. */
+  compactAfterUpdates: number
+}
+
+export interface Config {
+  port: number
+  host: string
+  publicUrl: string
+  dataDir: string
+  databaseUrl: string | undefined
+  databasePoolSize: number
+  redisUrl: string | undefined
+  redisPrefix: string
+  tokenSecret: Uint8Array
+  adminToken: string | undefined
+  metricsToken: string | undefined
+  ownerlessTtlMs: number
+  sweepIntervalMs: number
+  logLevel: LogLevel
+  authRateLimit: number
+  commentRateLimit: number
+  wsRate: number
+  wsBurst: number
+  userTokenTtlSeconds: number
+  guestTokenTtlSeconds: number
+  guestsEnabled: boolean
+  corsOrigins: string[]
+  /** Serve the built web app from dist/web when it exists. */
+  serveWeb: boolean
+  limits: Limits
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === '' ? undefined : value
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function duration(env: Env, name: string, fallback: number, minMs: number): number {
+  const raw = str(env, name)
+  if (raw === undefined) return fallback
+  const ms = parseDuration(raw)
+  if (ms === null) throw new ConfigError(name, `expected a duration such as 24h, 90s or 500ms, got "${raw}"`)
+  if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs} ms`)
+  return ms
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase()
+  if (raw === undefined) return fallback
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `expected true or false, got "${raw}"`)
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `not a valid URL: "${raw}"`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`)
+  }
+  return raw
+}
+
+/** Reads TOKEN_SECRET, or the one kept in DATA_DIR, generating it on first boot. */
+function tokenSecret(env: Env, dataDir: string): Uint8Array {
+  const given = str(env, 'TOKEN_SECRET')
+  if (given !== undefined) {
+    if (given.length < 32) throw new ConfigError('TOKEN_SECRET', 'must be at least 32 characters')
+    return new TextEncoder().encode(given)
+  }
+  const file = join(dataDir, 'token-secret')
+  try {
+    if (!existsSync(file)) {
+      mkdirSync(dataDir, { recursive: true })
+      writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' })
+    }
+    chmodSync(file, 0o600)
+    const secret = readFileSync(file, 'utf8').trim()
+    if (secret.length < 32) throw new Error(`${file} holds a secret shorter than 32 characters`)
+    return new TextEncoder().encode(secret)
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError('TOKEN_SECRET', `unset, and no secret could be kept in DATA_DIR: ${(err as Error).message}`)
+  }
+}
+
+export function loadConfig(env: Env): Config {
+  const port = int(env, 'PORT', 3000, 0, 65535)
+  const host = str(env, 'HOST') ?? '127.0.0.1'
+  const dataDir = resolve(str(env, 'DATA_DIR') ?? './data')
+  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '')
+  const logLevel = (str(env, 'LOG_LEVEL') ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  }
+  const adminToken = str(env, 'ADMIN_TOKEN')
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters')
+  }
+  const corsOrigins = (str(env, 'CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return {
+    port,
+    host,
+    publicUrl,
+    dataDir,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: str(env, 'REDIS_PREFIX') ?? 'drawbridge:',
+    tokenSecret: tokenSecret(env, dataDir),
+    adminToken,
+    metricsToken: str(env, 'METRICS_TOKEN'),
+    ownerlessTtlMs: duration(env, 'OWNERLESS_TTL', 24 * 3_600_000, 1000),
+    sweepIntervalMs: duration(env, 'SWEEP_INTERVAL', 60_000, 100),
+    logLevel,
+    authRateLimit: int(env, 'AUTH_RATE_LIMIT', 20, 1, 1_000_000),
+    commentRateLimit: int(env, 'COMMENT_RATE_LIMIT', 30, 1, 1_000_000),
+    wsRate: int(env, 'WS_RATE', 200, 1, 1_000_000),
+    wsBurst: int(env, 'WS_BURST', 2000, 1, 10_000_000),
+    userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+    guestTokenTtlSeconds: int(env, 'GUEST_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+    guestsEnabled: bool(env, 'GUESTS_ENABLED', true),
+    corsOrigins,
+    serveWeb: bool(env, 'SERVE_WEB', true),
+    limits: {
+      maxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxDocBytes: int(env, 'MAX_DOC_BYTES', 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+      preAuthTimeoutMs: 10_000,
+      preAuthMaxMessages: 64,
+      pingIntervalMs: duration(env, 'WS_PING_INTERVAL', 30_000, 50),
+      compactAfterUpdates: int(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
+    },
+  }
+}

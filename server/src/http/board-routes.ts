@@ -1,0 +1,135 @@
+import { Type } from 'typebox'
+import type { BoardService } from '../boards/board-service.js'
+import type { InviteService } from '../boards/invite-service.js'
+import type { ParticipantService } from '../boards/participant-service.js'
+import { guestForbidden, unauthenticated } from '../errors.js'
+import { BoardParams, Kind, Role, type App } from './types.js'
+
+export interface BoardRouteOptions {
+  boards: BoardService
+  invites: InviteService
+  participants: ParticipantService
+  authRateLimit: number
+}
+
+const Title = Type.String({ maxLength: 1000 })
+
+export function boardRoutes(app: App, { boards, invites, participants, authRateLimit }: BoardRouteOptions): void {
+  app.post(
+    '/api/boards',
+    { schema: { body: Type.Object({ title: Type.Optional(Title), guestName: Type.Optional(Type.String({ maxLength: 1000 })) }) } },
+    async (request, reply) => {
+      const principal = await request.optionalPrincipal()
+      const { title, guestName } = request.body
+      if (principal?.kind === 'user') return reply.status(201).send({ board: await boards.createForUser(principal.user, title) })
+      if (principal?.kind === 'guest') throw guestForbidden('Guests cannot create boards; create one without a token instead')
+      if (guestName === undefined) {
+        throw unauthenticated('Sign in to create a board, or pass guestName to create a temporary board as a guest')
+      }
+      return reply.status(201).send(await boards.createForGuest(guestName, title))
+    },
+  )
+
+  app.get('/api/boards', async (request) => ({ boards: await boards.listForUser(await request.user()) }))
+
+  app.get('/api/boards/:id', { schema: { params: BoardParams } }, async (request) => ({
+    board: await boards.get(await request.principal(), request.params.id),
+  }))
+
+  app.patch(
+    '/api/boards/:id',
+    {
+      schema: {
+        params: BoardParams,
+        body: Type.Object({
+          title: Type.Optional(Title),
+          accessMode: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('specific_users')])),
+          locked: Type.Optional(Type.Boolean()),
+          archived: Type.Optional(Type.Boolean()),
+        }),
+      },
+    },
+    async (request) => ({ board: await boards.patch(await request.principal(), request.params.id, request.body) }),
+  )
+
+  app.delete('/api/boards/:id', { schema: { params: BoardParams } }, async (request, reply) => {
+    await boards.remove(await request.principal(), request.params.id)
+    return reply.status(204).send()
+  })
+
+  // Invite links
+  app.post(
+    '/api/boards/:id/invites',
+    {
+      schema: {
+        params: BoardParams,
+        body: Type.Object({
+          role: Role,
+          expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 86_400 })),
+          maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+        }),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send({ invite: await invites.create(await request.principal(), request.params.id, request.body) }),
+  )
+
+  app.get('/api/boards/:id/invites', { schema: { params: BoardParams } }, async (request) => ({
+    invites: await invites.list(await request.principal(), request.params.id),
+  }))
+
+  app.delete(
+    '/api/boards/:id/invites/:inviteId',
+    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }), inviteId: Type.String({ maxLength: 64 }) }) } },
+    async (request, reply) => {
+      await invites.revoke(await request.principal(), request.params.id, request.params.inviteId)
+      return reply.status(204).send()
+    },
+  )
+
+  const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) })
+  app.get('/api/invites/:token', { schema: { params: TokenParams } }, async (request) =>
+    invites.info(request.params.token),
+  )
+
+  app.post(
+    '/api/invites/:token/join',
+    {
+      config: { rateLimit: { max: authRateLimit, timeWindow: 60_000 } },
+      schema: { params: TokenParams, body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1000 })) }) },
+    },
+    async (request, reply) => {
+      const principal = await request.optionalPrincipal()
+      if (principal?.kind === 'user') {
+        return reply.status(200).send({ board: await invites.joinAsUser(request.params.token, principal.user) })
+      }
+      // No token, or a guest token of some board: this link makes a new guest.
+      return reply.status(201).send(await invites.joinAsGuest(request.params.token, request.body.name))
+    },
+  )
+
+  // Participants
+  const ParticipantParams = Type.Object({
+    id: Type.String({ maxLength: 64 }),
+    kind: Kind,
+    pid: Type.String({ maxLength: 64 }),
+  })
+  app.get('/api/boards/:id/participants', { schema: { params: BoardParams } }, async (request) => ({
+    participants: await participants.list(await request.principal(), request.params.id),
+  }))
+
+  app.patch(
+    '/api/boards/:id/participants/:kind/:pid',
+    { schema: { params: ParticipantParams, body: Type.Object({ role: Role }) } },
+    async (request) => {
+      const { id, kind, pid } = request.params
+      return { participant: await participants.changeRole(await request.principal(), id, kind, pid, request.body.role) }
+    },
+  )
+
+  app.delete('/api/boards/:id/participants/:kind/:pid', { schema: { params: ParticipantParams } }, async (request, reply) => {
+    const { id, kind, pid } = request.params
+    await participants.remove(await request.principal(), id, kind, pid)
+    return reply.status(204).send()
+  })
+}

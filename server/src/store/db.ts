@@ -1,0 +1,61 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { sql } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import pg from 'pg'
+import type { Logger } from 'pino'
+import { runMigrations } from './migrate.js'
+import * as schema from './schema.js'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+/** A transaction handle; same query API as Db. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+export type DbOrTx = Db | Tx
+
+export interface StoreOptions {
+  /** PostgreSQL URL; when unset the embedded PGlite in `dataDir` is used. */
+  databaseUrl?: string
+  dataDir: string
+  poolSize: number
+}
+
+/** The database: one per process, opened at boot, closed at shutdown. */
+export class Store {
+  private constructor(
+    readonly db: Db,
+    readonly kind: 'pglite' | 'postgres',
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  static async open(options: StoreOptions, logger: Logger): Promise<Store> {
+    if (options.databaseUrl) {
+      const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize })
+      // An idle client that loses its connection must not crash the process.
+      pool.on('error', (err) => logger.warn({ err }, 'postgres pool client error'))
+      const client = await pool.connect()
+      try {
+        await runMigrations(client, logger)
+      } finally {
+        client.release()
+      }
+      return new Store(drizzlePg(pool, { schema }) as unknown as Db, 'postgres', () => pool.end())
+    }
+    await mkdir(options.dataDir, { recursive: true })
+    const client = new PGlite(join(options.dataDir, 'pglite'))
+    await client.waitReady
+    await runMigrations(client, logger)
+    return new Store(drizzlePglite(client, { schema }) as unknown as Db, 'pglite', () => client.close())
+  }
+
+  async ping(): Promise<void> {
+    await this.db.execute(sql`SELECT 1`)
+  }
+
+  async close(): Promise<void> {
+    await this.release()
+  }
+}

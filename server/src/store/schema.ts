@@ -1,0 +1,197 @@
+// Drizzle schema. The SQL in server/migrations is generated from this file
+// (`npx drizzle-kit generate`) and checked in; migrations run at startup.
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core'
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+})
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  plan: text('plan', { enum: ['free', 'pro'] }).notNull().default('free'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+})
+
+export const boards = pgTable(
+  'boards',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    ownerId: text('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Set only while the board is ownerless. */
+    expiresAt: ts('expires_at'),
+    accessMode: text('access_mode', { enum: ['link', 'specific_users'] }).notNull().default('link'),
+    locked: boolean('locked').notNull().default(false),
+    archived: boolean('archived').notNull().default(false),
+    /** Expiry warnings already sent, as minutes-before-deletion (60, 10). */
+    warnedMinutes: integer('warned_minutes'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('boards_owner_idx').on(t.ownerId), index('boards_expires_idx').on(t.expiresAt)],
+)
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['editor', 'reviewer', 'reader'] }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.boardId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+)
+
+export const invites = pgTable(
+  'invites',
+  {
+    id: text('id').primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    token: text('token').notNull().unique(),
+    role: text('role', { enum: ['editor', 'reviewer', 'reader'] }).notNull(),
+    expiresAt: ts('expires_at'),
+    maxUses: integer('max_uses'),
+    uses: integer('uses').notNull().default(0),
+    revokedAt: ts('revoked_at'),
+    createdByKind: text('created_by_kind', { enum: ['user', 'guest'] }).notNull(),
+    createdById: text('created_by_id').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('invites_board_idx').on(t.boardId)],
+)
+
+export const guests = pgTable(
+  'guests',
+  {
+    id: text('id').primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['editor', 'reviewer', 'reader'] }).notNull(),
+    inviteId: text('invite_id').references(() => invites.id, { onDelete: 'set null' }),
+    /** The guest that created this (then ownerless) board. */
+    isCreator: boolean('is_creator').notNull().default(false),
+    removedAt: ts('removed_at'),
+    /** Set when the guest registered: its work now belongs to this user. */
+    linkedUserId: text('linked_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('guests_board_idx').on(t.boardId), index('guests_invite_idx').on(t.inviteId)],
+)
+
+/** Accepted Yjs updates not yet folded into the snapshot (the durable log). */
+export const docUpdates = pgTable(
+  'doc_updates',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    data: bytea('data').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('doc_updates_board_idx').on(t.boardId, t.seq)],
+)
+
+/** The compacted document: every update up to `lastSeq` merged. */
+export const docSnapshots = pgTable('doc_snapshots', {
+  boardId: text('board_id')
+    .primaryKey()
+    .references(() => boards.id, { onDelete: 'cascade' }),
+  data: bytea('data').notNull(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
+
+/** Which principal owns each Yjs client id on a board (the update guard's map). */
+export const clientIds = pgTable(
+  'client_ids',
+  {
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    clientId: bigint('client_id', { mode: 'number' }).notNull(),
+    principalKind: text('principal_kind', { enum: ['user', 'guest'] }).notNull(),
+    principalId: text('principal_id').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.boardId, t.clientId] })],
+)
+
+export const comments = pgTable(
+  'comments',
+  {
+    id: text('id').primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    /** null for a thread's first comment; the thread id for a reply. */
+    threadId: text('thread_id'),
+    anchor: jsonb('anchor'),
+    authorKind: text('author_kind', { enum: ['user', 'guest'] }).notNull(),
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name').notNull(),
+    body: text('body').notNull(),
+    mentions: jsonb('mentions').$type<string[]>().notNull().default([]),
+    resolved: boolean('resolved').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at'),
+  },
+  (t) => [index('comments_board_idx').on(t.boardId, t.createdAt), index('comments_thread_idx').on(t.threadId)],
+)
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    boardId: text('board_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    readAt: ts('read_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('notifications_user_idx').on(t.userId, t.createdAt)],
+)
+
+export const activity = pgTable(
+  'activity',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    actorKind: text('actor_kind'),
+    actorId: text('actor_id'),
+    actorName: text('actor_name'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('activity_board_idx').on(t.boardId, t.id)],
+)

@@ -1,0 +1,129 @@
+// One storage suite, run against the embedded PGlite and, when a server is
+// configured, against PostgreSQL (each run in a private database).
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eq, sql } from 'drizzle-orm'
+import pino from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Store } from '../src/store/db.js'
+import { boards, docUpdates, users } from '../src/store/schema.js'
+import { apiClient, registerUser } from './helpers/api.js'
+import { createBoard, createInvite } from './helpers/fixtures.js'
+import { startServer } from './helpers/server.js'
+import { createTestDatabase, postgresBaseUrl, type TestDatabase } from './helpers/services.js'
+
+const logger = pino({ level: 'silent' })
+const pgBase = postgresBaseUrl()
+
+interface Backend {
+  name: string
+  available: boolean
+  setup(): Promise<{ open: () => Promise<Store>; env: Record<string, string>; cleanup: () => Promise<void> }>
+}
+
+const backends: Backend[] = [
+  {
+    name: 'PGlite (embedded)',
+    available: true,
+    async setup() {
+      const dataDir = await mkdtemp(join(tmpdir(), 'drawbridge-store-'))
+      return {
+        open: () => Store.open({ dataDir, poolSize: 1 }, logger),
+        env: { DATA_DIR: join(dataDir, 'server') },
+        cleanup: () => rm(dataDir, { recursive: true, force: true }),
+      }
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    available: Boolean(pgBase),
+    async setup() {
+      const db: TestDatabase = await createTestDatabase(pgBase!)
+      return {
+        open: () => Store.open({ databaseUrl: db.url, dataDir: '/nonexistent', poolSize: 5 }, logger),
+        env: { DATABASE_URL: db.url },
+        cleanup: () => db.drop(),
+      }
+    },
+  },
+]
+
+if (!pgBase) {
+  process.stdout.write('storage.test.ts: PostgreSQL suite SKIPPED (set DATABASE_URL or TEST_DATABASE_URL)\n')
+}
+
+for (const backend of backends) {
+  describe.skipIf(!backend.available)(`storage on ${backend.name}`, () => {
+    let ctx: Awaited<ReturnType<Backend['setup']>>
+    let store: Store
+
+    beforeAll(async () => {
+      ctx = await backend.setup()
+      store = await ctx.open()
+    })
+    afterAll(async () => {
+      await store?.close()
+      await ctx?.cleanup()
+    })
+
+    it('applies migrations once and records them', async () => {
+      const rows = (await store.db.execute(sql`SELECT name FROM drawbridge_migrations ORDER BY name`)).rows
+      expect(rows.map((r: any) => r.name)).toEqual(['0000_init'])
+    })
+
+    it('round-trips rows, timestamps and bytes', async () => {
+      await store.db.insert(users).values({ id: 'u1', email: 'u1@x.io', name: 'U', passwordHash: 'h' })
+      await store.db.insert(boards).values({ id: 'b1', title: 'T', ownerId: 'u1' })
+      const bytes = new Uint8Array([0, 1, 2, 250, 255])
+      await store.db.insert(docUpdates).values({ boardId: 'b1', data: bytes })
+      const [row] = await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'b1'))
+      expect(new Uint8Array(row!.data)).toEqual(bytes)
+      expect(row!.createdAt).toBeInstanceOf(Date)
+      expect(typeof row!.seq).toBe('number')
+    })
+
+    it('cascades a board delete to everything of the board', async () => {
+      await store.db.delete(boards).where(eq(boards.id, 'b1'))
+      expect(await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'b1'))).toHaveLength(0)
+    })
+
+    it('rolls a failed transaction back', async () => {
+      await expect(
+        store.db.transaction(async (tx) => {
+          await tx.insert(users).values({ id: 'u2', email: 'u2@x.io', name: 'U', passwordHash: 'h' })
+          await tx.insert(users).values({ id: 'u3', email: 'u2@x.io', name: 'dup', passwordHash: 'h' })
+        }),
+      ).rejects.toThrow()
+      expect(await store.db.select().from(users).where(eq(users.id, 'u2'))).toHaveLength(0)
+    })
+
+    it('lets several instances start at once (migrations under an advisory lock)', async () => {
+      const more = await Promise.all([ctx.open(), ctx.open()].slice(0, backend.name === 'PostgreSQL' ? 2 : 0))
+      for (const s of more) {
+        await s.ping()
+        await s.close()
+      }
+    })
+
+    it('runs the HTTP API, including the concurrent maxUses join', async () => {
+      await store.close()
+      const server = await startServer(ctx.env)
+      try {
+        const api = apiClient(server.url)
+        expect(server.store.kind).toBe(backend.name === 'PostgreSQL' ? 'postgres' : 'pglite')
+        const owner = await registerUser(api)
+        const board = await createBoard(api, owner.token)
+        const link = await createInvite(api, owner.token, board.id, 'reader', { maxUses: 1 })
+        const joins = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => api.post(`/api/invites/${link.token}/join`, { body: { name: `R${i}` } })),
+        )
+        expect(joins.filter((r) => r.status === 201)).toHaveLength(1)
+        expect(joins.filter((r) => r.status === 410)).toHaveLength(9)
+      } finally {
+        await server.stop()
+        store = await ctx.open()
+      }
+    })
+  })
+}

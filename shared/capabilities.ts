@@ -1,0 +1,127 @@
+// The role × action capability matrix. The server's policy module and the web
+// app both read it, so the toolbar never offers what the server would refuse.
+
+export const ROLES = ['owner', 'editor', 'reviewer', 'reader'] as const
+export type Role = (typeof ROLES)[number]
+/** Roles an invite link or a participant change may grant (never `owner`). */
+export const GRANTABLE_ROLES = ['editor', 'reviewer', 'reader'] as const
+export type GrantableRole = (typeof GRANTABLE_ROLES)[number]
+
+const RANK: Record<Role, number> = { owner: 4, editor: 3, reviewer: 2, reader: 1 }
+
+export function roleRank(role: Role): number {
+  return RANK[role]
+}
+
+export function strongerRole<R extends Role>(a: R, b: R): R {
+  return RANK[a] >= RANK[b] ? a : b
+}
+
+export function weakerRole<R extends Role>(a: R, b: R): R {
+  return RANK[a] <= RANK[b] ? a : b
+}
+
+export type Tier = 'free' | 'pro'
+
+/** The strongest role a guest may hold on a board of this tier. */
+export function guestRoleCap(tier: Tier): GrantableRole {
+  return tier === 'pro' ? 'editor' : 'reviewer'
+}
+
+/** The role a guest actually gets from a link granting `role` on a `tier` board. */
+export function guestRoleFor(role: GrantableRole, tier: Tier): GrantableRole {
+  return weakerRole(role, guestRoleCap(tier))
+}
+
+export const ACTIONS = [
+  'board.view',
+  'board.rename',
+  'board.setAccess',
+  'board.lock',
+  'board.archive',
+  'board.delete',
+  'board.duplicate',
+  'board.claim',
+  'board.export',
+  'board.activity',
+  'invite.manage',
+  'participant.view',
+  'participant.manage',
+  'comment.view',
+  'comment.write',
+  'comment.mention',
+  'comment.moderate',
+  'content.write',
+  'markup.write',
+  'markup.writeAny',
+] as const
+export type Action = (typeof ACTIONS)[number]
+
+/**
+ * How guests fare for an action, on top of their role:
+ * `role`: as their role allows; `never`: refused with `guest_forbidden`;
+ * `creator`: only the guest who created the (still ownerless) board.
+ */
+export type GuestRule = 'role' | 'never' | 'creator'
+
+interface Capability {
+  /** The weakest role that may do it. */
+  minRole: Role
+  guests: GuestRule
+}
+
+export const CAPABILITIES: Record<Action, Capability> = {
+  'board.view': { minRole: 'reader', guests: 'role' },
+  'board.rename': { minRole: 'editor', guests: 'never' },
+  'board.setAccess': { minRole: 'owner', guests: 'never' },
+  'board.lock': { minRole: 'owner', guests: 'never' },
+  'board.archive': { minRole: 'owner', guests: 'never' },
+  'board.delete': { minRole: 'owner', guests: 'never' },
+  'board.duplicate': { minRole: 'editor', guests: 'never' },
+  'board.claim': { minRole: 'reader', guests: 'never' },
+  'board.export': { minRole: 'editor', guests: 'never' },
+  'board.activity': { minRole: 'editor', guests: 'never' },
+  'invite.manage': { minRole: 'editor', guests: 'creator' },
+  'participant.view': { minRole: 'reader', guests: 'role' },
+  'participant.manage': { minRole: 'editor', guests: 'never' },
+  'comment.view': { minRole: 'reader', guests: 'role' },
+  'comment.write': { minRole: 'reviewer', guests: 'role' },
+  'comment.mention': { minRole: 'reviewer', guests: 'never' },
+  'comment.moderate': { minRole: 'owner', guests: 'never' },
+  'content.write': { minRole: 'editor', guests: 'role' },
+  'markup.write': { minRole: 'reviewer', guests: 'role' },
+  'markup.writeAny': { minRole: 'editor', guests: 'role' },
+}
+
+export interface Subject {
+  role: Role
+  guest: boolean
+  /** The guest that created this board while it is still ownerless. */
+  creatorGuest: boolean
+}
+
+export type CapabilityAnswer = 'allow' | 'role_too_weak' | 'guest_forbidden'
+
+/** Pure matrix lookup: no board state (lock, archive) involved. */
+export function capability(subject: Subject, action: Action): CapabilityAnswer {
+  const cap = CAPABILITIES[action]
+  if (subject.guest) {
+    switch (cap.guests) {
+      case 'never':
+        return 'guest_forbidden'
+      case 'creator':
+        return subject.creatorGuest ? 'allow' : 'guest_forbidden'
+      case 'role':
+        break
+      default: {
+        const unreachable: never = cap.guests
+        throw new Error(`unknown guest rule ${String(unreachable)}`)
+      }
+    }
+  }
+  return RANK[subject.role] >= RANK[cap.minRole] ? 'allow' : 'role_too_weak'
+}
+
+export function can(subject: Subject, action: Action): boolean {
+  return capability(subject, action) === 'allow'
+}

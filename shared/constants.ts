@@ -1,0 +1,127 @@
+// Wire-level names shared by the server, the SDK and the web app.
+
+/** WebSocket close codes (y-websocket 3 convention: 4400-4499 are permanent). */
+export const CloseCode = {
+  /** Normal close initiated by us, e.g. a client leaving. */
+  normal: 1000,
+  /** The server is shutting down; retried. */
+  goingAway: 1001,
+  /** A dependency (database, Redis) is down; retried. */
+  tryAgainLater: 1013,
+  /** The principal's role changed; reconnect to pick up the new role. Retried. */
+  roleChanged: 4009,
+  /** Bad or expired token. */
+  unauthenticated: 4401,
+  /** No access any more (revoked, removed, guests turned off). */
+  forbidden: 4403,
+  /** The board does not exist or was deleted. */
+  notFound: 4404,
+  /** A message or the document is too large. */
+  tooLarge: 4413,
+  /** An update was refused; start from a fresh document. */
+  updateRefused: 4422,
+  /** The per-connection message rate was abused. */
+  rateLimited: 4429,
+} as const
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+export function isPermanentClose(code: number): boolean {
+  return code >= 4400 && code < 4500
+}
+
+/** `error.code` values of the HTTP API and of socket.io acknowledgements. */
+export const ErrorCode = {
+  invalidRequest: 'invalid_request',
+  unauthenticated: 'unauthenticated',
+  invalidCredentials: 'invalid_credentials',
+  forbidden: 'forbidden',
+  guestForbidden: 'guest_forbidden',
+  guestsNotAllowed: 'guests_not_allowed',
+  notFound: 'not_found',
+  conflict: 'conflict',
+  emailTaken: 'email_taken',
+  alreadyOwned: 'already_owned',
+  gone: 'gone',
+  inviteRevoked: 'invite_revoked',
+  inviteExpired: 'invite_expired',
+  inviteExhausted: 'invite_exhausted',
+  tooLarge: 'too_large',
+  unsupportedMediaType: 'unsupported_media_type',
+  rateLimited: 'rate_limited',
+  unavailable: 'unavailable',
+  internal: 'internal_error',
+} as const
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/**
+ * Drawbridge's extension message on the y-websocket connection. Type 0-3 are
+ * taken by y-websocket (sync, awareness, auth, query awareness); we use a
+ * type far away from them and send it only to clients that opted in with
+ * `?ext=1`, because a stock client logs an error for unknown types.
+ */
+export const EXT_MESSAGE_TYPE = 100
+
+export const ExtKind = {
+  /** Sent once after the initial sync: who the server thinks you are. */
+  welcome: 'welcome',
+  /** Everything up to `version` you sent is durably stored. */
+  saved: 'saved',
+  /** Your last update was refused; the socket closes with 4422 right after. */
+  refused: 'refused',
+  /** The board settings that affect writing changed (lock, archive). */
+  board: 'board',
+} as const
+export type ExtKind = (typeof ExtKind)[keyof typeof ExtKind]
+
+/** Why the update guard refused an update. */
+export const RefusalReason = {
+  malformed: 'malformed',
+  tooLarge: 'too_large',
+  readOnly: 'read_only',
+  locked: 'locked',
+  archived: 'archived',
+  foreignClient: 'foreign_client',
+  clockGap: 'clock_gap',
+  unknownRoot: 'unknown_root',
+  unresolvable: 'unresolvable',
+  subdocument: 'subdocument',
+  gcStruct: 'gc_struct',
+  notOwnMarkup: 'not_own_markup',
+  futureDelete: 'future_delete',
+  forbiddenShapeType: 'forbidden_shape_type',
+  schema: 'schema',
+} as const
+export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
+
+/** Plain-language text for each refusal, shown by the web app. */
+export const refusalMessages: Record<RefusalReason, string> = {
+  malformed: 'The change could not be read.',
+  too_large: 'The change is too large.',
+  read_only: 'You can only view this board.',
+  locked: 'This board is locked; only its owner can change it.',
+  archived: 'This board is archived and read-only.',
+  foreign_client: 'That change claimed to come from someone else.',
+  clock_gap: 'The change arrived out of order.',
+  unknown_root: 'The change touched a part of the board that does not exist.',
+  unresolvable: 'The change refers to content the server does not have.',
+  subdocument: 'Embedded documents are not allowed.',
+  gc_struct: 'Reviewers cannot send compacted history.',
+  not_own_markup: 'Reviewers can only change their own markup.',
+  future_delete: 'The change deletes content the server has not seen.',
+  forbidden_shape_type: 'Guests cannot add embeds, tables or web images.',
+  schema: 'The change does not fit the board format.',
+}
+
+/** Root types of the board document. */
+export const DocRoot = { shapes: 'shapes', markup: 'markup', meta: 'meta' } as const
+export type DocRoot = (typeof DocRoot)[keyof typeof DocRoot]
+export const DOC_ROOTS: readonly DocRoot[] = [DocRoot.shapes, DocRoot.markup, DocRoot.meta]
+
+/** Shape types guests may not create (they load content from elsewhere). */
+export const GUEST_FORBIDDEN_SHAPE_TYPES: readonly string[] = ['embed', 'table', 'webimage']
+
+/** The suffix that marks the title of a temporary (ownerless) board. */
+export const TEMPORARY_TITLE_SUFFIX = ' (temporary)'
+
+export const GUEST_NAME_MAX = 64
+export const COMMENT_BODY_MAX = 10_000

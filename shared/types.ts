@@ -1,0 +1,105 @@
+// JSON shapes of the HTTP API (see docs/API.md). Used by the server's
+// serializers and by the SDK.
+import type { GrantableRole, Role, Tier } from './capabilities.js'
+
+export type Plan = 'free' | 'pro'
+export type AccessMode = 'link' | 'specific_users'
+export type PrincipalKind = 'user' | 'guest'
+
+export interface User {
+  id: string
+  email: string
+  name: string
+  plan: Plan
+}
+
+export type Principal =
+  | { kind: 'user'; id: string; email: string; name: string; plan: Plan }
+  | { kind: 'guest'; id: string; name: string; boardId: string; role: GrantableRole }
+
+export interface Board {
+  id: string
+  title: string
+  ownerId: string | null
+  ownerless: boolean
+  expiresAt: string | null
+  accessMode: AccessMode
+  locked: boolean
+  archived: boolean
+  tier: Tier
+  createdAt: string
+  myRole: Role | null
+}
+
+export interface Guest {
+  id: string
+  name: string
+  role: GrantableRole
+  boardId: string
+}
+
+export interface Invite {
+  id: string
+  token: string
+  url: string
+  role: GrantableRole
+  guestRole: GrantableRole
+  expiresAt: string | null
+  maxUses: number | null
+  uses: number
+  revoked: boolean
+  createdAt: string
+}
+
+export interface InviteInfo {
+  board: { id: string; title: string }
+  role: GrantableRole
+  guestRole: GrantableRole
+  guestsAllowed: boolean
+}
+
+export interface Participant {
+  kind: PrincipalKind
+  id: string
+  name: string
+  role: Role
+  guest: boolean
+  online: boolean
+}
+
+export interface Author {
+  kind: PrincipalKind
+  id: string
+  name: string
+  guest: boolean
+}
+
+export type Anchor = { x: number; y: number } | { shapeId: string }
+
+export interface Reply {
+  id: string
+  author: Author
+  body: string
+  mentions: string[]
+  createdAt: string
+}
+
+export interface Thread extends Reply {
+  anchor: Anchor
+  resolved: boolean
+  replies: Reply[]
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string }
+}
+
+/** The presence `user` field the server stamps on every awareness state. */
+export interface PresenceUser {
+  id: string
+  name: string
+  kind: PrincipalKind
+  role: Role
+  guest: boolean
+  color: string
+}
