@@ -16,6 +16,9 @@ import { InviteService } from './boards/invite-service.js'
 import { ParticipantService } from './boards/participant-service.js'
 import { Policy } from './boards/policy.js'
 import { LocalSignals } from './bus/signals.js'
+import { DocStore } from './collab/doc-store.js'
+import { CollabHub } from './collab/hub.js'
+import { COLLAB_PATH, CollabEndpoint } from './collab/ws-endpoint.js'
 import type { Config } from './config.js'
 import { authRoutes } from './http/auth-routes.js'
 import { boardRoutes } from './http/board-routes.js'
@@ -27,6 +30,8 @@ import { Store } from './store/db.js'
 import { ErrorCode } from '../../shared/constants.js'
 
 export const BODY_LIMIT = 1024 * 1024
+/** A WebSocket client with more than this unsent is not reading; it is dropped (it will resync). */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 
 export interface Drawbridge {
   config: Config
@@ -34,6 +39,7 @@ export interface Drawbridge {
   server: Server
   store: Store
   deps: Deps
+  hub: CollabHub
   /** Releases everything, in reverse order of start. */
   close(): Promise<void>
 }
@@ -87,7 +93,17 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   })
   let guestsEnabled = config.guestsEnabled
   const policy = new Policy({ guestsEnabled: () => guestsEnabled })
-  const presence: PresenceLookup = { onlinePrincipals: () => new Set() }
+  const docStore = new DocStore(store.db, logger, { compactAfterUpdates: config.limits.compactAfterUpdates })
+  const hub = new CollabHub({
+    db: store.db,
+    policy,
+    tokens,
+    docStore,
+    signals,
+    logger,
+    maxDocBytes: config.limits.maxDocBytes,
+  })
+  const presence: PresenceLookup = { onlinePrincipals: (boardId) => hub.onlinePrincipals(boardId) }
   const deps: Deps = { db: store.db, policy, tokens, config, signals, logger, presence }
   const events: BoardEvents = silentBoardEvents
 
@@ -101,6 +117,21 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit, adminToken: config.adminToken })
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
 
+  const collab = new CollabEndpoint(
+    hub,
+    {
+      maxMessageBytes: config.limits.maxMessageBytes,
+      preAuthMaxMessages: config.limits.preAuthMaxMessages,
+      preAuthTimeoutMs: config.limits.preAuthTimeoutMs,
+      pingIntervalMs: config.limits.pingIntervalMs,
+      rate: config.wsRate,
+      burst: config.wsBurst,
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+    },
+    logger,
+  )
+  router.onUpgrade(COLLAB_PATH, collab.handleUpgrade)
+
   await fastify.ready()
   void guestsEnabled
 
@@ -110,7 +141,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     server: server!,
     store,
     deps,
+    hub,
     async close() {
+      // Flush every accepted update, close sockets with 1001, then the rest.
+      await hub.close()
+      collab.close()
       await fastify.close()
       await store.close()
     },

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Store } from '../src/store/db.js'
+import { queryRows, Store } from '../src/store/db.js'
 import { boards, docUpdates, users } from '../src/store/schema.js'
 import { apiClient, registerUser } from './helpers/api.js'
 import { createBoard, createInvite } from './helpers/fixtures.js'
@@ -68,8 +68,8 @@ for (const backend of backends) {
     })
 
     it('applies migrations once and records them', async () => {
-      const rows = (await store.db.execute(sql`SELECT name FROM drawbridge_migrations ORDER BY name`)).rows
-      expect(rows.map((r: any) => r.name)).toEqual(['0000_init'])
+      const rows = await queryRows<{ name: string }>(store.db, sql`SELECT name FROM drawbridge_migrations ORDER BY name`)
+      expect(rows.map((r) => r.name)).toEqual(['0000_init'])
     })
 
     it('round-trips rows, timestamps and bytes', async () => {
@@ -78,7 +78,7 @@ for (const backend of backends) {
       const bytes = new Uint8Array([0, 1, 2, 250, 255])
       await store.db.insert(docUpdates).values({ boardId: 'b1', data: bytes })
       const [row] = await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'b1'))
-      expect(new Uint8Array(row!.data)).toEqual(bytes)
+      expect(new Uint8Array(row!.data as Uint8Array)).toEqual(bytes)
       expect(row!.createdAt).toBeInstanceOf(Date)
       expect(typeof row!.seq).toBe('number')
     })

@@ -1,0 +1,181 @@
+// One client on the collaboration endpoint. Talks to its socket only through
+// `Peer`, so rooms can be tested in-process with fake peers.
+import type { Role } from '../../../shared/capabilities.js'
+import { CloseCode } from '../../../shared/constants.js'
+import type { PresenceUser } from '../../../shared/types.js'
+import type { ResolvedPrincipal } from '../auth/principals.js'
+import { TokenBucket } from '../util/token-bucket.js'
+
+/** The tiny socket interface the hub needs. */
+export interface Peer {
+  send(data: Uint8Array): void
+  close(code: number, reason: string): void
+  /** Bytes queued for the network; used to drop clients that stopped reading. */
+  readonly bufferedAmount: number
+}
+
+/** What a connection hands its messages to once it is in a room. */
+export interface MessageSink {
+  join(conn: Connection): void
+  receive(conn: Connection, data: Uint8Array): void | Promise<void>
+  leave(conn: Connection): void
+}
+
+export interface ConnectionLimits {
+  maxMessageBytes: number
+  preAuthMaxMessages: number
+  rate: number
+  burst: number
+  /** A peer with more than this queued unsent is too slow to keep. */
+  maxBufferedBytes: number
+}
+
+export interface Identity {
+  principal: ResolvedPrincipal
+  principalKey: string
+  role: Role
+  user: PresenceUser
+}
+
+let nextId = 1
+
+export class Connection {
+  readonly id = nextId++
+  state: 'authenticating' | 'open' | 'closed' = 'authenticating'
+  identity: Identity | null = null
+  sink: MessageSink | null = null
+  /** The first awareness client id this connection published. */
+  awarenessId: number | null = null
+  /** Client ids this connection wrote structs with, plus its awareness id. */
+  readonly ownedIds = new Set<number>()
+  /** Appends not yet durable; "saved" is sent when this drops to zero. */
+  inflight = 0
+  private readonly bucket: TokenBucket
+  private preAuth: Uint8Array[] = []
+  private backlog: Uint8Array[] | null = null
+  private readonly closeListeners: ((code: number) => void)[] = []
+
+  constructor(
+    private readonly peer: Peer,
+    readonly ext: boolean,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.bucket = new TokenBucket(limits.rate, limits.burst)
+  }
+
+  get role(): Role {
+    return this.identity!.role
+  }
+
+  get principalKey(): string {
+    return this.identity!.principalKey
+  }
+
+  /** A message from the socket. */
+  receive(data: Uint8Array): void {
+    if (this.state === 'closed') return
+    if (data.length > this.limits.maxMessageBytes) {
+      return this.close(CloseCode.tooLarge, 'message too large')
+    }
+    if (!this.bucket.take()) return this.close(CloseCode.rateLimited, 'too many messages')
+    if (this.state === 'authenticating') {
+      if (this.preAuth.length >= this.limits.preAuthMaxMessages) {
+        return this.close(CloseCode.rateLimited, 'too many messages before authentication')
+      }
+      this.preAuth.push(data)
+      return
+    }
+    this.process(data)
+  }
+
+  /** Authenticated: join the sink (a room) and replay what arrived meanwhile. */
+  open(identity: Identity, sink: MessageSink): void {
+    if (this.state !== 'authenticating') return
+    this.identity = identity
+    this.sink = sink
+    this.state = 'open'
+    sink.join(this)
+    const queued = this.preAuth
+    this.preAuth = []
+    for (const data of queued) this.process(data)
+  }
+
+  // Messages are handled strictly in order. Most are handled synchronously;
+  // when one needs the database (claiming a client id), later ones wait.
+  private process(data: Uint8Array): void {
+    if (this.backlog) {
+      this.backlog.push(data)
+      return
+    }
+    this.run(data)
+  }
+
+  private run(data: Uint8Array): void {
+    if (this.state !== 'open') return
+    let pending: void | Promise<void>
+    try {
+      pending = this.sink!.receive(this, data)
+    } catch (err) {
+      this.fail(err)
+      return
+    }
+    if (pending) {
+      this.backlog = []
+      pending.then(
+        () => this.drain(),
+        (err: unknown) => this.fail(err),
+      )
+    }
+  }
+
+  private drain(): void {
+    const queued = this.backlog ?? []
+    this.backlog = null
+    for (let i = 0; i < queued.length; i++) {
+      if (this.state !== 'open') return
+      this.run(queued[i]!)
+      // run() went asynchronous again: the rest waits, still in order.
+      const again = this.backlog as Uint8Array[] | null
+      if (again !== null) {
+        again.push(...queued.slice(i + 1))
+        return
+      }
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.onError?.(err)
+    this.close(CloseCode.tryAgainLater, 'internal error')
+  }
+
+  onError: ((err: unknown) => void) | null = null
+
+  send(data: Uint8Array): void {
+    if (this.state === 'closed') return
+    if (this.peer.bufferedAmount > this.limits.maxBufferedBytes) {
+      return this.close(CloseCode.tryAgainLater, 'client too slow')
+    }
+    this.peer.send(data)
+  }
+
+  onClose(listener: (code: number) => void): void {
+    this.closeListeners.push(listener)
+  }
+
+  /** Closes the socket (if still open) and leaves the room. */
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return
+    this.peer.close(code, reason)
+    this.closed(code)
+  }
+
+  /** The socket went away on its own. */
+  closed(code: number): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.preAuth = []
+    this.backlog = null
+    this.sink?.leave(this)
+    for (const l of this.closeListeners) l(code)
+  }
+}

@@ -1,0 +1,333 @@
+// The update guard: decides, before anything is applied, whether a Yjs update
+// from a principal may touch the board document. All or nothing; the server's
+// document is only read here, never changed.
+//
+// It follows DESIGN.md's six steps: decode; client ids must be the sender's
+// and continue the server's clocks exactly; every new struct's root is
+// resolved (explicit parent, parent item, or inherited from origin /
+// rightOrigin); every delete range must hit items the server has; then the
+// role decides. Applying, storing and broadcasting are the room's job.
+import * as Y from 'yjs'
+import type { Role } from '../../../shared/capabilities.js'
+import { DOC_ROOTS, GUEST_FORBIDDEN_SHAPE_TYPES, type RefusalReason } from '../../../shared/constants.js'
+
+export interface GuardSubject {
+  /** `user:<id>` or `guest:<id>`: the key client ids are owned by. */
+  principalKey: string
+  role: Role
+  guest: boolean
+}
+
+export interface GuardState {
+  doc: Y.Doc
+  /** Root type → its name in `doc.share`. */
+  rootNames: Map<Y.AbstractType<any>, string>
+  /** Yjs client id → principal key. */
+  owners: Map<number, string>
+  locked: boolean
+  archived: boolean
+}
+
+export type GuardVerdict =
+  /** Accepted. `noop`: nothing new (the server already has it all). `clients`: ids that wrote new structs. */
+  | { ok: true; noop: boolean; clients: number[] }
+  /** These client ids have no owner yet: claim them for the sender, then ask again. */
+  | { ok: false; reason: 'unclaimed'; clients: number[] }
+  | { ok: false; reason: RefusalReason; detail: string }
+
+type Struct = Y.Item | Y.GC | Y.Skip
+
+/** Where an item lands. `void`: in collected territory, which Yjs turns into a GC struct. */
+type Placement =
+  | { kind: 'void' }
+  | {
+      kind: 'placed'
+      root: string
+      /** The item holding the root-level entry (itself when it is the entry). */
+      entry: Struct
+      /** The item whose type directly holds this item; null when the parent is the root. */
+      parentItem: Struct | null
+      key: string | null
+    }
+
+class Refusal extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    detail: string,
+  ) {
+    super(detail)
+  }
+}
+
+const MAX_DEPTH = 10_000
+const KNOWN_ROOTS = new Set<string>(DOC_ROOTS)
+
+function storeState(doc: Y.Doc, client: number): number {
+  return Y.getState(doc.store, client)
+}
+
+/** The server's struct containing `id`, if the server has that clock. */
+function storeStruct(doc: Y.Doc, id: Y.ID): Y.Item | Y.GC | null {
+  const structs = doc.store.clients.get(id.client)
+  if (!structs || id.clock >= storeState(doc, id.client)) return null
+  return structs[Y.findIndexSS(structs, id.clock)] ?? null
+}
+
+class UpdateView {
+  /** New (not yet on the server) structs per client, in clock order. */
+  readonly fresh = new Map<number, Struct[]>()
+  private readonly placements = new Map<Struct, Placement>()
+  private readonly typePlacements = new Map<Y.AbstractType<any>, Placement>()
+
+  constructor(private readonly state: GuardState) {}
+
+  findFresh(id: Y.ID): Struct | null {
+    const list = this.fresh.get(id.client)
+    if (!list) return null
+    let lo = 0
+    let hi = list.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const s = list[mid]!
+      if (id.clock < s.id.clock) hi = mid - 1
+      else if (id.clock >= s.id.clock + s.length) lo = mid + 1
+      else return s
+    }
+    return null
+  }
+
+  /** A struct by id: the server's if it has that clock, else one of this update's. */
+  find(id: Y.ID): Struct {
+    const s = storeStruct(this.state.doc, id) ?? this.findFresh(id)
+    if (!s) throw new Refusal('unresolvable', `refers to ${id.client}:${id.clock}, which the server does not have`)
+    return s
+  }
+
+  private placementOfStoreType(type: Y.AbstractType<any>, depth: number): Placement {
+    const cached = this.typePlacements.get(type)
+    if (cached) return cached
+    const holder = type._item
+    let p: Placement
+    if (holder === null) {
+      const root = this.state.rootNames.get(type)
+      if (root === undefined) throw new Refusal('unknown_root', 'refers to an unknown root type')
+      // Placement of a direct child: the entry is the child itself (filled in by the caller).
+      p = { kind: 'placed', root, entry: null as unknown as Struct, parentItem: null, key: null }
+    } else {
+      p = this.placementOf(holder, depth + 1)
+    }
+    this.typePlacements.set(type, p)
+    return p
+  }
+
+  /** Where `s` sits: root, root-level entry, parent item and map key. */
+  placementOf(s: Struct, depth = 0): Placement {
+    if (depth > MAX_DEPTH) throw new Refusal('unresolvable', 'parent chain too deep or circular')
+    const cached = this.placements.get(s)
+    if (cached) return cached
+    let p: Placement
+    if (!(s instanceof Y.Item)) {
+      p = { kind: 'void' }
+    } else if (s.parent instanceof Y.AbstractType) {
+      // Integrated (server) item.
+      const parentType = s.parent as Y.AbstractType<any>
+      const up = this.placementOfStoreType(parentType, depth)
+      p = this.child(s, up, parentType._item, s.parentSub)
+    } else {
+      p = this.placementOfFresh(s, depth)
+    }
+    this.placements.set(s, p)
+    return p
+  }
+
+  private child(s: Struct, up: Placement, parentItem: Y.Item | null, key: string | null): Placement {
+    if (up.kind === 'void') return up
+    if (parentItem === null) return { kind: 'placed', root: up.root, entry: s, parentItem: null, key }
+    return { kind: 'placed', root: up.root, entry: up.entry, parentItem, key }
+  }
+
+  /** Mirrors Item.getMissing: how Yjs will place an item from an update. */
+  private placementOfFresh(item: Y.Item, depth: number): Placement {
+    const left = item.origin ? this.find(item.origin) : null
+    const right = item.rightOrigin ? this.find(item.rightOrigin) : null
+    if ((left && !(left instanceof Y.Item)) || (right && !(right instanceof Y.Item))) return { kind: 'void' }
+    const parent = item.parent as unknown
+    if (parent === null) {
+      const sibling = (left ?? right) as Y.Item | null
+      if (!sibling) throw new Refusal('unresolvable', 'item without parent, origin or right origin')
+      const sp = this.placementOf(sibling, depth + 1)
+      if (sp.kind === 'void') return sp
+      const key = sibling.parentSub ?? this.inheritedKey(sibling, depth + 1)
+      return sp.parentItem === null
+        ? { kind: 'placed', root: sp.root, entry: item, parentItem: null, key }
+        : { kind: 'placed', root: sp.root, entry: sp.entry, parentItem: sp.parentItem, key }
+    }
+    if (typeof parent === 'string') {
+      if (!KNOWN_ROOTS.has(parent)) throw new Refusal('unknown_root', `writes to unknown root "${parent.slice(0, 40)}"`)
+      return { kind: 'placed', root: parent, entry: item, parentItem: null, key: item.parentSub }
+    }
+    if (parent instanceof Y.ID) {
+      const holder = this.find(parent)
+      if (!(holder instanceof Y.Item) || !(holder.content instanceof Y.ContentType)) return { kind: 'void' }
+      const hp = this.placementOf(holder, depth + 1)
+      return this.child(item, hp, holder, item.parentSub)
+    }
+    throw new Refusal('malformed', 'item with an unreadable parent')
+  }
+
+  /** The map key of a fresh item whose key is inherited from its own origin. */
+  private inheritedKey(item: Y.Item, depth: number): string | null {
+    if (depth > MAX_DEPTH) throw new Refusal('unresolvable', 'origin chain too deep or circular')
+    if (item.parentSub !== null || item.parent instanceof Y.AbstractType || typeof item.parent === 'string') {
+      return item.parentSub
+    }
+    const sibling = (item.origin ? this.find(item.origin) : item.rightOrigin ? this.find(item.rightOrigin) : null) as
+      | Y.Item
+      | null
+    if (!(sibling instanceof Y.Item)) return null
+    return sibling.parentSub ?? this.inheritedKey(sibling, depth + 1)
+  }
+}
+
+function firstValue(content: Y.Item["content"]): unknown {
+  if (content instanceof Y.ContentAny) return content.arr[0]
+  if (content instanceof Y.ContentJSON) return content.arr[0]
+  if (content instanceof Y.ContentString) return content.str
+  return undefined
+}
+
+function isForbiddenShapeType(value: unknown): boolean {
+  return typeof value === 'string' && GUEST_FORBIDDEN_SHAPE_TYPES.includes(value)
+}
+
+export function checkUpdate(update: Uint8Array, state: GuardState, subject: GuardSubject): GuardVerdict {
+  try {
+    return check(update, state, subject)
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, reason: err.reason, detail: err.message }
+    return { ok: false, reason: 'malformed', detail: `could not decode the update: ${(err as Error).message}` }
+  }
+}
+
+function check(update: Uint8Array, state: GuardState, subject: GuardSubject): GuardVerdict {
+  const { doc } = state
+  const { structs, ds } = Y.decodeUpdate(update)
+  const view = new UpdateView(state)
+
+  // Step 2: clocks continue the server's state exactly; note which clients write.
+  const nextClock = new Map<number, number>()
+  for (const s of structs) {
+    const client = s.id.client
+    const clock = s.id.clock
+    if (s instanceof Y.Skip) throw new Refusal('clock_gap', `update skips clocks of client ${client}`)
+    const expected = nextClock.get(client)
+    if (expected === undefined) {
+      if (clock > storeState(doc, client)) {
+        throw new Refusal('clock_gap', `client ${client} starts at ${clock}, the server is at ${storeState(doc, client)}`)
+      }
+    } else if (clock !== expected) {
+      throw new Refusal('malformed', `client ${client} structs are not contiguous`)
+    }
+    nextClock.set(client, clock + s.length)
+    if (clock + s.length > storeState(doc, client)) {
+      let list = view.fresh.get(client)
+      if (!list) view.fresh.set(client, (list = []))
+      list.push(s)
+    }
+  }
+  const clients = [...view.fresh.keys()]
+  // Unclaimed ids count as the sender's while checking; the caller claims
+  // them (durably, so two instances cannot both hand one out) and asks again.
+  const unclaimed = new Set(clients.filter((c) => !state.owners.has(c)))
+  const ownerOf = (client: number) => state.owners.get(client) ?? (unclaimed.has(client) ? subject.principalKey : undefined)
+  for (const c of clients) {
+    if (ownerOf(c) !== subject.principalKey) {
+      throw new Refusal('foreign_client', `client id ${c} belongs to another participant`)
+    }
+  }
+
+  // Step 4 first (it decides whether anything happens at all): every delete
+  // must hit items the server has or that this update creates.
+  const deletes: Y.Item[] = []
+  for (const [client, ranges] of ds.clients) {
+    const known = storeState(doc, client)
+    const end = Math.max(known, nextClock.get(client) ?? 0)
+    const structList = doc.store.clients.get(client)
+    for (const { clock, len } of ranges) {
+      if (len <= 0) continue
+      if (clock + len > end) throw new Refusal('future_delete', `deletes ${client}:${clock}+${len}, beyond what exists`)
+      if (!structList || clock >= known) continue
+      const stop = Math.min(clock + len, known)
+      for (let i = Y.findIndexSS(structList, clock); i < structList.length; i++) {
+        const s = structList[i]!
+        if (s.id.clock >= stop) break
+        if (s instanceof Y.Item && !s.deleted) deletes.push(s)
+      }
+    }
+  }
+
+  let freshCount = 0
+  for (const list of view.fresh.values()) freshCount += list.length
+  if (freshCount === 0 && deletes.length === 0) return { ok: true, noop: true, clients: [] }
+
+  // Step 5: the role decides.
+  if (state.archived) throw new Refusal('archived', 'the board is archived')
+  if (subject.role === 'reader') throw new Refusal('read_only', 'readers cannot change the board')
+  if (state.locked && subject.role !== 'owner') throw new Refusal('locked', 'the board is locked')
+  const reviewer = subject.role === 'reviewer'
+  const markup = doc.share.get('markup') as Y.Map<unknown> | undefined
+  const ownsEntry = (entry: Struct) => ownerOf(entry.id.client) === subject.principalKey
+
+  for (const list of view.fresh.values()) {
+    for (const s of list) {
+      if (!(s instanceof Y.Item)) {
+        // GC structs carry no content and land nowhere; but from a reviewer
+        // they cannot be attributed to its own markup.
+        if (reviewer) throw new Refusal('gc_struct', 'reviewers cannot send collected (GC) structs')
+        continue
+      }
+      if (s.content instanceof Y.ContentDoc) throw new Refusal('subdocument', 'sub-documents are not allowed')
+      const p = view.placementOf(s)
+      if (p.kind === 'void') continue
+      if (p.parentItem === null && p.key === null) {
+        throw new Refusal('schema', `"${p.root}" is a map; list inserts at its top level are not allowed`)
+      }
+      if (reviewer) {
+        if (p.root !== 'markup') throw new Refusal('not_own_markup', `reviewers cannot write to "${p.root}"`)
+        if (p.parentItem === null) {
+          const current = p.key !== null ? markup?._map.get(p.key) : undefined
+          if (current && !current.deleted && !ownsEntry(current)) {
+            throw new Refusal('not_own_markup', 'replaces markup created by someone else')
+          }
+        } else if (!ownsEntry(p.entry)) {
+          throw new Refusal('not_own_markup', 'changes markup created by someone else')
+        }
+      }
+      if (subject.guest && p.root === 'shapes') {
+        const direct = p.parentItem === null && isForbiddenShapeType((firstValue(s.content) as { type?: unknown })?.type)
+        const typeKey = p.parentItem !== null && p.parentItem === p.entry && p.key === 'type' && isForbiddenShapeType(firstValue(s.content))
+        if (direct || typeKey) {
+          throw new Refusal('forbidden_shape_type', 'guests cannot create embed, table or webimage shapes')
+        }
+      }
+    }
+  }
+  if (reviewer) {
+    for (const d of deletes) {
+      const p = view.placementOf(d)
+      if (p.kind === 'void') continue
+      if (p.root !== 'markup' || !ownsEntry(p.entry)) {
+        throw new Refusal('not_own_markup', 'deletes content created by someone else')
+      }
+    }
+  }
+  if (unclaimed.size > 0) return { ok: false, reason: 'unclaimed', clients: [...unclaimed] }
+  return { ok: true, noop: false, clients }
+}
+
+/** Root type → name, for the guard. */
+export function rootNamesOf(doc: Y.Doc): Map<Y.AbstractType<any>, string> {
+  const names = new Map<Y.AbstractType<any>, string>()
+  for (const [name, type] of doc.share) names.set(type, name)
+  return names
+}

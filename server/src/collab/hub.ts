@@ -1,0 +1,257 @@
+// The collaboration hub: authenticates connections, loads and unloads rooms
+// under a per-board lock, and applies access changes to live connections.
+import type { Logger } from 'pino'
+import type { Role } from '../../../shared/capabilities.js'
+import { CloseCode } from '../../../shared/constants.js'
+import type { PresenceUser } from '../../../shared/types.js'
+import { loadActiveGuest, loadUser, type ResolvedPrincipal } from '../auth/principals.js'
+import type { TokenService } from '../auth/tokens.js'
+import { principalKey } from '../boards/deps.js'
+import { loadBoard, type Policy } from '../boards/policy.js'
+import type { BoardSignal, SignalTransport } from '../bus/signals.js'
+import type { Db } from '../store/db.js'
+import { KeyedLock } from '../util/keyed-lock.js'
+import type { Connection } from './connection.js'
+import type { DocStore } from './doc-store.js'
+import { Room, type RoomMetrics } from './room.js'
+
+export interface HubDeps {
+  db: Db
+  policy: Policy
+  tokens: TokenService
+  docStore: DocStore
+  signals: SignalTransport
+  logger: Logger
+  maxDocBytes: number
+  metrics?: RoomMetrics
+}
+
+/** Cross-instance fan-out of room traffic; a no-op in single-process mode. */
+export interface RoomBus {
+  publish(boardId: string, kind: 'update' | 'awareness', data: Uint8Array): void
+  /** Start/stop receiving a board's traffic (called when rooms load/unload). */
+  join(boardId: string, room: Room): void
+  leave(boardId: string): void
+}
+
+const localBus: RoomBus = { publish() {}, join() {}, leave() {} }
+
+class BoardGone extends Error {}
+
+// Readable on light and dark canvases, distinct enough for a few dozen people.
+const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#469990', '#9a6324', '#800000', '#808000', '#000075']
+
+export function presenceColor(key: string): string {
+  let h = 2166136261
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619)
+  return COLORS[(h >>> 0) % COLORS.length]!
+}
+
+export function presenceUser(principal: ResolvedPrincipal, role: Role): PresenceUser {
+  const guest = principal.kind === 'guest'
+  const id = guest ? principal.guest.id : principal.user.id
+  return {
+    id,
+    name: guest ? principal.guest.name : principal.user.name,
+    kind: principal.kind,
+    role,
+    guest,
+    color: presenceColor(principalKey(principal.kind, id)),
+  }
+}
+
+export class CollabHub {
+  private readonly rooms = new Map<string, Room>()
+  private readonly loading = new Map<string, Promise<Room>>()
+  private readonly lock = new KeyedLock()
+  private readonly unsubscribe: () => void
+  private bus: RoomBus = localBus
+  private closing = false
+
+  constructor(private readonly deps: HubDeps) {
+    this.unsubscribe = deps.signals.subscribe((signal) => {
+      this.onSignal(signal).catch((err: unknown) => deps.logger.error({ err, signal }, 'applying a signal failed'))
+    })
+  }
+
+  useBus(bus: RoomBus): void {
+    this.bus = bus
+  }
+
+  get roomCount(): number {
+    return this.rooms.size
+  }
+
+  get connectionCount(): number {
+    let n = 0
+    for (const r of this.rooms.values()) n += r.conns.size
+    return n
+  }
+
+  room(boardId: string): Room | undefined {
+    return this.rooms.get(boardId)
+  }
+
+  onlinePrincipals(boardId: string): Set<string> {
+    return this.rooms.get(boardId)?.onlinePrincipals() ?? new Set()
+  }
+
+  /** Authenticates a fresh connection and puts it in its board's room, or closes it with the reason. */
+  async connect(conn: Connection, boardId: string, token: string | null): Promise<void> {
+    if (this.closing) return conn.close(CloseCode.goingAway, 'server shutting down')
+    const refuse = (code: number, reason: string) => conn.close(code, reason)
+    if (!token) return refuse(CloseCode.unauthenticated, 'token required')
+    const claims = await this.deps.tokens.verify(token)
+    if (!claims) return refuse(CloseCode.unauthenticated, 'invalid or expired token')
+    const { db, policy } = this.deps
+    const loaded = await loadBoard(db, boardId)
+    if (!loaded) return refuse(CloseCode.notFound, 'board not found')
+    const principal = await this.principalFor(claims.kind, claims.id)
+    if (principal === 'invalid') return refuse(CloseCode.unauthenticated, 'invalid token')
+    if (principal === 'revoked') return refuse(CloseCode.forbidden, 'access removed')
+    if (principal.kind === 'guest' && claims.kind === 'guest' && principal.guest.boardId !== claims.boardId) {
+      return refuse(CloseCode.unauthenticated, 'invalid token')
+    }
+    const access = await policy.accessTo(db, principal, loaded)
+    const refusal = policy.entryRefusal(access)
+    if (refusal || !access.role) return refuse(CloseCode.forbidden, refusal?.message ?? 'no access')
+    let room: Room
+    try {
+      room = await this.acquire(boardId, { locked: loaded.board.locked, archived: loaded.board.archived })
+    } catch (err) {
+      if (err instanceof BoardGone) return refuse(CloseCode.notFound, 'board not found')
+      throw err
+    }
+    if (conn.state !== 'authenticating') return
+    if (room.destroyed) return refuse(CloseCode.notFound, 'board not found')
+    const id = principal.kind === 'user' ? principal.user.id : principal.guest.id
+    conn.onError = (err) => this.deps.logger.error({ err, boardId, conn: conn.id }, 'connection failed')
+    conn.open(
+      { principal, principalKey: principalKey(principal.kind, id), role: access.role, user: presenceUser(principal, access.role) },
+      room,
+    )
+  }
+
+  private async principalFor(kind: 'user' | 'guest', id: string): Promise<ResolvedPrincipal | 'invalid' | 'revoked'> {
+    if (kind === 'user') {
+      const user = await loadUser(this.deps.db, id)
+      return user ? { kind: 'user', user } : 'invalid'
+    }
+    const guest = await loadActiveGuest(this.deps.db, id)
+    if (guest === undefined) return 'invalid'
+    if (guest === 'revoked') return 'revoked'
+    return { kind: 'guest', guest }
+  }
+
+  /** The board's room, loading it once however many join at the same time. */
+  private acquire(boardId: string, flags: { locked: boolean; archived: boolean }): Promise<Room> {
+    const open = this.rooms.get(boardId)
+    if (open && !open.destroyed) return Promise.resolve(open)
+    let pending = this.loading.get(boardId)
+    if (!pending) {
+      pending = this.lock
+        .run(boardId, async () => {
+          const existing = this.rooms.get(boardId)
+          if (existing && !existing.destroyed) return existing
+          // Checked under the lock: a delete that ran before us must win.
+          if (!(await loadBoard(this.deps.db, boardId))) throw new BoardGone()
+          const loaded = await this.deps.docStore.load(boardId)
+          const room = new Room(boardId, loaded, flags, {
+            docStore: this.deps.docStore,
+            logger: this.deps.logger,
+            maxDocBytes: this.deps.maxDocBytes,
+            metrics: this.deps.metrics ?? {},
+            publish: (b, kind, data) => this.bus.publish(b, kind, data),
+            onEmpty: (r) => this.scheduleUnload(r),
+          })
+          this.rooms.set(boardId, room)
+          this.bus.join(boardId, room)
+          return room
+        })
+        .finally(() => this.loading.delete(boardId))
+      this.loading.set(boardId, pending)
+    }
+    return pending
+  }
+
+  private scheduleUnload(room: Room): void {
+    void this.lock
+      .run(room.boardId, async () => {
+        if (room.conns.size > 0 || this.rooms.get(room.boardId) !== room) return
+        await this.deps.docStore.flush()
+        // Someone may have joined while the writes were flushing.
+        if (room.conns.size > 0 || this.rooms.get(room.boardId) !== room) return
+        this.rooms.delete(room.boardId)
+        this.bus.leave(room.boardId)
+        room.destroy()
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err, boardId: room.boardId }, 'unloading a room failed'))
+  }
+
+  private async onSignal(signal: BoardSignal): Promise<void> {
+    switch (signal.type) {
+      case 'board.deleted':
+        return this.dropBoard(signal.boardId)
+      case 'board.changed':
+        return this.recheck(signal.boardId)
+      case 'access.changed':
+        return this.recheck(signal.boardId, signal.target)
+      case 'guests.disabled':
+        for (const boardId of [...this.rooms.keys()]) await this.recheck(boardId, undefined, true)
+        return
+      default: {
+        const unreachable: never = signal
+        throw new Error(`unknown signal ${JSON.stringify(unreachable)}`)
+      }
+    }
+  }
+
+  private async dropBoard(boardId: string): Promise<void> {
+    this.deps.docStore.discard(boardId)
+    await this.lock.run(boardId, async () => {
+      const room = this.rooms.get(boardId)
+      if (!room) return
+      this.rooms.delete(boardId)
+      this.bus.leave(boardId)
+      room.closeAll(CloseCode.notFound, 'board deleted')
+      room.destroy()
+    })
+  }
+
+  /** Re-checks live connections against the database after an access change. */
+  private async recheck(boardId: string, target?: { kind: string; id: string }, guestsOnly = false): Promise<void> {
+    const room = this.rooms.get(boardId)
+    if (!room) return
+    const loaded = await loadBoard(this.deps.db, boardId)
+    if (!loaded) return this.dropBoard(boardId)
+    room.setFlags({ locked: loaded.board.locked, archived: loaded.board.archived })
+    for (const conn of [...room.conns]) {
+      const p = conn.identity?.principal
+      if (!p || conn.state !== 'open') continue
+      if (guestsOnly && p.kind !== 'guest') continue
+      const id = p.kind === 'user' ? p.user.id : p.guest.id
+      if (target && (target.kind !== p.kind || target.id !== id)) continue
+      const fresh = await this.principalFor(p.kind, id)
+      if (fresh === 'invalid' || fresh === 'revoked') {
+        conn.close(CloseCode.forbidden, 'access removed')
+        continue
+      }
+      const access = await this.deps.policy.accessTo(this.deps.db, fresh, loaded)
+      const refusal = this.deps.policy.entryRefusal(access)
+      if (refusal || !access.role) conn.close(CloseCode.forbidden, refusal?.message ?? 'access removed')
+      else if (access.role !== conn.role) conn.close(CloseCode.roleChanged, 'role changed')
+    }
+  }
+
+  /** Flush everything durable, then close every socket with 1001. */
+  async close(): Promise<void> {
+    this.closing = true
+    this.unsubscribe()
+    await this.deps.docStore.flush()
+    for (const room of this.rooms.values()) room.closeAll(CloseCode.goingAway, 'server shutting down')
+    await this.lock.idle()
+    await this.deps.docStore.close()
+    for (const room of this.rooms.values()) room.destroy()
+    this.rooms.clear()
+  }
+}

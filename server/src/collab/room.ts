@@ -1,0 +1,394 @@
+// One open board: its Y.Doc, the connections on it, verified presence, and
+// the path every update takes (guard → apply → broadcast → durable log).
+import type { Logger } from 'pino'
+import * as Y from 'yjs'
+import { CloseCode, DOC_ROOTS, ExtKind, type RefusalReason, refusalMessages } from '../../../shared/constants.js'
+import {
+  decodeAwarenessUpdate,
+  decodeMessage,
+  encodeAwarenessMessage,
+  encodeAwarenessUpdate,
+  encodeExt,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  type AwarenessEntry,
+  ProtocolError,
+} from '../../../shared/protocol.js'
+import type { Connection, MessageSink } from './connection.js'
+import type { DocStore, LoadedDoc } from './doc-store.js'
+import { checkUpdate, type GuardState, rootNamesOf } from './guard.js'
+
+export interface BoardFlags {
+  locked: boolean
+  archived: boolean
+}
+
+export interface RoomMetrics {
+  updateAccepted?(bytes: number): void
+  updateRefused?(reason: RefusalReason): void
+  awarenessRelayed?(recipients: number): void
+  broadcast?(recipients: number): void
+}
+
+/** What a room needs from the rest of the server. */
+export interface RoomDeps {
+  docStore: DocStore
+  logger: Logger
+  maxDocBytes: number
+  metrics: RoomMetrics
+  /** Accepted updates and awareness go to other instances through this. */
+  publish(boardId: string, kind: 'update' | 'awareness', data: Uint8Array): void
+  /** The last connection left. */
+  onEmpty(room: Room): void
+}
+
+interface AwarenessState {
+  clock: number
+  state: string
+  conn: Connection | null
+}
+
+const EMPTY_STATE_VECTOR = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0
+
+export class Room implements MessageSink {
+  readonly doc = new Y.Doc()
+  readonly conns = new Set<Connection>()
+  readonly owners: Map<number, string>
+  private readonly rootNames: Map<Y.AbstractType<any>, string>
+  private readonly awareness = new Map<number, AwarenessState>()
+  private step1Cache: Uint8Array | null = null
+  private fullStateCache: Uint8Array | null = null
+  private outbox: { update: Uint8Array; from: Connection | null }[] = []
+  private outboxScheduled = false
+  private docBytes: number
+  destroyed = false
+
+  constructor(
+    readonly boardId: string,
+    loaded: LoadedDoc,
+    public flags: BoardFlags,
+    private readonly deps: RoomDeps,
+  ) {
+    for (const root of DOC_ROOTS) this.doc.getMap(root)
+    this.rootNames = rootNamesOf(this.doc)
+    this.owners = loaded.owners
+    Y.transact(this.doc, () => {
+      for (const u of loaded.updates) Y.applyUpdate(this.doc, u)
+    })
+    this.docBytes = loaded.bytes
+    if (this.doc.store.pendingStructs || this.doc.store.pendingDs) {
+      deps.logger.warn({ boardId }, 'stored document has pending structs')
+    }
+  }
+
+  private get log(): Logger {
+    return this.deps.logger
+  }
+
+  // ---- membership -------------------------------------------------------
+
+  join(conn: Connection): void {
+    this.conns.add(conn)
+    conn.send(this.step1())
+    const states = this.awarenessEntries()
+    if (states.length > 0) conn.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
+    if (conn.ext) {
+      const id = conn.identity!
+      const p = id.principal
+      conn.send(
+        encodeExt({
+          kind: ExtKind.welcome,
+          principal:
+            p.kind === 'user'
+              ? { kind: 'user', id: p.user.id, name: p.user.name }
+              : { kind: 'guest', id: p.guest.id, name: p.guest.name },
+          role: id.role,
+          user: { ...id.user },
+          board: { ...this.flags },
+        }),
+      )
+    }
+  }
+
+  leave(conn: Connection): void {
+    if (!this.conns.delete(conn)) return
+    const removed: AwarenessEntry[] = []
+    for (const [clientId, s] of this.awareness) {
+      if (s.conn !== conn) continue
+      this.awareness.delete(clientId)
+      removed.push({ clientId, clock: s.clock + 1, state: 'null' })
+    }
+    if (removed.length > 0) this.sendAwareness(removed, null)
+    if (this.conns.size === 0) this.deps.onEmpty(this)
+  }
+
+  /** Principal keys with a live connection here. */
+  onlinePrincipals(): Set<string> {
+    const keys = new Set<string>()
+    for (const c of this.conns) if (c.identity) keys.add(c.principalKey)
+    return keys
+  }
+
+  setFlags(flags: BoardFlags): void {
+    if (flags.locked === this.flags.locked && flags.archived === this.flags.archived) return
+    this.flags = flags
+    const message = encodeExt({ kind: ExtKind.board, ...flags })
+    for (const c of this.conns) if (c.ext) c.send(message)
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const c of [...this.conns]) c.close(code, reason)
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    this.doc.destroy()
+    this.awareness.clear()
+    this.outbox = []
+  }
+
+  // ---- messages ----------------------------------------------------------
+
+  receive(conn: Connection, data: Uint8Array): void | Promise<void> {
+    let message
+    try {
+      message = decodeMessage(data)
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.refuse(conn, 'malformed', err.message)
+      throw err
+    }
+    switch (message.type) {
+      case 'syncStep1':
+        conn.send(this.step2For(message.stateVector))
+        return
+      case 'syncStep2':
+      case 'syncUpdate':
+        return this.handleUpdate(conn, message.update, false)
+      case 'awareness':
+        return this.handleAwareness(conn, message.update)
+      case 'queryAwareness': {
+        const states = this.awarenessEntries()
+        conn.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
+        return
+      }
+      case 'ignored':
+        return
+      default: {
+        const unreachable: never = message
+        throw new Error(`unhandled message ${JSON.stringify(unreachable)}`)
+      }
+    }
+  }
+
+  private step1(): Uint8Array {
+    return (this.step1Cache ??= encodeSyncStep1(Y.encodeStateVector(this.doc)))
+  }
+
+  private step2For(stateVector: Uint8Array): Uint8Array {
+    if (EMPTY_STATE_VECTOR(stateVector)) {
+      // Joiners with an empty document all get the same bytes, encoded once.
+      return (this.fullStateCache ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc)))
+    }
+    try {
+      return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
+    } catch {
+      return (this.fullStateCache ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc)))
+    }
+  }
+
+  private guardState(): GuardState {
+    return { doc: this.doc, rootNames: this.rootNames, owners: this.owners, ...this.flags }
+  }
+
+  private handleUpdate(conn: Connection, update: Uint8Array, claimed: boolean): void | Promise<void> {
+    const id = conn.identity!
+    const verdict = checkUpdate(update, this.guardState(), {
+      principalKey: id.principalKey,
+      role: id.role,
+      guest: id.principal.kind === 'guest',
+    })
+    if (!verdict.ok) {
+      if (verdict.reason === 'unclaimed') {
+        if (claimed) return this.refuse(conn, 'foreign_client', 'client id could not be claimed')
+        return this.claim(conn, verdict.clients).then(() => this.handleUpdate(conn, update, true))
+      }
+      return this.refuse(conn, verdict.reason, verdict.detail)
+    }
+    if (verdict.noop) {
+      if (conn.inflight === 0) this.sendSaved(conn)
+      return
+    }
+    if (this.docBytes + update.length > this.deps.maxDocBytes) {
+      this.deps.metrics.updateRefused?.('too_large')
+      return conn.close(CloseCode.tooLarge, 'document too large')
+    }
+    Y.applyUpdate(this.doc, update, conn)
+    this.docBytes += update.length
+    this.step1Cache = null
+    this.fullStateCache = null
+    for (const c of verdict.clients) conn.ownedIds.add(c)
+    this.deps.metrics.updateAccepted?.(update.length)
+    this.queueBroadcast(update, conn)
+    this.deps.publish(this.boardId, 'update', update)
+    conn.inflight++
+    this.deps.docStore.append(this.boardId, update).then(
+      () => {
+        conn.inflight--
+        if (conn.inflight === 0) this.sendSaved(conn)
+      },
+      (err: unknown) => {
+        conn.inflight--
+        this.log.error({ err, boardId: this.boardId }, 'update could not be stored')
+        conn.close(CloseCode.tryAgainLater, 'storage unavailable')
+      },
+    )
+  }
+
+  /** Applies an update another instance accepted (already guarded there). */
+  applyRemote(update: Uint8Array): void {
+    Y.applyUpdate(this.doc, update, 'remote')
+    this.docBytes += update.length
+    this.step1Cache = null
+    this.fullStateCache = null
+    this.queueBroadcast(update, null)
+  }
+
+  private async claim(conn: Connection, ids: number[]): Promise<void> {
+    const owners = await this.deps.docStore.claim(this.boardId, ids, conn.principalKey)
+    for (const [clientId, owner] of owners) this.owners.set(clientId, owner)
+  }
+
+  private sendSaved(conn: Connection): void {
+    if (!conn.ext || conn.ownedIds.size === 0) return
+    const clocks: Record<string, number> = {}
+    for (const c of conn.ownedIds) clocks[c] = Y.getState(this.doc.store, c)
+    conn.send(encodeExt({ kind: ExtKind.saved, clocks }))
+  }
+
+  private refuse(conn: Connection, reason: RefusalReason, detail: string): void {
+    this.deps.metrics.updateRefused?.(reason)
+    // The reason only: a refused update's content is never logged.
+    this.log.info({ boardId: this.boardId, conn: conn.id, reason, detail }, 'update refused')
+    if (conn.ext) conn.send(encodeExt({ kind: ExtKind.refused, reason, message: refusalMessages[reason] }))
+    conn.close(CloseCode.updateRefused, reason)
+  }
+
+  // Bursts are coalesced: updates accepted in the same turn of the event
+  // loop go out as one frame, encoded once for every peer.
+  private queueBroadcast(update: Uint8Array, from: Connection | null): void {
+    this.outbox.push({ update, from })
+    if (this.outboxScheduled) return
+    this.outboxScheduled = true
+    setImmediate(() => this.flushOutbox())
+  }
+
+  private flushOutbox(): void {
+    this.outboxScheduled = false
+    const items = this.outbox
+    this.outbox = []
+    if (items.length === 0 || this.destroyed) return
+    const only = items.length === 1 ? items[0]!.from : undefined
+    const senders = new Set(items.map((i) => i.from))
+    const message = encodeSyncUpdate(items.length === 1 ? items[0]!.update : Y.mergeUpdates(items.map((i) => i.update)))
+    let sent = 0
+    for (const c of this.conns) {
+      // Skip a peer only when every update in the frame is its own.
+      if (c === only || (senders.size === 1 && senders.has(c))) continue
+      c.send(message)
+      sent++
+    }
+    this.deps.metrics.broadcast?.(sent)
+  }
+
+  // ---- presence ------------------------------------------------------------
+
+  private awarenessEntries(): AwarenessEntry[] {
+    const out: AwarenessEntry[] = []
+    for (const [clientId, s] of this.awareness) out.push({ clientId, clock: s.clock, state: s.state })
+    return out
+  }
+
+  /** May `conn` speak for awareness client `clientId`? Claims its first one. */
+  private awarenessOwner(conn: Connection, clientId: number): 'yes' | 'no' | 'claim' {
+    if (conn.awarenessId === clientId || conn.ownedIds.has(clientId)) return 'yes'
+    if (conn.awarenessId !== null) return 'no'
+    const owner = this.owners.get(clientId)
+    if (owner !== undefined && owner !== conn.principalKey) return 'no'
+    const holder = this.awareness.get(clientId)?.conn
+    if (holder && holder !== conn && holder.state !== 'closed') return 'no'
+    return owner === undefined ? 'claim' : 'yes'
+  }
+
+  private handleAwareness(conn: Connection, update: Uint8Array, claimed = false): void | Promise<void> {
+    let entries: AwarenessEntry[]
+    try {
+      entries = decodeAwarenessUpdate(update)
+    } catch (err) {
+      return this.refuse(conn, 'malformed', (err as Error).message)
+    }
+    const accepted: AwarenessEntry[] = []
+    for (const e of entries) {
+      let verdict = this.awarenessOwner(conn, e.clientId)
+      if (verdict === 'claim') {
+        if (!claimed) {
+          return this.claim(conn, [e.clientId]).then(() => this.handleAwareness(conn, update, true))
+        }
+        verdict = this.owners.get(e.clientId) === conn.principalKey ? 'yes' : 'no'
+      }
+      // Stock clients re-send other people's states; those are dropped quietly.
+      if (verdict === 'no') continue
+      if (conn.awarenessId === null) conn.awarenessId = e.clientId
+      conn.ownedIds.add(e.clientId)
+      const stamped = this.stamp(conn, e.state)
+      if (stamped === null) continue
+      const current = this.awareness.get(e.clientId)
+      if (current && current.clock > e.clock) continue
+      if (stamped === 'null') this.awareness.delete(e.clientId)
+      else this.awareness.set(e.clientId, { clock: e.clock, state: stamped, conn })
+      accepted.push({ clientId: e.clientId, clock: e.clock, state: stamped })
+    }
+    if (accepted.length > 0) this.sendAwareness(accepted, conn)
+  }
+
+  /** The state with `user` replaced by the server's view of the principal; null to drop. */
+  private stamp(conn: Connection, state: string): string | null {
+    if (state === 'null') return state
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(state)
+    } catch {
+      return null
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null
+    ;(parsed as Record<string, unknown>).user = conn.identity!.user
+    return JSON.stringify(parsed)
+  }
+
+  private sendAwareness(entries: AwarenessEntry[], from: Connection | null): void {
+    const update = encodeAwarenessUpdate(entries)
+    const message = encodeAwarenessMessage(update)
+    // Everyone, the sender included: a stock client that hears nothing for
+    // 30 s assumes the connection is dead, and its own echo keeps it alive.
+    for (const c of this.conns) c.send(message)
+    this.deps.metrics.awarenessRelayed?.(this.conns.size)
+    if (from !== null) this.deps.publish(this.boardId, 'awareness', update)
+  }
+
+  /** Awareness accepted by another instance: stored for joiners and relayed. */
+  applyRemoteAwareness(update: Uint8Array): void {
+    let entries: AwarenessEntry[]
+    try {
+      entries = decodeAwarenessUpdate(update)
+    } catch {
+      return
+    }
+    for (const e of entries) {
+      const current = this.awareness.get(e.clientId)
+      if (current && current.clock > e.clock) continue
+      if (e.state === 'null') this.awareness.delete(e.clientId)
+      else this.awareness.set(e.clientId, { clock: e.clock, state: e.state, conn: null })
+    }
+    this.sendAwareness(entries, null)
+  }
+}

@@ -1,0 +1,135 @@
+// The /collab WebSocket endpoint: accepts the upgrade (so that refusals can
+// carry close codes), then hands the socket to the hub as a `Peer`.
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { Logger } from 'pino'
+import { WebSocket, WebSocketServer } from 'ws'
+import { CloseCode } from '../../../shared/constants.js'
+import { redactUrl } from '../logger.js'
+import { Connection, type ConnectionLimits, type Peer } from './connection.js'
+import type { CollabHub } from './hub.js'
+
+export const COLLAB_PATH = '/collab'
+
+export interface EndpointLimits extends ConnectionLimits {
+  preAuthTimeoutMs: number
+  pingIntervalMs: number
+}
+
+interface Tracked {
+  ws: WebSocket
+  conn: Connection
+  alive: boolean
+}
+
+/** Close reasons are limited to 123 bytes by RFC 6455. */
+const reasonText = (reason: string) => Buffer.from(reason).subarray(0, 120).toString()
+
+export class CollabEndpoint {
+  private readonly wss: WebSocketServer
+  private readonly sockets = new Set<Tracked>()
+  private readonly pinger: NodeJS.Timeout
+
+  constructor(
+    private readonly hub: CollabHub,
+    private readonly limits: EndpointLimits,
+    private readonly logger: Logger,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: limits.maxMessageBytes,
+    })
+    // A socket that missed a whole ping interval is gone; drop it so its
+    // presence and memory go with it.
+    this.pinger = setInterval(() => {
+      for (const t of this.sockets) {
+        if (!t.alive) {
+          t.ws.terminate()
+          continue
+        }
+        t.alive = false
+        t.ws.ping()
+      }
+    }, limits.pingIntervalMs)
+    this.pinger.unref()
+  }
+
+  get socketCount(): number {
+    return this.sockets.size
+  }
+
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => {})
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const rest = url.pathname.slice(COLLAB_PATH.length + 1)
+    let boardId = ''
+    try {
+      boardId = decodeURIComponent(rest)
+    } catch {
+      boardId = ''
+    }
+    const token = url.searchParams.get('token')
+    const ext = url.searchParams.get('ext') === '1'
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, boardId, token, ext, req))
+  }
+
+  private accept(ws: WebSocket, boardId: string, token: string | null, ext: boolean, req: IncomingMessage): void {
+    // ws closes over-long messages with 1009 by itself; the contract says 4413.
+    const close = ws.close.bind(ws)
+    ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CloseCode.tooLarge : code, reason)
+    const peer: Peer = {
+      send: (data) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(data)
+      },
+      close: (code, reason) => {
+        if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reasonText(reason))
+      },
+      get bufferedAmount() {
+        return ws.bufferedAmount
+      },
+    }
+    const conn = new Connection(peer, ext, this.limits)
+    const tracked: Tracked = { ws, conn, alive: true }
+    this.sockets.add(tracked)
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const bytes = Array.isArray(data)
+        ? new Uint8Array(Buffer.concat(data))
+        : data instanceof ArrayBuffer
+          ? new Uint8Array(data)
+          : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      conn.receive(bytes)
+    })
+    ws.on('pong', () => {
+      tracked.alive = true
+    })
+    ws.on('error', (err) => this.logger.debug({ err: err.message, boardId }, 'collab socket error'))
+    ws.on('close', (code) => {
+      this.sockets.delete(tracked)
+      conn.closed(code)
+    })
+    const timer = setTimeout(() => {
+      if (conn.state === 'authenticating') conn.close(CloseCode.tryAgainLater, 'authentication timed out')
+    }, this.limits.preAuthTimeoutMs)
+    timer.unref()
+    if (!/^[\w-]{1,64}$/.test(boardId)) {
+      clearTimeout(timer)
+      return conn.close(CloseCode.notFound, 'board not found')
+    }
+    this.hub
+      .connect(conn, boardId, token)
+      .catch((err: unknown) => {
+        this.logger.error({ err, boardId, url: redactUrl(req.url) }, 'collab connect failed')
+        conn.close(CloseCode.tryAgainLater, 'server error')
+      })
+      .finally(() => clearTimeout(timer))
+  }
+
+  /** Stop pinging; sockets are closed by the hub (1001) or terminated here. */
+  close(): void {
+    clearInterval(this.pinger)
+    for (const t of this.sockets) t.ws.terminate()
+    this.sockets.clear()
+  }
+}

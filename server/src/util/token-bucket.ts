@@ -1,0 +1,23 @@
+import { performance } from 'node:perf_hooks'
+
+/** A token bucket: `rate` tokens per second, holding at most `burst`. */
+export class TokenBucket {
+  private tokens: number
+  private last = performance.now()
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst
+  }
+
+  take(n = 1): boolean {
+    const now = performance.now()
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
+    this.last = now
+    if (this.tokens < n) return false
+    this.tokens -= n
+    return true
+  }
+}
