@@ -57,6 +57,8 @@ export class Room implements MessageSink {
   readonly owners: Map<number, string>
   private readonly rootNames: Map<Y.AbstractType<any>, string>
   private readonly awareness = new Map<number, AwarenessState>()
+  /** Last clock and state relayed per awareness client id, removals included. */
+  private readonly relayed = new Map<number, { clock: number; state: string }>()
   private step1Cache: Uint8Array | null = null
   private fullStateCache: Uint8Array | null = null
   private outbox: { update: Uint8Array; from: Connection | null }[] = []
@@ -117,7 +119,9 @@ export class Room implements MessageSink {
     for (const [clientId, s] of this.awareness) {
       if (s.conn !== conn) continue
       this.awareness.delete(clientId)
-      removed.push({ clientId, clock: s.clock + 1, state: 'null' })
+      const clock = s.clock + 1
+      this.relayed.set(clientId, { clock, state: 'null' })
+      removed.push({ clientId, clock, state: 'null' })
     }
     if (removed.length > 0) this.sendAwareness(removed, null)
     if (this.conns.size === 0) this.deps.onEmpty(this)
@@ -145,6 +149,7 @@ export class Room implements MessageSink {
     this.destroyed = true
     this.doc.destroy()
     this.awareness.clear()
+    this.relayed.clear()
     this.outbox = []
   }
 
@@ -342,13 +347,31 @@ export class Room implements MessageSink {
       conn.ownedIds.add(e.clientId)
       const stamped = this.stamp(conn, e.state)
       if (stamped === null) continue
-      const current = this.awareness.get(e.clientId)
-      if (current && current.clock > e.clock) continue
+      const clock = this.relayClock(e.clientId, e.clock, stamped)
+      if (clock === null) continue
       if (stamped === 'null') this.awareness.delete(e.clientId)
-      else this.awareness.set(e.clientId, { clock: e.clock, state: stamped, conn })
-      accepted.push({ clientId: e.clientId, clock: e.clock, state: stamped })
+      else this.awareness.set(e.clientId, { clock, state: stamped, conn })
+      accepted.push({ clientId: e.clientId, clock, state: stamped })
     }
     if (accepted.length > 0) this.sendAwareness(accepted, conn)
+  }
+
+  /**
+   * The clock to relay a state with, or null to drop it. A client that
+   * reconnects re-sends its state with a clock the others already passed
+   * (its removal was announced with clock + 1), so a changed state is bumped
+   * past the last relayed clock; an unchanged one is a duplicate. Bumping
+   * only on change keeps the echo to the sender from looping.
+   */
+  private relayClock(clientId: number, clock: number, state: string): number | null {
+    const last = this.relayed.get(clientId)
+    let out = clock
+    if (last && clock <= last.clock) {
+      if (last.state === state) return null
+      out = last.clock + 1
+    }
+    this.relayed.set(clientId, { clock: out, state })
+    return out
   }
 
   /** The state with `user` replaced by the server's view of the principal; null to drop. */
@@ -383,12 +406,14 @@ export class Room implements MessageSink {
     } catch {
       return
     }
-    for (const e of entries) {
-      const current = this.awareness.get(e.clientId)
-      if (current && current.clock > e.clock) continue
+    const fresh = entries.filter((e) => {
+      const last = this.relayed.get(e.clientId)
+      if (last && last.clock >= e.clock) return false
+      this.relayed.set(e.clientId, { clock: e.clock, state: e.state })
       if (e.state === 'null') this.awareness.delete(e.clientId)
       else this.awareness.set(e.clientId, { clock: e.clock, state: e.state, conn: null })
-    }
-    this.sendAwareness(entries, null)
+      return true
+    })
+    if (fresh.length > 0) this.sendAwareness(fresh, null)
   }
 }

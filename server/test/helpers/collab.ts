@@ -123,7 +123,9 @@ export class RawClient {
     for (;;) {
       const value = check()
       if (value) return value
-      if (Date.now() > deadline) throw new Error('timed out waiting for condition')
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for condition (close ${this.closeCode}, ${this.messages.length} messages)`)
+      }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(1, deadline - Date.now()))
         this.listeners.push(() => {

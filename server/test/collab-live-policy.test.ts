@@ -1,0 +1,128 @@
+// Access changes reach open connections at once, with the contract's codes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { type Api, apiClient } from './helpers/api.js'
+import { providerClient, type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
+import { castBoard, createBoard, createInvite, joinAsGuest, makePro } from './helpers/fixtures.js'
+import { startServer, type TestServer } from './helpers/server.js'
+
+let server: TestServer
+let api: Api
+const clients: ProviderClient[] = []
+const connect = (boardId: string, token: string) => {
+  const c = providerClient(server.url, boardId, token)
+  clients.push(c)
+  return c
+}
+
+beforeAll(async () => {
+  server = await startServer()
+  api = apiClient(server.url)
+})
+afterAll(async () => {
+  for (const c of clients) c.destroy()
+  await server?.stop()
+})
+
+describe('live policy', () => {
+  it('downgrades live: 4009, then the stock client reconnects with the new role', async () => {
+    const cast = await castBoard(api)
+    const owner = connect(cast.boardId, cast.owner.token)
+    const editor = connect(cast.boardId, cast.memberEditor.token)
+    await Promise.all([owner.synced(), editor.synced()])
+    editor.doc.getMap('shapes').set('before', new Y.Map())
+    await waitFor(() => owner.doc.getMap('shapes').has('before'))
+    await api.patch(`/api/boards/${cast.boardId}/participants/user/${cast.memberEditor.id}`, { token: cast.owner.token, body: { role: 'reader' } })
+    expect(await editor.closed()).toBe(4009)
+    // y-websocket retries 4009 by itself and comes back as a reader.
+    await waitFor(() => editor.provider.wsconnected && editor.provider.synced, 5000, 'reconnect')
+    await waitFor(() => owner.provider.awareness.getStates().get(editor.doc.clientID)?.user?.role === 'reader', 5000, 'new role in presence')
+    editor.doc.getMap('shapes').set('after', new Y.Map())
+    await waitFor(() => editor.closes.some((c) => c.code === 4422), 5000, 'refused as reader')
+    expect(owner.doc.getMap('shapes').has('after')).toBe(false)
+  })
+
+  it('removal closes with 4403 and the token no longer connects', async () => {
+    const cast = await castBoard(api)
+    const g = connect(cast.boardId, cast.guestEditor.token)
+    const m = connect(cast.boardId, cast.memberReviewer.token)
+    await Promise.all([g.synced(), m.synced()])
+    await api.del(`/api/boards/${cast.boardId}/participants/guest/${cast.guestEditor.id}`, { token: cast.owner.token })
+    await api.del(`/api/boards/${cast.boardId}/participants/user/${cast.memberReviewer.id}`, { token: cast.owner.token })
+    expect(await g.closed()).toBe(4403)
+    expect(await m.closed()).toBe(4403)
+    const again = await RawClient.connect(server.url, cast.boardId, cast.guestEditor.token)
+    expect(await again.waitClose()).toBe(4403)
+  })
+
+  it('revoking a link disconnects the guests who came through it (4403), nobody else', async () => {
+    const owner = (await castBoard(api)).owner
+    const board = await createBoard(api, owner.token)
+    const link = await createInvite(api, owner.token, board.id, 'reviewer')
+    const other = await createInvite(api, owner.token, board.id, 'reviewer')
+    const viaLink = await joinAsGuest(api, link.token, 'Via link')
+    const viaOther = await joinAsGuest(api, other.token, 'Via other')
+    const a = connect(board.id, viaLink.token)
+    const b = connect(board.id, viaOther.token)
+    await Promise.all([a.synced(), b.synced()])
+    await api.del(`/api/boards/${board.id}/invites/${link.id}`, { token: owner.token })
+    expect(await a.closed()).toBe(4403)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(b.closes).toEqual([])
+  })
+
+  it('specific_users disconnects guests (4403) but keeps members', async () => {
+    const cast = await castBoard(api)
+    const g = connect(cast.boardId, cast.guestReader.token)
+    const m = connect(cast.boardId, cast.memberReader.token)
+    await Promise.all([g.synced(), m.synced()])
+    await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { accessMode: 'specific_users' } })
+    expect(await g.closed()).toBe(4403)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(m.closes).toEqual([])
+  })
+
+  it('lock leaves content to the owner; archive makes it read-only for all', async () => {
+    const cast = await castBoard(api)
+    const owner = connect(cast.boardId, cast.owner.token)
+    const editor = connect(cast.boardId, cast.memberEditor.token)
+    await Promise.all([owner.synced(), editor.synced()])
+    const raw = await RawClient.connect(server.url, cast.boardId, cast.memberReviewer.token)
+    await raw.until(() => raw.ext.find((e) => e.kind === 'welcome'))
+    await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { locked: true } })
+    await raw.until(() => raw.ext.find((e) => e.kind === 'board' && e.locked))
+    owner.doc.getMap('shapes').set('by-owner', new Y.Map())
+    await waitFor(() => editor.doc.getMap('shapes').has('by-owner'))
+    editor.doc.getMap('shapes').set('by-editor', new Y.Map())
+    expect(await editor.closed()).toBe(4422)
+    expect(owner.doc.getMap('shapes').has('by-editor')).toBe(false)
+    await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { locked: false, archived: true } })
+    await raw.until(() => raw.ext.find((e) => e.kind === 'board' && e.archived))
+    owner.doc.getMap('shapes').set('while-archived', new Y.Map())
+    expect(await owner.closed()).toBe(4422)
+    raw.close()
+  })
+
+  it('deleting the board closes everyone with 4404', async () => {
+    const cast = await castBoard(api)
+    const a = connect(cast.boardId, cast.memberEditor.token)
+    const b = connect(cast.boardId, cast.guestReader.token)
+    await Promise.all([a.synced(), b.synced()])
+    expect((await api.del(`/api/boards/${cast.boardId}`, { token: cast.owner.token })).status).toBe(204)
+    expect(await a.closed()).toBe(4404)
+    expect(await b.closed()).toBe(4404)
+    expect(server.hub.room(cast.boardId)).toBeUndefined()
+  })
+
+  it('a tier change re-checks guest editors (pro → free caps them to reviewer)', async () => {
+    const owner = (await castBoard(api)).owner
+    const board = await createBoard(api, owner.token)
+    await makePro(api, owner.id)
+    const guest = await joinAsGuest(api, (await createInvite(api, owner.token, board.id, 'editor')).token)
+    const g = connect(board.id, guest.token)
+    await g.synced()
+    const { TEST_ADMIN_TOKEN } = await import('./helpers/server.js')
+    await api.patch(`/api/admin/users/${owner.id}`, { token: TEST_ADMIN_TOKEN, body: { plan: 'free' } })
+    expect(await g.closed()).toBe(4009)
+  })
+})

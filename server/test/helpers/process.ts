@@ -1,0 +1,53 @@
+// A real Drawbridge process (for SIGKILL / SIGTERM tests and multi-instance runs).
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+
+export interface ServerProcess {
+  url: string
+  port: number
+  proc: ChildProcess
+  output: () => string
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>
+  kill(signal: NodeJS.Signals): Promise<number | string>
+}
+
+export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs)
+    const check = () => {
+      for (const line of out.split('\n')) {
+        if (!line.includes('drawbridge ready')) continue
+        clearTimeout(timer)
+        return resolve((JSON.parse(line) as { port: number }).port)
+      }
+    }
+    proc.stdout!.on('data', check)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited (${code}) before starting:\n${out}`))
+    })
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    proc,
+    output: () => out,
+    exited,
+    kill(signal) {
+      proc.kill(signal)
+      return exited
+    },
+  }
+}

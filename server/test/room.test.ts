@@ -1,0 +1,194 @@
+// The room and the guard in-process, with fake peers: no sockets, no server.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { decodeExt, encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol.js'
+import type { UserRow } from '../src/auth/principals.js'
+import { Connection, type Peer } from '../src/collab/connection.js'
+import { DocStore } from '../src/collab/doc-store.js'
+import { checkUpdate, rootNamesOf, type GuardState } from '../src/collab/guard.js'
+import { Room } from '../src/collab/room.js'
+import { Store } from '../src/store/db.js'
+import { boards, users } from '../src/store/schema.js'
+
+const logger = pino({ level: 'silent' })
+let dir: string
+let store: Store
+let docStore: DocStore
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'drawbridge-room-'))
+  store = await Store.open({ dataDir: dir, poolSize: 1 }, logger)
+  docStore = new DocStore(store.db, logger, { compactAfterUpdates: 1000 })
+  await store.db.insert(users).values({ id: 'u1', email: 'u1@x.io', name: 'U', passwordHash: 'x' })
+})
+afterAll(async () => {
+  await docStore.close()
+  await store.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+class FakePeer implements Peer {
+  sent: Uint8Array[] = []
+  closedWith: number | null = null
+  bufferedAmount = 0
+  send(data: Uint8Array) {
+    this.sent.push(data)
+  }
+  close(code: number) {
+    this.closedWith = code
+  }
+}
+
+let boardSeq = 0
+async function newRoom() {
+  const boardId = `room-board-${boardSeq++}`
+  await store.db.insert(boards).values({ id: boardId, title: 't', ownerId: 'u1' })
+  const room = new Room(boardId, await docStore.load(boardId), { locked: false, archived: false }, {
+    docStore,
+    logger,
+    maxDocBytes: 1 << 24,
+    metrics: {},
+    publish: () => {},
+    onEmpty: () => {},
+  })
+  return room
+}
+
+const user = { id: 'u1', name: 'U', email: 'u1@x.io', plan: 'free', passwordHash: 'x', createdAt: new Date() } as UserRow
+function joinRoom(room: Room, role: 'owner' | 'editor' | 'reviewer' | 'reader', key: string, ext = true) {
+  const peer = new FakePeer()
+  const conn = new Connection(peer, ext, { maxMessageBytes: 1 << 20, preAuthMaxMessages: 10, rate: 1000, burst: 1000, maxBufferedBytes: 1 << 26 })
+  conn.open(
+    {
+      principal: { kind: 'user', user },
+      principalKey: key,
+      role,
+      user: { id: key, name: key, kind: 'user', role, guest: false, color: '#000000' },
+    },
+    room,
+  )
+  return { peer, conn }
+}
+
+const tick = () => new Promise((r) => setImmediate(r))
+
+describe('room', () => {
+  it('greets a joiner with step 1 and a welcome, and encodes the full state once for all joiners', async () => {
+    const room = await newRoom()
+    const a = joinRoom(room, 'editor', 'user:a')
+    expect(a.peer.sent[0]![0]).toBe(0) // sync step 1 first
+    expect(decodeExt(a.peer.sent[1]!)).toMatchObject({ kind: 'welcome', role: 'editor' })
+    const b = joinRoom(room, 'reader', 'user:b')
+    const c = joinRoom(room, 'reader', 'user:c')
+    b.conn.receive(encodeSyncStep1(new Uint8Array([0])))
+    c.conn.receive(encodeSyncStep1(new Uint8Array([0])))
+    expect(b.peer.sent.at(-1)).toBe(c.peer.sent.at(-1)) // the very same bytes
+  })
+
+  it('broadcasts an accepted update once-encoded and coalesces a burst into one frame', async () => {
+    const room = await newRoom()
+    const a = joinRoom(room, 'editor', 'user:a')
+    const b = joinRoom(room, 'reader', 'user:b')
+    const c = joinRoom(room, 'reader', 'user:c')
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    doc.getMap('shapes').set('one', 1)
+    a.conn.receive(encodeSyncUpdate(updates[0]!))
+    await new Promise((r) => setTimeout(r, 20)) // the claim goes through the database
+    await tick()
+    const bBefore = b.peer.sent.length
+    expect(b.peer.sent.at(-1)).toBe(c.peer.sent.at(-1))
+    for (let i = 0; i < 5; i++) doc.getMap('shapes').set(`k${i}`, i)
+    for (const u of updates.slice(1)) a.conn.receive(encodeSyncUpdate(u))
+    await tick()
+    expect(b.peer.sent.length).toBe(bBefore + 1)
+    const check = new Y.Doc()
+    Y.applyUpdate(check, Y.encodeStateAsUpdate(room.doc))
+    expect(check.getMap('shapes').toJSON()).toEqual({ one: 1, k0: 0, k1: 1, k2: 2, k3: 3, k4: 4 })
+    expect(a.peer.closedWith).toBeNull()
+    await docStore.flush()
+  })
+
+  it('refuses a reader update without applying it and closes 4422', async () => {
+    const room = await newRoom()
+    const r = joinRoom(room, 'reader', 'user:r')
+    const before = Y.encodeStateVector(room.doc)
+    const doc = new Y.Doc()
+    doc.getMap('shapes').set('x', 1)
+    r.conn.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(doc)))
+    await new Promise((res) => setTimeout(res, 20))
+    expect(r.peer.closedWith).toBe(4422)
+    expect(decodeExt(r.peer.sent.at(-1)!)).toMatchObject({ kind: 'refused', reason: 'read_only' })
+    expect(Y.encodeStateVector(room.doc)).toEqual(before)
+  })
+})
+
+describe('guard (pure)', () => {
+  function state(doc: Y.Doc, owners: [number, string][]): GuardState {
+    return { doc, rootNames: rootNamesOf(doc), owners: new Map(owners), locked: false, archived: false }
+  }
+  function serverDoc(): Y.Doc {
+    const d = new Y.Doc()
+    for (const r of ['shapes', 'markup', 'meta']) d.getMap(r)
+    return d
+  }
+
+  it('resolves the root of items whose parent is inferred from their right origin', () => {
+    const server = serverDoc()
+    const editor = new Y.Doc()
+    editor.clientID = 1
+    const arr = new Y.Array<number>()
+    editor.getMap('markup').set('e', new Y.Map([['pts', arr]]))
+    arr.push([1, 2, 3])
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(editor))
+    // A reviewer inserts at the front of the editor's array: the new item has
+    // only a right origin, no parent info.
+    const reviewer = new Y.Doc()
+    reviewer.clientID = 2
+    Y.applyUpdate(reviewer, Y.encodeStateAsUpdate(server))
+    const before = Y.encodeStateVector(reviewer)
+    ;((reviewer.getMap('markup').get('e') as Y.Map<unknown>).get('pts') as Y.Array<number>).insert(0, [0])
+    const update = Y.encodeStateAsUpdate(reviewer, before)
+    const item = Y.decodeUpdate(update).structs[0] as Y.Item
+    expect(item.parent).toBeNull()
+    expect(item.origin).toBeNull()
+    expect(item.rightOrigin).not.toBeNull()
+    const owners: [number, string][] = [[1, 'user:editor'], [2, 'user:reviewer']]
+    const asReviewer = checkUpdate(update, state(server, owners), { principalKey: 'user:reviewer', role: 'reviewer', guest: false })
+    expect(asReviewer).toMatchObject({ ok: false, reason: 'not_own_markup' })
+    const asEditor = checkUpdate(update, state(server, [[1, 'user:editor'], [2, 'user:editor']]), { principalKey: 'user:editor', role: 'editor', guest: false })
+    expect(asEditor).toMatchObject({ ok: true, noop: false })
+  })
+
+  it('asks for unclaimed client ids to be claimed, and treats known structs as no-ops', () => {
+    const server = serverDoc()
+    const d = new Y.Doc()
+    d.clientID = 7
+    d.getMap('shapes').set('a', 1)
+    const update = Y.encodeStateAsUpdate(d)
+    expect(checkUpdate(update, state(server, []), { principalKey: 'user:x', role: 'editor', guest: false })).toEqual({
+      ok: false,
+      reason: 'unclaimed',
+      clients: [7],
+    })
+    Y.applyUpdate(server, update)
+    expect(checkUpdate(update, state(server, [[7, 'user:x']]), { principalKey: 'user:y', role: 'reader', guest: false })).toEqual({
+      ok: true,
+      noop: true,
+      clients: [],
+    })
+  })
+
+  it('refuses garbage without throwing', () => {
+    const server = serverDoc()
+    for (const bytes of [new Uint8Array([1, 2, 3]), new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]), new Uint8Array(0)]) {
+      const v = checkUpdate(bytes, state(server, []), { principalKey: 'user:x', role: 'editor', guest: false })
+      expect(v.ok).toBe(false)
+    }
+  })
+})
