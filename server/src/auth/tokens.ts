@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 
 export type TokenClaims = { kind: 'user'; id: string } | { kind: 'guest'; id: string; boardId: string }
@@ -6,10 +7,16 @@ const ISSUER = 'drawbridge'
 
 /** Signs and verifies the opaque bearer tokens (HS256 JWTs). */
 export class TokenService {
+  // A KeyObject made once: jose would otherwise import the raw secret on
+  // every verification, and every WebSocket connect verifies a token.
+  private readonly secret: KeyObject
+
   constructor(
-    private readonly secret: Uint8Array,
+    secret: Uint8Array,
     private readonly ttl: { userSeconds: number; guestSeconds: number },
-  ) {}
+  ) {
+    this.secret = createSecretKey(secret)
+  }
 
   async issue(claims: TokenClaims): Promise<string> {
     const jwt = new SignJWT(claims.kind === 'guest' ? { knd: 'g', bid: claims.boardId } : { knd: 'u' })

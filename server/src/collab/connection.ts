@@ -152,11 +152,17 @@ export class Connection {
 
   send(data: Uint8Array): void {
     if (this.state === 'closed') return
-    if (this.peer.bufferedAmount > this.limits.maxBufferedBytes) {
-      return this.close(CloseCode.tryAgainLater, 'client too slow')
+    // Reading the socket's backlog is not free; every 16th send (and every
+    // big one) is often enough to catch a client that stopped reading.
+    if ((++this.sends & 15) === 0 || data.length > 65_536) {
+      if (this.peer.bufferedAmount > this.limits.maxBufferedBytes) {
+        return this.close(CloseCode.tryAgainLater, 'client too slow')
+      }
     }
     this.peer.send(data)
   }
+
+  private sends = 0
 
   onClose(listener: (code: number) => void): void {
     this.closeListeners.push(listener)

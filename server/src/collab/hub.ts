@@ -12,7 +12,7 @@ import type { BoardSignal, SignalTransport } from '../bus/signals.js'
 import type { Db } from '../store/db.js'
 import { KeyedLock } from '../util/keyed-lock.js'
 import type { Connection } from './connection.js'
-import type { DocStore } from './doc-store.js'
+import { BoardGoneError, type DocStore } from './doc-store.js'
 import { Room, type RoomMetrics } from './room.js'
 
 export interface HubDeps {
@@ -35,8 +35,6 @@ export interface RoomBus {
 }
 
 const localBus: RoomBus = { publish() {}, join() {}, leave() {} }
-
-class BoardGone extends Error {}
 
 // Readable on light and dark canvases, distinct enough for a few dozen people.
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#469990', '#9a6324', '#800000', '#808000', '#000075']
@@ -99,6 +97,7 @@ export class CollabHub {
   /** Authenticates a fresh connection and puts it in its board's room, or closes it with the reason. */
   async connect(conn: Connection, boardId: string, token: string | null): Promise<void> {
     if (this.closing) return conn.close(CloseCode.goingAway, 'server shutting down')
+    const started = performance.now()
     const refuse = (code: number, reason: string) => conn.close(code, reason)
     if (!token) return refuse(CloseCode.unauthenticated, 'token required')
     const claims = await this.deps.tokens.verify(token)
@@ -115,11 +114,12 @@ export class CollabHub {
     const access = await policy.accessTo(db, principal, loaded)
     const refusal = policy.entryRefusal(access)
     if (refusal || !access.role) return refuse(CloseCode.forbidden, refusal?.message ?? 'no access')
+    const authorized = performance.now()
     let room: Room
     try {
       room = await this.acquire(boardId, { locked: loaded.board.locked, archived: loaded.board.archived })
     } catch (err) {
-      if (err instanceof BoardGone) return refuse(CloseCode.notFound, 'board not found')
+      if (err instanceof BoardGoneError) return refuse(CloseCode.notFound, 'board not found')
       throw err
     }
     if (conn.state !== 'authenticating') return
@@ -130,6 +130,14 @@ export class CollabHub {
       { principal, principalKey: principalKey(principal.kind, id), role: access.role, user: presenceUser(principal, access.role) },
       room,
     )
+    const { logger } = this.deps
+    if (logger.isLevelEnabled('debug')) {
+      const ready = performance.now()
+      logger.debug(
+        { boardId, conn: conn.id, role: access.role, authMs: +(authorized - started).toFixed(2), roomMs: +(ready - authorized).toFixed(2) },
+        'collab connection joined',
+      )
+    }
   }
 
   private async principalFor(kind: 'user' | 'guest', id: string): Promise<ResolvedPrincipal | 'invalid' | 'revoked'> {
@@ -153,8 +161,8 @@ export class CollabHub {
         .run(boardId, async () => {
           const existing = this.rooms.get(boardId)
           if (existing && !existing.destroyed) return existing
-          // Checked under the lock: a delete that ran before us must win.
-          if (!(await loadBoard(this.deps.db, boardId))) throw new BoardGone()
+          // Under the lock, and load() checks the board still exists: a delete
+          // that ran before us must win.
           const loaded = await this.deps.docStore.load(boardId)
           const room = new Room(boardId, loaded, flags, {
             docStore: this.deps.docStore,
@@ -179,10 +187,14 @@ export class CollabHub {
       .run(room.boardId, async () => {
         if (room.conns.size > 0 || this.rooms.get(room.boardId) !== room) return
         await this.deps.docStore.flush()
+        // Fold the log into the snapshot now, while nobody waits: the next
+        // (cold) join then loads and serves one stored blob.
+        await this.deps.docStore.compact(room.boardId)
         // Someone may have joined while the writes were flushing.
         if (room.conns.size > 0 || this.rooms.get(room.boardId) !== room) return
         this.rooms.delete(room.boardId)
         this.bus.leave(room.boardId)
+        this.deps.docStore.forget(room.boardId)
         room.destroy()
       })
       .catch((err: unknown) => this.deps.logger.error({ err, boardId: room.boardId }, 'unloading a room failed'))

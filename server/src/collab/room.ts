@@ -49,20 +49,38 @@ interface AwarenessState {
   conn: Connection | null
 }
 
+/** Minimum spacing of update frames in a busy room (see queueBroadcast). */
+export const BROADCAST_WINDOW_MS = 8
+
 const EMPTY_STATE_VECTOR = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0
 
 export class Room implements MessageSink {
-  readonly doc = new Y.Doc()
+  private readonly ydoc = new Y.Doc()
+  /**
+   * The stored state not yet applied to `ydoc`. A board loaded from a single
+   * snapshot is served from these bytes as they are; the Y.Doc is only built
+   * (hundreds of milliseconds for a big board) once someone needs it: a
+   * writer, or a client that already has content.
+   */
+  private pendingState: Uint8Array | null = null
+  /** Connections that have not had our sync step 1 yet (it needs the Y.Doc). */
+  private readonly awaitingStep1 = new Set<Connection>()
   readonly conns = new Set<Connection>()
-  readonly owners: Map<number, string>
+  readonly owners = new Map<number, string>()
+  /** Resolves once the stored client-id owners are in `owners`. */
+  private ownersLoading: Promise<void> | null
   private readonly rootNames: Map<Y.AbstractType<any>, string>
   private readonly awareness = new Map<number, AwarenessState>()
   /** Last clock and state relayed per awareness client id, removals included. */
   private readonly relayed = new Map<number, { clock: number; state: string }>()
+  private readonly awarenessOutbox = new Map<number, AwarenessEntry>()
+  private awarenessToPublish: AwarenessEntry[] = []
+  private awarenessScheduled = false
   private step1Cache: Uint8Array | null = null
   private fullStateCache: Uint8Array | null = null
   private outbox: { update: Uint8Array; from: Connection | null }[] = []
   private outboxScheduled = false
+  private lastFlush = 0
   private docBytes: number
   destroyed = false
 
@@ -72,15 +90,44 @@ export class Room implements MessageSink {
     public flags: BoardFlags,
     private readonly deps: RoomDeps,
   ) {
-    for (const root of DOC_ROOTS) this.doc.getMap(root)
-    this.rootNames = rootNamesOf(this.doc)
-    this.owners = loaded.owners
-    Y.transact(this.doc, () => {
-      for (const u of loaded.updates) Y.applyUpdate(this.doc, u)
+    for (const root of DOC_ROOTS) this.ydoc.getMap(root)
+    this.rootNames = rootNamesOf(this.ydoc)
+    this.ownersLoading = deps.docStore.loadOwners(boardId).then((stored) => {
+      for (const [id, owner] of stored) if (!this.owners.has(id)) this.owners.set(id, owner)
+      this.ownersLoading = null
     })
+    // A failure surfaces to the first message that waits on it.
+    this.ownersLoading.catch(() => {})
     this.docBytes = loaded.bytes
-    if (this.doc.store.pendingStructs || this.doc.store.pendingDs) {
-      deps.logger.warn({ boardId }, 'stored document has pending structs')
+    if (loaded.snapshot && loaded.updates.length === 0) {
+      this.pendingState = loaded.snapshot
+      this.fullStateCache = encodeSyncStep2(loaded.snapshot)
+    } else {
+      Y.transact(this.ydoc, () => {
+        if (loaded.snapshot) Y.applyUpdate(this.ydoc, loaded.snapshot)
+        for (const u of loaded.updates) Y.applyUpdate(this.ydoc, u)
+      })
+      this.checkIntegrity()
+    }
+  }
+
+  /** The board document, built from the stored state on first use. */
+  get doc(): Y.Doc {
+    if (this.pendingState !== null) {
+      const state = this.pendingState
+      this.pendingState = null
+      Y.applyUpdate(this.ydoc, state)
+      this.checkIntegrity()
+      const step1 = this.step1()
+      for (const c of this.awaitingStep1) c.send(step1)
+      this.awaitingStep1.clear()
+    }
+    return this.ydoc
+  }
+
+  private checkIntegrity(): void {
+    if (this.ydoc.store.pendingStructs || this.ydoc.store.pendingDs) {
+      this.deps.logger.warn({ boardId: this.boardId }, 'stored document has pending structs')
     }
   }
 
@@ -92,7 +139,10 @@ export class Room implements MessageSink {
 
   join(conn: Connection): void {
     this.conns.add(conn)
-    conn.send(this.step1())
+    // A fresh client needs nothing but our state; one that has content gets
+    // our step 1 once the document is built (see the step 1 handler).
+    if (this.pendingState === null) conn.send(this.step1())
+    else this.awaitingStep1.add(conn)
     const states = this.awarenessEntries()
     if (states.length > 0) conn.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
     if (conn.ext) {
@@ -115,6 +165,7 @@ export class Room implements MessageSink {
 
   leave(conn: Connection): void {
     if (!this.conns.delete(conn)) return
+    this.awaitingStep1.delete(conn)
     const removed: AwarenessEntry[] = []
     for (const [clientId, s] of this.awareness) {
       if (s.conn !== conn) continue
@@ -147,9 +198,12 @@ export class Room implements MessageSink {
 
   destroy(): void {
     this.destroyed = true
-    this.doc.destroy()
+    this.ydoc.destroy()
+    this.pendingState = null
+    this.awaitingStep1.clear()
     this.awareness.clear()
     this.relayed.clear()
+    this.awarenessOutbox.clear()
     this.outbox = []
   }
 
@@ -166,11 +220,16 @@ export class Room implements MessageSink {
     switch (message.type) {
       case 'syncStep1':
         conn.send(this.step2For(message.stateVector))
+        // The client has content: building the document sends it our step 1,
+        // so it can send back whatever we lack.
+        if (!EMPTY_STATE_VECTOR(message.stateVector)) void this.doc
         return
       case 'syncStep2':
       case 'syncUpdate':
+        if (this.ownersLoading) return this.ownersLoading.then(() => this.handleUpdate(conn, message.update, false))
         return this.handleUpdate(conn, message.update, false)
       case 'awareness':
+        if (this.ownersLoading) return this.ownersLoading.then(() => this.handleAwareness(conn, message.update))
         return this.handleAwareness(conn, message.update)
       case 'queryAwareness': {
         const states = this.awarenessEntries()
@@ -279,17 +338,23 @@ export class Room implements MessageSink {
     conn.close(CloseCode.updateRefused, reason)
   }
 
-  // Bursts are coalesced: updates accepted in the same turn of the event
-  // loop go out as one frame, encoded once for every peer.
+  // Bursts are coalesced: a quiet room sends each update at once (next turn
+  // of the event loop); a busy one sends at most one frame per peer every
+  // BROADCAST_WINDOW_MS, merging what arrived meanwhile. Each frame is encoded
+  // once for every peer. Most of the cost of a delivered message is the
+  // socket write itself, so fewer, larger frames are what makes fan-out cheap.
   private queueBroadcast(update: Uint8Array, from: Connection | null): void {
     this.outbox.push({ update, from })
     if (this.outboxScheduled) return
     this.outboxScheduled = true
-    setImmediate(() => this.flushOutbox())
+    const wait = this.lastFlush + BROADCAST_WINDOW_MS - performance.now()
+    if (wait <= 0) setImmediate(() => this.flushOutbox())
+    else setTimeout(() => this.flushOutbox(), wait)
   }
 
   private flushOutbox(): void {
     this.outboxScheduled = false
+    this.lastFlush = performance.now()
     const items = this.outbox
     this.outbox = []
     if (items.length === 0 || this.destroyed) return
@@ -388,15 +453,35 @@ export class Room implements MessageSink {
     return JSON.stringify(parsed)
   }
 
+  // Presence changes accepted in the same turn of the event loop go out as
+  // one awareness message (entries for several clients), encoded once. No
+  // timer: a busy loop batches by itself, a quiet one adds no delay.
   private sendAwareness(entries: AwarenessEntry[], from: Connection | null): void {
-    const update = encodeAwarenessUpdate(entries)
-    const message = encodeAwarenessMessage(update)
-    // Everyone, the sender included: a stock client that hears nothing for
-    // 30 s assumes the connection is dead, and its own echo keeps it alive.
-    for (const c of this.conns) c.send(message)
-    this.deps.metrics.awarenessRelayed?.(this.conns.size)
-    if (from !== null) this.deps.publish(this.boardId, 'awareness', update)
+    if (from !== null) this.awarenessToPublish.push(...entries)
+    // A later entry for the same client in this turn supersedes an earlier one.
+    for (const e of entries) this.awarenessOutbox.set(e.clientId, e)
+    if (this.awarenessScheduled) return
+    this.awarenessScheduled = true
+    setImmediate(() => this.flushAwareness())
   }
+
+  private flushAwareness(): void {
+    this.awarenessScheduled = false
+    const entries = [...this.awarenessOutbox.values()]
+    const toPublish = this.awarenessToPublish
+    this.awarenessOutbox.clear()
+    this.awarenessToPublish = []
+    if (this.destroyed) return
+    if (entries.length > 0) {
+      const message = encodeAwarenessMessage(encodeAwarenessUpdate(entries))
+      // Everyone, the sender included: a stock client that hears nothing for
+      // 30 s assumes the connection is dead, and its own echo keeps it alive.
+      for (const c of this.conns) c.send(message)
+      this.deps.metrics.awarenessRelayed?.(this.conns.size)
+    }
+    if (toPublish.length > 0) this.deps.publish(this.boardId, 'awareness', encodeAwarenessUpdate(toPublish))
+  }
+
 
   /** Awareness accepted by another instance: stored for joiners and relayed. */
   applyRemoteAwareness(update: Uint8Array): void {

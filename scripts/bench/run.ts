@@ -1,0 +1,63 @@
+// `npm run bench [scenario…]`: prints one JSON line per scenario.
+// Scenarios: fanout, ceiling, memory, cold-join, cursors, guard (default: all).
+// The server runs pinned to core 0, this load generator to core 1 (taskset).
+import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
+import { guardCost } from './guard-cost.js'
+import { round } from './lean-client.js'
+import { coldJoin, cursors, fanout, ceiling, memory } from './scenarios.js'
+import { hasTaskset, pinSelf, startBenchServer } from './server-proc.js'
+
+const wanted = new Set(process.argv.slice(2))
+const want = (name: string) => wanted.size === 0 || wanted.has(name)
+const print = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
+
+// BENCH_DATABASE_URL=postgres://… runs every scenario on PostgreSQL (a
+// fresh database per server) instead of the embedded default.
+const pgBase = process.env.BENCH_DATABASE_URL
+
+async function withServer<T>(fn: (s: Awaited<ReturnType<typeof startBenchServer>>) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+  const db = pgBase ? await createDatabase(pgBase) : null
+  const server = await startBenchServer({ ...env, ...(db ? { DATABASE_URL: db.url } : {}) })
+  try {
+    return await fn(server)
+  } finally {
+    await server.stop()
+    await db?.drop()
+  }
+}
+
+async function main() {
+  pinSelf(1)
+  print({
+    scenario: 'setup',
+    pinned: hasTaskset,
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+    storage: pgBase ? 'postgresql' : 'pglite',
+  })
+  if (want('fanout')) {
+    for (const n of [10, 50, 200]) print(await withServer((s) => fanout(s, n, 2)))
+  }
+  if (want('ceiling')) print(await withServer((s) => ceiling(s, 20)))
+  if (want('memory')) print(await withServer((s) => memory(s, 500, 4)))
+  if (want('cold-join')) print(await withServer((s) => coldJoin(s)))
+  if (want('cursors')) print(await withServer((s) => cursors(s, 50, 20)))
+  if (want('guard')) {
+    const g = guardCost()
+    const load = await withServer((s) => fanout(s, 20, 20, 8))
+    // Server CPU per accepted update = per delivered update × peers it reached.
+    const perUpdate = load.serverCpuUsPerDelivered * (load.clients - 1)
+    print({
+      scenario: 'guard',
+      ...g,
+      serverCpuUsPerUpdateGuardOn: round(perUpdate),
+      serverCpuUsPerUpdateGuardOff: round(perUpdate - g.guardUsPerUpdate),
+      guardOverheadPct: round((g.guardUsPerUpdate / (perUpdate - g.guardUsPerUpdate)) * 100, 1),
+    })
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,108 @@
+// Starts a built Drawbridge pinned to one core and reads its CPU and memory
+// from /proc, so the figures are the server's alone.
+import { type ChildProcess, execSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const CLK_TCK = 100
+
+export const hasTaskset = (() => {
+  try {
+    execSync('command -v taskset', { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+})()
+
+export function pinSelf(core: number): void {
+  if (!hasTaskset) return
+  try {
+    execSync(`taskset -p -c ${core} ${process.pid}`, { stdio: 'ignore' })
+  } catch {
+    // not fatal: numbers are just noisier
+  }
+}
+
+export function ensureBuilt(): void {
+  if (!existsSync(join(root, 'dist/server/src/main.js'))) {
+    execSync('npm run --silent build:server', { cwd: root, stdio: 'inherit' })
+  }
+}
+
+export interface BenchServer {
+  url: string
+  pid: number
+  cpuSeconds(): number
+  rssBytes(): number
+  /** Everything the server printed so far. */
+  output(): string
+  stop(): Promise<void>
+}
+
+export async function startBenchServer(env: Record<string, string> = {}, core = 0): Promise<BenchServer> {
+  ensureBuilt()
+  const dataDir = mkdtempSync(join(tmpdir(), 'drawbridge-bench-'))
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server for inspection.
+  const prof = process.env.BENCH_CPU_PROF
+  const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'dist/server/src/main.js']
+  const cmd = hasTaskset ? 'taskset' : process.execPath
+  const argv = hasTaskset ? ['-c', String(core), process.execPath, ...args] : args
+  const proc: ChildProcess = spawn(cmd, argv, {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      AUTH_RATE_LIMIT: '1000000',
+      WS_RATE: '100000',
+      WS_BURST: '100000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('bench server did not start:\n' + out)), 60_000)
+    proc.stdout!.on('data', () => {
+      const line = out.split('\n').find((l) => l.includes('drawbridge ready'))
+      if (line) {
+        clearTimeout(t)
+        resolve((JSON.parse(line) as { port: number }).port)
+      }
+    })
+    proc.on('exit', (code) => reject(new Error(`bench server exited ${code}:\n${out}`)))
+  })
+  const pid = proc.pid!
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    cpuSeconds() {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+    },
+    rssBytes() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      return Number(m![1]) * 1024
+    },
+    output: () => out,
+    async stop() {
+      proc.kill('SIGTERM')
+      await new Promise((r) => proc.once('exit', r))
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** This process's CPU seconds (user + system). */
+export function selfCpuSeconds(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
