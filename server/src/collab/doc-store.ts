@@ -248,7 +248,7 @@ export class DocStore {
   }
 
   // Compaction rewrites the whole snapshot, so it waits until the log is
-  // both long (compactAfterUpdates) and at least half the snapshot's size:
+  // both long (compactAfterUpdates) and at least as big as the snapshot:
   // the rewrite cost is then paid for by the bytes it folds in, and a big
   // board is not rewritten every few hundred small edits.
   private counted(items: Pending[]): void {
@@ -257,7 +257,7 @@ export class DocStore {
       this.logCounts.set(p.boardId, n)
       const bytes = (this.logBytes.get(p.boardId) ?? 0) + p.update.length
       this.logBytes.set(p.boardId, bytes)
-      const due = n >= this.options.compactAfterUpdates && bytes * 2 >= (this.snapshotBytes.get(p.boardId) ?? 0)
+      const due = n >= this.options.compactAfterUpdates && bytes >= (this.snapshotBytes.get(p.boardId) ?? 0)
       if (due && !this.compactions.has(p.boardId)) {
         this.compact(p.boardId).catch((err: unknown) => this.logger.warn({ err, boardId: p.boardId }, 'compaction failed'))
       }

@@ -11,6 +11,9 @@ const yjsPath = createRequire(import.meta.url).resolve('yjs')
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const Y = require(${JSON.stringify(yjsPath)})
+// Lowest priority for this thread (on Linux setpriority applies per thread):
+// compaction may only use CPU that live traffic leaves idle.
+try { require('node:os').setPriority(19) } catch {}
 parentPort.on('message', ({ id, updates }) => {
   try {
     const doc = new Y.Doc()
