@@ -1,0 +1,54 @@
+// socket.io board events: names and payloads, used by the server and the SDK.
+import type { Board, Participant, Thread } from './types.js'
+
+export const SOCKET_PATH = '/socket.io'
+
+export const SocketEvent = {
+  subscribe: 'board:subscribe',
+  unsubscribe: 'board:unsubscribe',
+  boardUpdated: 'board:updated',
+  boardClaimed: 'board:claimed',
+  boardExpiring: 'board:expiring',
+  boardDeleted: 'board:deleted',
+  participantJoined: 'participant:joined',
+  participantLeft: 'participant:left',
+  participantUpdated: 'participant:updated',
+  commentCreated: 'comment:created',
+  commentUpdated: 'comment:updated',
+  notification: 'notification',
+  /** The socket lost access to a board it was subscribed to (removed, revoked, guests refused). */
+  unsubscribed: 'board:unsubscribed',
+} as const
+
+export type NotificationType = 'mention' | 'reply' | 'board.claimed' | 'board.expiring' | 'board.deleted'
+
+export interface Notification {
+  id: string
+  type: NotificationType
+  boardId: string | null
+  /** Type-specific details: board title, thread id, who mentioned or replied, excerpt. */
+  data: Record<string, unknown>
+  read: boolean
+  createdAt: string
+}
+
+export type Ack = { ok: true } | { error: { code: string; message: string } }
+
+export interface ServerToClientEvents {
+  'board:updated': (payload: { board: Board }) => void
+  'board:claimed': (payload: { board: Board }) => void
+  'board:expiring': (payload: { boardId: string; expiresAt: string }) => void
+  'board:deleted': (payload: { boardId: string; reason: 'deleted' | 'expired' }) => void
+  'board:unsubscribed': (payload: { boardId: string; reason: string }) => void
+  'participant:joined': (payload: { boardId: string; participant: Participant }) => void
+  'participant:left': (payload: { boardId: string; participant: Pick<Participant, 'kind' | 'id' | 'name'> }) => void
+  'participant:updated': (payload: { boardId: string; participant: Participant }) => void
+  'comment:created': (payload: { boardId: string; thread: Thread }) => void
+  'comment:updated': (payload: { boardId: string; thread: Thread }) => void
+  notification: (notification: Notification) => void
+}
+
+export interface ClientToServerEvents {
+  'board:subscribe': (payload: { boardId: string }, ack: (result: Ack) => void) => void
+  'board:unsubscribe': (payload: { boardId: string }, ack?: (result: Ack) => void) => void
+}
