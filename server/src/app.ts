@@ -25,6 +25,8 @@ import { boardRoutes } from './http/board-routes.js'
 import { errorBody, installErrorHandling } from './http/error-handler.js'
 import { installAuth } from './http/auth.js'
 import { PathRouter } from './http/path-router.js'
+import { webRoutes } from './http/web.js'
+import { webDistDir } from './paths.js'
 import type { App } from './http/types.js'
 import { Store } from './store/db.js'
 import { ErrorCode } from '../../shared/constants.js'
@@ -76,7 +78,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   fastify.addHook('preValidation', async (request) => {
     if (request.body === undefined && ['POST', 'PATCH', 'PUT'].includes(request.method)) request.body = {}
   })
-  installErrorHandling(fastify)
+  let webServed = false
+  installErrorHandling(fastify, { shell: () => webServed })
   await fastify.register(rateLimit, {
     global: false,
     keyGenerator: (request) => request.ip,
@@ -116,6 +119,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   fastify.get('/healthz', async () => ({ ok: true }))
   authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit, adminToken: config.adminToken })
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
+  if (config.serveWeb) {
+    webServed = await webRoutes(fastify, webDistDir)
+    if (!webServed) logger.warn({ webDistDir }, 'web app not built (npm run build); serving the API only')
+  }
 
   const collab = new CollabEndpoint(
     hub,

@@ -3,6 +3,7 @@ import type { App } from './types.js'
 import { ErrorCode } from '../../../shared/constants.js'
 import type { ApiErrorBody } from '../../../shared/types.js'
 import { AppError } from '../errors.js'
+import { serveShell } from './web.js'
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: ErrorCode.invalidRequest,
@@ -22,7 +23,7 @@ export function errorBody(code: string, message: string): ApiErrorBody {
 }
 
 /** Every error leaves as the contract's `{error: {code, message}}`, never with a stack. */
-export function installErrorHandling(app: App): void {
+export function installErrorHandling(app: App, options: { shell?: () => boolean } = {}): void {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     if (err instanceof AppError) {
       return reply.status(err.status).send(errorBody(err.code, err.message))
@@ -50,6 +51,7 @@ export function installErrorHandling(app: App): void {
   })
 
   app.setNotFoundHandler((request, reply) => {
+    if (options.shell?.() && serveShell(request, reply)) return
     reply.status(404).send(errorBody(ErrorCode.notFound, `No route for ${request.method} ${request.url.split('?')[0]}`))
   })
 }
