@@ -15,6 +15,8 @@ export const SocketEvent = {
   participantUpdated: 'participant:updated',
   commentCreated: 'comment:created',
   commentUpdated: 'comment:updated',
+  /** Not in the v1 contract: a thread was deleted by its author or the owner. */
+  commentDeleted: 'comment:deleted',
   notification: 'notification',
   /** The socket lost access to a board it was subscribed to (removed, revoked, guests refused). */
   unsubscribed: 'board:unsubscribed',
@@ -45,6 +47,7 @@ export interface ServerToClientEvents {
   'participant:updated': (payload: { boardId: string; participant: Participant }) => void
   'comment:created': (payload: { boardId: string; thread: Thread }) => void
   'comment:updated': (payload: { boardId: string; thread: Thread }) => void
+  'comment:deleted': (payload: { boardId: string; threadId: string }) => void
   notification: (notification: Notification) => void
 }
 

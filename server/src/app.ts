@@ -11,7 +11,13 @@ import { PrincipalResolver } from './auth/principals.js'
 import { TokenService } from './auth/tokens.js'
 import { BoardService } from './boards/board-service.js'
 import type { Deps, PresenceLookup } from './boards/deps.js'
-import { type BoardEvents, silentBoardEvents } from './boards/events.js'
+import type { BoardEvents } from './boards/events.js'
+import { LifecycleService } from './boards/lifecycle-service.js'
+import { CommentService } from './comments/comment-service.js'
+import { SocketEvents } from './events/socket-events.js'
+import { lifecycleRoutes } from './http/lifecycle-routes.js'
+import { NotificationService } from './notifications/notification-service.js'
+import { Sweeper } from './sweeper/sweeper.js'
 import { InviteService } from './boards/invite-service.js'
 import { ParticipantService } from './boards/participant-service.js'
 import { Policy } from './boards/policy.js'
@@ -42,6 +48,8 @@ export interface Drawbridge {
   store: Store
   deps: Deps
   hub: CollabHub
+  sweeper: Sweeper
+  events: SocketEvents
   /** Releases everything, in reverse order of start. */
   close(): Promise<void>
 }
@@ -108,17 +116,45 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   })
   const presence: PresenceLookup = { onlinePrincipals: (boardId) => hub.onlinePrincipals(boardId) }
   const deps: Deps = { db: store.db, policy, tokens, config, signals, logger, presence }
-  const events: BoardEvents = silentBoardEvents
+  const resolver = new PrincipalResolver(store.db, tokens)
 
-  const accounts = new AccountService(deps)
-  const boards = new BoardService(deps)
+  // Services call BoardEvents; socket.io needs the participant presenter,
+  // which needs the services: the late binding below closes the loop.
+  let participants: ParticipantService | undefined
+  const socketEvents = new SocketEvents({
+    db: store.db,
+    policy,
+    resolver,
+    signals,
+    logger,
+    corsOrigins: config.corsOrigins,
+    participant: (boardId, kind, id) => participants!.one(boardId, kind, id),
+  })
+  socketEvents.attach(router)
+  const events: BoardEvents = socketEvents
+  hub.onPresenceChange((boardId, kind, id) => events.participantUpdated(boardId, kind, id))
+
+  const boards = new BoardService(deps, events)
+  const accounts = new AccountService(deps, events)
   const invites = new InviteService(deps, boards, events)
-  const participants = new ParticipantService(deps, boards, events)
+  participants = new ParticipantService(deps, boards, events)
+  const notifications = new NotificationService(deps, events)
+  const lifecycle = new LifecycleService(deps, boards, events, hub, notifications)
+  const comments = new CommentService(deps, boards, events, notifications)
+  const sweeper = new Sweeper({
+    db: store.db,
+    logger,
+    signals,
+    events,
+    notifications,
+    intervalMs: config.sweepIntervalMs,
+  })
 
-  installAuth(fastify, new PrincipalResolver(store.db, tokens))
+  installAuth(fastify, resolver)
   fastify.get('/healthz', async () => ({ ok: true }))
   authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit, adminToken: config.adminToken })
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
+  lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
   if (config.serveWeb) {
     webServed = await webRoutes(fastify, webDistDir)
     if (!webServed) logger.warn({ webDistDir }, 'web app not built (npm run build); serving the API only')
@@ -140,6 +176,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   router.onUpgrade(COLLAB_PATH, collab.handleUpgrade)
 
   await fastify.ready()
+  sweeper.start()
   void guestsEnabled
 
   return {
@@ -149,10 +186,15 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     store,
     deps,
     hub,
+    sweeper,
+    events: socketEvents,
     async close() {
-      // Flush every accepted update, close sockets with 1001, then the rest.
+      // Stop background work, flush every accepted update, close sockets
+      // with 1001, then the rest, in reverse order of start.
+      await sweeper.stop()
       await hub.close()
       collab.close()
+      await socketEvents.close()
       await fastify.close()
       await store.close()
     },

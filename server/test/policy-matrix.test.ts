@@ -63,6 +63,11 @@ const attempts: Record<string, Attempt> = {
     const v = await victim(n)
     return api.patch(`/api/boards/${boardOf(n)}/participants/guest/${v.id}`, { token: actor(n).token, body: { role: 'reader' } })
   },
+  duplicate: (n) => api.post(`/api/boards/${boardOf(n)}/duplicate`, { token: actor(n).token }),
+  'read activity': (n) => api.get(`/api/boards/${boardOf(n)}/activity`, { token: actor(n).token }),
+  claim: (n) => api.post(`/api/boards/${boardOf(n)}/claim`, { token: actor(n).token }),
+  comment: (n) => api.post(`/api/boards/${boardOf(n)}/comments`, { token: actor(n).token, body: { anchor: { x: 0, y: 0 }, body: `by ${n}` } }),
+  'read comments': (n) => api.get(`/api/boards/${boardOf(n)}/comments`, { token: actor(n).token }),
   'remove a participant': async (n) => {
     const v = await victim(n)
     return api.del(`/api/boards/${boardOf(n)}/participants/guest/${v.id}`, { token: actor(n).token })
@@ -86,6 +91,12 @@ const expected: Record<string, { status: number; code?: string }[]> = {
   'list participants': [ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok(), F],
   'change a role': [ok(), ok(), F, F, G, G, G, G, F],
   'remove a participant': [ok(204), ok(204), F, F, G, G, G, G, F],
+  duplicate: [ok(201), ok(201), F, F, G, G, G, G, F],
+  'read activity': [ok(), ok(), F, F, G, G, G, G, F],
+  // The cast board has an owner: members may try, and learn it is taken.
+  claim: [{ status: 409, code: 'already_owned' }, { status: 409 }, { status: 409 }, { status: 409 }, G, G, G, G, F],
+  comment: [ok(201), ok(201), ok(201), F, ok(201), ok(201), F, ok(201), F],
+  'read comments': [ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok(), F],
 }
 
 describe('role × action matrix over HTTP', () => {

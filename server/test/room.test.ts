@@ -54,6 +54,7 @@ async function newRoom() {
     metrics: {},
     publish: () => {},
     onEmpty: () => {},
+    presenceChanged: () => {},
   })
   return room
 }

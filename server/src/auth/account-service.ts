@@ -7,9 +7,14 @@ import { AppError, badRequest, conflict, notFound } from '../errors.js'
 import type { Deps } from '../boards/deps.js'
 import { loadBoard, effectiveGuestRole } from '../boards/policy.js'
 import { presentUser } from '../boards/present.js'
-import { boards, users } from '../store/schema.js'
+import { boards, clientIds, comments, guests, memberships, users } from '../store/schema.js'
+import type { DbOrTx } from '../store/db.js'
+import { and } from 'drizzle-orm'
+import { type GrantableRole, strongerRole } from '../../../shared/capabilities.js'
+import { ActivityType, recordActivity } from '../boards/activity.js'
+import type { BoardEvents } from '../boards/events.js'
 import { hashPassword, verifyPassword } from './passwords.js'
-import type { ResolvedPrincipal } from './principals.js'
+import type { GuestRow, ResolvedPrincipal, UserRow } from './principals.js'
 
 export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 256
@@ -22,12 +27,54 @@ export function normalizeEmail(raw: string): string {
   return email
 }
 
-export class AccountService {
-  constructor(private readonly d: Deps) {}
+/**
+ * Carries a guest's work into an account: the board becomes one of the
+ * user's (membership with the guest's role; editor for the guest that created
+ * an ownerless board, so the user may claim it), its comments and its Yjs
+ * client ids (so its markup stays its own) are re-attributed, and the guest
+ * token stops working.
+ */
+export async function linkGuest(tx: DbOrTx, guest: GuestRow, user: UserRow): Promise<void> {
+  const [board] = await tx.select({ ownerId: boards.ownerId }).from(boards).where(eq(boards.id, guest.boardId))
+  if (!board) return
+  await tx.update(guests).set({ linkedUserId: user.id }).where(eq(guests.id, guest.id))
+  if (board.ownerId !== user.id) {
+    const [existing] = await tx
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.boardId, guest.boardId), eq(memberships.userId, user.id)))
+    const role: GrantableRole = existing ? strongerRole(existing.role, guest.role) : guest.role
+    await tx
+      .insert(memberships)
+      .values({ boardId: guest.boardId, userId: user.id, role })
+      .onConflictDoUpdate({ target: [memberships.boardId, memberships.userId], set: { role } })
+  }
+  await tx
+    .update(comments)
+    .set({ authorKind: 'user', authorId: user.id, authorName: user.name })
+    .where(and(eq(comments.authorKind, 'guest'), eq(comments.authorId, guest.id)))
+  await tx
+    .update(clientIds)
+    .set({ principalKind: 'user', principalId: user.id })
+    .where(and(eq(clientIds.boardId, guest.boardId), eq(clientIds.principalKind, 'guest'), eq(clientIds.principalId, guest.id)))
+  await recordActivity(tx, guest.boardId, ActivityType.guestLinked, { kind: 'user', id: user.id, name: user.name }, {
+    guest: { id: guest.id, name: guest.name },
+  })
+}
 
+export class AccountService {
+  constructor(
+    private readonly d: Deps,
+    private readonly events: BoardEvents,
+  ) {}
+
+  /**
+   * A new account. Presenting a guest token carries that guest's work into
+   * it (see linkGuest).
+   */
   async register(
     input: { email: string; password: string; name: string },
-    _presenting: ResolvedPrincipal | null = null,
+    presenting: ResolvedPrincipal | null = null,
   ): Promise<{ user: User; token: string }> {
     const email = normalizeEmail(input.email)
     if (input.password.length < PASSWORD_MIN) throw badRequest(`password must be at least ${PASSWORD_MIN} characters`)
@@ -35,21 +82,40 @@ export class AccountService {
     const name = normalizeDisplayName(input.name)
     if (!name.ok) throw badRequest(`name ${name.reason}`)
     const passwordHash = await hashPassword(input.password)
-    const [row] = await this.d.db
-      .insert(users)
-      .values({ id: nanoid(), email, name: name.name, passwordHash })
-      .onConflictDoNothing({ target: users.email })
-      .returning()
-    if (!row) throw conflict('An account with this email already exists', ErrorCode.emailTaken)
+    const guest = presenting?.kind === 'guest' ? presenting.guest : null
+    const row = await this.d.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(users)
+        .values({ id: nanoid(), email, name: name.name, passwordHash })
+        .onConflictDoNothing({ target: users.email })
+        .returning()
+      if (!created) throw conflict('An account with this email already exists', ErrorCode.emailTaken)
+      if (guest) await linkGuest(tx, guest, created)
+      return created
+    })
+    if (guest) this.announceLink(guest, row)
     return { user: presentUser(row), token: await this.d.tokens.issue({ kind: 'user', id: row.id }) }
   }
 
-  async login(input: { email: string; password: string }): Promise<{ user: User; token: string }> {
+  /** Presenting a guest token at login carries its work into the existing account too. */
+  async login(input: { email: string; password: string }, presenting: ResolvedPrincipal | null = null): Promise<{ user: User; token: string }> {
     const email = input.email.normalize('NFC').trim().toLowerCase()
     const [row] = await this.d.db.select().from(users).where(eq(users.email, email)).limit(1)
     const ok = await verifyPassword(input.password, row?.passwordHash)
     if (!row || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'Wrong email or password')
+    if (presenting?.kind === 'guest') {
+      const guest = presenting.guest
+      await this.d.db.transaction((tx) => linkGuest(tx, guest, row))
+      this.announceLink(guest, row)
+    }
     return { user: presentUser(row), token: await this.d.tokens.issue({ kind: 'user', id: row.id }) }
+  }
+
+  private announceLink(guest: GuestRow, user: UserRow): void {
+    // The guest's live connections end (its token is superseded); the user reconnects.
+    this.d.signals.publish({ type: 'access.changed', boardId: guest.boardId, target: { kind: 'guest', id: guest.id } })
+    this.events.participantLeft(guest.boardId, 'guest', guest.id, guest.name)
+    this.events.participantJoined(guest.boardId, 'user', user.id)
   }
 
   async describe(p: ResolvedPrincipal): Promise<Principal> {

@@ -39,9 +39,9 @@ export async function loadActiveGuest(db: DbOrTx, id: string): Promise<GuestRow 
     .where(and(eq(guests.id, id)))
     .limit(1)
   if (!row) return undefined
-  if (row.guest.removedAt !== null || row.guest.linkedUserId !== null || row.inviteRevokedAt !== null) {
-    return 'revoked'
-  }
+  // Carried into an account: the guest token is superseded by the user's.
+  if (row.guest.linkedUserId !== null) return undefined
+  if (row.guest.removedAt !== null || row.inviteRevokedAt !== null) return 'revoked'
   return row.guest
 }
 
@@ -50,6 +50,10 @@ export class PrincipalResolver {
     private readonly db: DbOrTx,
     private readonly tokens: TokenService,
   ) {}
+
+  refresh(p: ResolvedPrincipal): Promise<ResolvedPrincipal | null> {
+    return refreshPrincipal(this.db, p)
+  }
 
   async resolve(token: string): Promise<TokenCheck> {
     const claims = await this.tokens.verify(token)
@@ -65,6 +69,16 @@ export class PrincipalResolver {
     if (guest.boardId !== claims.boardId) return { ok: false, why: 'invalid' }
     return { ok: true, principal: { kind: 'guest', guest } }
   }
+}
+
+/** Re-reads a principal from the database; null when it may no longer act. */
+export async function refreshPrincipal(db: DbOrTx, p: ResolvedPrincipal): Promise<ResolvedPrincipal | null> {
+  if (p.kind === 'user') {
+    const user = await loadUser(db, p.user.id)
+    return user ? { kind: 'user', user } : null
+  }
+  const guest = await loadActiveGuest(db, p.guest.id)
+  return guest && guest !== 'revoked' ? { kind: 'guest', guest } : null
 }
 
 export const activeGuestsOf = (boardId: string) =>

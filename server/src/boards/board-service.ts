@@ -9,6 +9,7 @@ import { badRequest, forbidden, guestForbidden, unauthenticated } from '../error
 import { boards, guests, memberships, users } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import { actorOf, type Deps } from './deps.js'
+import type { BoardEvents } from './events.js'
 import { type BoardAccess, loadBoard } from './policy.js'
 import { presentBoard, presentGuest } from './present.js'
 
@@ -37,7 +38,10 @@ export interface BoardPatch {
 }
 
 export class BoardService {
-  constructor(private readonly d: Deps) {}
+  constructor(
+    private readonly d: Deps,
+    private readonly events: BoardEvents,
+  ) {}
 
   async access(principal: ResolvedPrincipal, boardId: string, action: Action): Promise<BoardAccess> {
     const access = await this.d.policy.access(this.d.db, principal, boardId)
@@ -151,6 +155,7 @@ export class BoardService {
         for (const [type, data] of events) await recordActivity(tx, boardId, type, actorOf(principal), data)
       })
       this.d.signals.publish({ type: 'board.changed', boardId })
+      this.events.boardUpdated(boardId)
     }
     return presentBoard((await loadBoard(this.d.db, boardId))!, access.role)
   }
@@ -160,6 +165,7 @@ export class BoardService {
     await this.access(principal, boardId, 'board.delete')
     await this.d.db.delete(boards).where(eq(boards.id, boardId))
     this.d.logger.info({ boardId }, 'board deleted by owner')
+    this.events.boardDeleted(boardId, 'deleted')
     this.d.signals.publish({ type: 'board.deleted', boardId, reason: 'deleted' })
   }
 }

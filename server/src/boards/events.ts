@@ -9,11 +9,12 @@ export interface BoardEvents {
   boardDeleted(boardId: string, reason: 'deleted' | 'expired'): void
   participantJoined(boardId: string, kind: PrincipalKind, id: string): void
   participantUpdated(boardId: string, kind: PrincipalKind, id: string): void
-  participantLeft(boardId: string, kind: PrincipalKind, id: string): void
+  participantLeft(boardId: string, kind: PrincipalKind, id: string, name: string): void
   /** Many participants may have changed at once (a revoked link). */
   participantsChanged(boardId: string): void
   commentCreated(boardId: string, thread: Thread): void
   commentUpdated(boardId: string, thread: Thread): void
+  commentDeleted(boardId: string, threadId: string): void
   notify(userId: string, notification: unknown): void
 }
 
@@ -29,5 +30,6 @@ export const silentBoardEvents: BoardEvents = {
   participantsChanged() {},
   commentCreated() {},
   commentUpdated() {},
+  commentDeleted() {},
   notify() {},
 }

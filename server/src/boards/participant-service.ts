@@ -127,7 +127,7 @@ export class ParticipantService {
       ? await this.boards.access(principal, boardId, 'board.view')
       : await this.boards.access(principal, boardId, 'participant.manage')
     if (kind === 'user' && access.board.ownerId === id) throw forbidden('The owner cannot be removed')
-    await this.d.db.transaction(async (tx) => {
+    const name = await this.d.db.transaction(async (tx) => {
       let name: string
       if (kind === 'user') {
         const [m] = await tx
@@ -149,8 +149,9 @@ export class ParticipantService {
       await recordActivity(tx, boardId, leaving ? ActivityType.left : ActivityType.removed, actorOf(principal), {
         target: { kind, id, name },
       })
+      return name
     })
     this.d.signals.publish({ type: 'access.changed', boardId, target: { kind, id } })
-    this.events.participantLeft(boardId, kind, id)
+    this.events.participantLeft(boardId, kind, id, name)
   }
 }

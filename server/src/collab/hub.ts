@@ -13,6 +13,7 @@ import type { Db } from '../store/db.js'
 import { KeyedLock } from '../util/keyed-lock.js'
 import type { Connection } from './connection.js'
 import { BoardGoneError, type DocStore } from './doc-store.js'
+import { mergeInline } from './merge-worker.js'
 import { Room, type RoomMetrics } from './room.js'
 
 export interface HubDeps {
@@ -74,6 +75,27 @@ export class CollabHub {
 
   useBus(bus: RoomBus): void {
     this.bus = bus
+  }
+
+  private presenceListener: ((boardId: string, kind: 'user' | 'guest', id: string) => void) | null = null
+
+  /** Called when a principal's first connection to a board opens or its last one closes. */
+  onPresenceChange(listener: (boardId: string, kind: 'user' | 'guest', id: string) => void): void {
+    this.presenceListener = listener
+  }
+
+  /** The board's current document as one update: from the open room, or from storage. */
+  async currentState(boardId: string): Promise<Uint8Array | null> {
+    const room = this.rooms.get(boardId)
+    if (room && !room.destroyed) return room.encodeState()
+    const loaded = await this.deps.docStore.load(boardId).catch((err: unknown) => {
+      if (err instanceof BoardGoneError) return null
+      throw err
+    })
+    if (!loaded) return null
+    const parts = [...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates]
+    if (parts.length === 0) return null
+    return parts.length === 1 ? parts[0]! : mergeInline(parts)
   }
 
   get roomCount(): number {
@@ -171,6 +193,10 @@ export class CollabHub {
             metrics: this.deps.metrics ?? {},
             publish: (b, kind, data) => this.bus.publish(b, kind, data),
             onEmpty: (r) => this.scheduleUnload(r),
+            presenceChanged: (b, key) => {
+              const i = key.indexOf(':')
+              this.presenceListener?.(b, key.slice(0, i) as 'user' | 'guest', key.slice(i + 1))
+            },
           })
           this.rooms.set(boardId, room)
           this.bus.join(boardId, room)

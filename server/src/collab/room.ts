@@ -41,6 +41,8 @@ export interface RoomDeps {
   publish(boardId: string, kind: 'update' | 'awareness', data: Uint8Array): void
   /** The last connection left. */
   onEmpty(room: Room): void
+  /** A principal's first connection joined or its last one left. */
+  presenceChanged(boardId: string, principalKey: string): void
 }
 
 interface AwarenessState {
@@ -137,8 +139,20 @@ export class Room implements MessageSink {
 
   // ---- membership -------------------------------------------------------
 
+  private connectionsOf(key: string): number {
+    let n = 0
+    for (const c of this.conns) if (c.identity?.principalKey === key) n++
+    return n
+  }
+
+  /** The current state as one update, without building the document if it is not built. */
+  encodeState(): Uint8Array {
+    return this.pendingState ?? Y.encodeStateAsUpdate(this.ydoc)
+  }
+
   join(conn: Connection): void {
     this.conns.add(conn)
+    if (this.connectionsOf(conn.principalKey) === 1) this.deps.presenceChanged(this.boardId, conn.principalKey)
     // A fresh client needs nothing but our state; one that has content gets
     // our step 1 once the document is built (see the step 1 handler).
     if (this.pendingState === null) conn.send(this.step1())
@@ -166,6 +180,7 @@ export class Room implements MessageSink {
   leave(conn: Connection): void {
     if (!this.conns.delete(conn)) return
     this.awaitingStep1.delete(conn)
+    if (conn.identity && this.connectionsOf(conn.principalKey) === 0) this.deps.presenceChanged(this.boardId, conn.principalKey)
     const removed: AwarenessEntry[] = []
     for (const [clientId, s] of this.awareness) {
       if (s.conn !== conn) continue

@@ -33,7 +33,7 @@ export function authRoutes(app: App, { accounts, authRateLimit, adminToken }: Au
   app.post(
     '/api/auth/login',
     { config: { rateLimit }, schema: { body: Type.Object(Credentials) } },
-    async (request) => accounts.login(request.body),
+    async (request) => accounts.login(request.body, await request.optionalPrincipal()),
   )
 
   app.get('/api/me', async (request) => ({ principal: await accounts.describe(await request.principal()) }))

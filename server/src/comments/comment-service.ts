@@ -1,0 +1,204 @@
+// Comment threads: server-authoritative, authors stamped from the token,
+// mentions checked against board membership, notifications for members.
+import { and, asc, eq, isNull, or } from 'drizzle-orm'
+import { nanoid } from 'nanoid'
+import { COMMENT_BODY_MAX } from '../../../shared/constants.js'
+import type { Anchor, Author, Reply, Thread } from '../../../shared/types.js'
+import type { ResolvedPrincipal } from '../auth/principals.js'
+import type { BoardService } from '../boards/board-service.js'
+import { type Deps, principalKey } from '../boards/deps.js'
+import type { BoardEvents } from '../boards/events.js'
+import { boardParticipants } from '../boards/participant-service.js'
+import type { BoardAccess } from '../boards/policy.js'
+import { badRequest, forbidden, guestForbidden, notFound } from '../errors.js'
+import type { NotificationService } from '../notifications/notification-service.js'
+import { comments } from '../store/schema.js'
+
+type Row = typeof comments.$inferSelect
+
+const MENTION = /@\[([^\]\n]{1,64})\]\(user:([A-Za-z0-9_-]{1,64})\)/g
+// Newlines and tabs are text; every other control character is refused.
+const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u
+
+export function checkBody(raw: string): string {
+  if (raw.trim().length === 0) throw badRequest('body must not be empty')
+  if ([...raw].length > COMMENT_BODY_MAX) throw badRequest(`body must be at most ${COMMENT_BODY_MAX} characters`)
+  if (FORBIDDEN_CONTROL.test(raw)) throw badRequest('body must not contain control characters other than newlines and tabs')
+  return raw
+}
+
+export function mentionedIds(body: string): string[] {
+  return [...new Set([...body.matchAll(MENTION)].map((m) => m[2]!))]
+}
+
+const authorOf = (r: Row): Author => ({ kind: r.authorKind, id: r.authorId, name: r.authorName, guest: r.authorKind === 'guest' })
+
+function presentReply(r: Row): Reply {
+  return { id: r.id, author: authorOf(r), body: r.body, mentions: r.mentions, createdAt: r.createdAt.toISOString() }
+}
+
+function presentThread(t: Row, replies: Row[]): Thread {
+  return {
+    ...presentReply(t),
+    anchor: t.anchor as Anchor,
+    resolved: t.resolved,
+    replies: replies.map(presentReply),
+  }
+}
+
+export class CommentService {
+  constructor(
+    private readonly d: Deps,
+    private readonly boards: BoardService,
+    private readonly events: BoardEvents,
+    private readonly notifications: NotificationService,
+  ) {}
+
+  async list(principal: ResolvedPrincipal, boardId: string): Promise<Thread[]> {
+    await this.boards.access(principal, boardId, 'comment.view')
+    const rows = await this.d.db.select().from(comments).where(eq(comments.boardId, boardId)).orderBy(asc(comments.createdAt), asc(comments.id))
+    const replies = new Map<string, Row[]>()
+    for (const r of rows) if (r.threadId) replies.set(r.threadId, [...(replies.get(r.threadId) ?? []), r])
+    return rows.filter((r) => r.threadId === null).map((t) => presentThread(t, replies.get(t.id) ?? []))
+  }
+
+  private async thread(boardId: string, threadId: string): Promise<Thread> {
+    const rows = await this.d.db
+      .select()
+      .from(comments)
+      .where(and(eq(comments.boardId, boardId), or(eq(comments.id, threadId), eq(comments.threadId, threadId))))
+      .orderBy(asc(comments.createdAt), asc(comments.id))
+    const head = rows.find((r) => r.id === threadId && r.threadId === null)
+    if (!head) throw notFound('Thread')
+    return presentThread(head, rows.filter((r) => r.threadId === threadId))
+  }
+
+  /** Mentions: members only, never by guests, and only people who can see the board. */
+  private async checkMentions(access: BoardAccess, body: string): Promise<string[]> {
+    const ids = mentionedIds(body)
+    if (ids.length === 0) return ids
+    if (access.principal.kind === 'guest') throw guestForbidden('Guests cannot mention people')
+    const members = new Set(
+      (await boardParticipants(this.d.db, access)).filter((p) => p.kind === 'user').map((p) => p.id),
+    )
+    const outsiders = ids.filter((id) => !members.has(id))
+    if (outsiders.length > 0) throw badRequest(`body mentions someone without access to this board (${outsiders.join(', ')})`)
+    return ids
+  }
+
+  private stamp(p: ResolvedPrincipal) {
+    return p.kind === 'user'
+      ? { authorKind: 'user' as const, authorId: p.user.id, authorName: p.user.name }
+      : { authorKind: 'guest' as const, authorId: p.guest.id, authorName: p.guest.name }
+  }
+
+  async create(principal: ResolvedPrincipal, boardId: string, input: { anchor: Anchor; body: string }): Promise<Thread> {
+    const access = await this.boards.access(principal, boardId, 'comment.write')
+    const body = checkBody(input.body)
+    const mentions = await this.checkMentions(access, body)
+    const [row] = await this.d.db
+      .insert(comments)
+      .values({ id: nanoid(), boardId, threadId: null, anchor: input.anchor, body, mentions, ...this.stamp(principal) })
+      .returning()
+    const thread = presentThread(row!, [])
+    this.events.commentCreated(boardId, thread)
+    await this.notifyMentions(principal, access, thread.id, mentions, body)
+    return thread
+  }
+
+  async reply(principal: ResolvedPrincipal, boardId: string, threadId: string, input: { body: string }): Promise<Reply> {
+    const access = await this.boards.access(principal, boardId, 'comment.write')
+    const before = await this.thread(boardId, threadId)
+    const body = checkBody(input.body)
+    const mentions = await this.checkMentions(access, body)
+    const [row] = await this.d.db
+      .insert(comments)
+      .values({ id: nanoid(), boardId, threadId, anchor: null, body, mentions, ...this.stamp(principal) })
+      .returning()
+    this.events.commentUpdated(boardId, { ...before, replies: [...before.replies, presentReply(row!)] })
+    await this.notifyMentions(principal, access, threadId, mentions, body)
+    // Everyone who wrote in the thread hears of the reply (members only, not
+    // the replier, and not twice for someone it also mentions).
+    const me = principalKey(principal.kind, principal.kind === 'user' ? principal.user.id : principal.guest.id)
+    const writers = [before, ...before.replies]
+      .map((c) => c.author)
+      .filter((a) => a.kind === 'user' && principalKey(a.kind, a.id) !== me && !mentions.includes(a.id))
+      .map((a) => a.id)
+    await this.notifications.notify(writers, 'reply', boardId, {
+      threadId,
+      boardTitle: access.board.title,
+      from: this.stamp(principal).authorName,
+      excerpt: body.slice(0, 140),
+    })
+    return presentReply(row!)
+  }
+
+  private async notifyMentions(principal: ResolvedPrincipal, access: BoardAccess, threadId: string, mentions: string[], body: string) {
+    const self = principal.kind === 'user' ? principal.user.id : null
+    await this.notifications.notify(
+      mentions.filter((id) => id !== self),
+      'mention',
+      access.board.id,
+      { threadId, boardTitle: access.board.title, from: this.stamp(principal).authorName, excerpt: body.slice(0, 140) },
+    )
+  }
+
+  /** Editing and deleting: the author, or the board owner for moderation. */
+  private mayModerate(access: BoardAccess, row: Row): boolean {
+    const p = access.principal
+    const mine = p.kind === 'user' ? row.authorKind === 'user' && row.authorId === p.user.id : row.authorKind === 'guest' && row.authorId === p.guest.id
+    return mine || access.role === 'owner'
+  }
+
+  private async row(boardId: string, id: string, threadId: string | null): Promise<Row> {
+    const [r] = await this.d.db
+      .select()
+      .from(comments)
+      .where(and(eq(comments.boardId, boardId), eq(comments.id, id), threadId === null ? isNull(comments.threadId) : eq(comments.threadId, threadId)))
+    if (!r) throw notFound(threadId === null ? 'Thread' : 'Reply')
+    return r
+  }
+
+  async updateThread(principal: ResolvedPrincipal, boardId: string, threadId: string, input: { resolved?: boolean; body?: string }): Promise<Thread> {
+    const access = await this.boards.access(principal, boardId, 'comment.write')
+    const row = await this.row(boardId, threadId, null)
+    const changes: Partial<Row> = {}
+    if (input.body !== undefined) {
+      if (!this.mayModerate(access, row)) throw forbidden('Only the author or the board owner can edit this comment')
+      changes.body = checkBody(input.body)
+      changes.mentions = await this.checkMentions(access, changes.body)
+      changes.updatedAt = new Date()
+    }
+    if (input.resolved !== undefined) changes.resolved = input.resolved
+    if (Object.keys(changes).length > 0) await this.d.db.update(comments).set(changes).where(eq(comments.id, threadId))
+    const thread = await this.thread(boardId, threadId)
+    this.events.commentUpdated(boardId, thread)
+    return thread
+  }
+
+  async updateReply(principal: ResolvedPrincipal, boardId: string, threadId: string, replyId: string, input: { body: string }): Promise<Reply> {
+    const access = await this.boards.access(principal, boardId, 'comment.write')
+    const row = await this.row(boardId, replyId, threadId)
+    if (!this.mayModerate(access, row)) throw forbidden('Only the author or the board owner can edit this comment')
+    const body = checkBody(input.body)
+    const mentions = await this.checkMentions(access, body)
+    const [updated] = await this.d.db.update(comments).set({ body, mentions, updatedAt: new Date() }).where(eq(comments.id, replyId)).returning()
+    this.events.commentUpdated(boardId, await this.thread(boardId, threadId))
+    return presentReply(updated!)
+  }
+
+  async remove(principal: ResolvedPrincipal, boardId: string, threadId: string, replyId?: string): Promise<void> {
+    // Reading is enough to reach this point: a reader's own comments (from
+    // when it was a reviewer) are still its to delete.
+    const access = await this.boards.access(principal, boardId, 'comment.view')
+    const row = await this.row(boardId, replyId ?? threadId, replyId ? threadId : null)
+    if (!this.mayModerate(access, row)) throw forbidden('Only the author or the board owner can delete this comment')
+    if (replyId) {
+      await this.d.db.delete(comments).where(eq(comments.id, replyId))
+      this.events.commentUpdated(boardId, await this.thread(boardId, threadId))
+    } else {
+      await this.d.db.delete(comments).where(and(eq(comments.boardId, boardId), or(eq(comments.id, threadId), eq(comments.threadId, threadId))))
+      this.events.commentDeleted(boardId, threadId)
+    }
+  }
+}
