@@ -1,43 +1,44 @@
-// Builds the whole Drawbridge server: database, services, HTTP routes and the
-// real-time endpoints, all on one HTTP server. It never listens; main.ts (and
-// the test helper, with the same options) does.
-import { createServer, type Server } from 'node:http'
-import rateLimit from '@fastify/rate-limit'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, LogController } from 'fastify'
+// Builds the whole Drawbridge server: database, bus, services, HTTP routes and
+// the real-time endpoints, all on one HTTP server. It never listens; main.ts
+// (and the test helper, with the same options) does. Every infrastructure
+// piece is created here and released in close(), in reverse order.
+import type { Server } from 'node:http'
+import { createAdapter } from '@socket.io/redis-adapter'
 import type { Logger } from 'pino'
 import { AccountService } from './auth/account-service.js'
 import { PrincipalResolver } from './auth/principals.js'
 import { TokenService } from './auth/tokens.js'
 import { BoardService } from './boards/board-service.js'
-import type { Deps, PresenceLookup } from './boards/deps.js'
-import type { BoardEvents } from './boards/events.js'
-import { LifecycleService } from './boards/lifecycle-service.js'
-import { CommentService } from './comments/comment-service.js'
-import { SocketEvents } from './events/socket-events.js'
-import { lifecycleRoutes } from './http/lifecycle-routes.js'
-import { NotificationService } from './notifications/notification-service.js'
-import { Sweeper } from './sweeper/sweeper.js'
+import type { Deps } from './boards/deps.js'
 import { InviteService } from './boards/invite-service.js'
+import { LifecycleService } from './boards/lifecycle-service.js'
 import { ParticipantService } from './boards/participant-service.js'
 import { Policy } from './boards/policy.js'
-import { LocalSignals } from './bus/signals.js'
+import { type Bus, LocalBus } from './bus/bus.js'
+import { RedisBus } from './bus/redis-bus.js'
 import { DocStore } from './collab/doc-store.js'
 import { CollabHub } from './collab/hub.js'
+import { PresenceRegistry } from './collab/presence.js'
 import { COLLAB_PATH, CollabEndpoint } from './collab/ws-endpoint.js'
+import { CommentService } from './comments/comment-service.js'
 import type { Config } from './config.js'
+import { SocketEvents } from './events/socket-events.js'
 import { authRoutes } from './http/auth-routes.js'
-import { boardRoutes } from './http/board-routes.js'
-import { errorBody, installErrorHandling } from './http/error-handler.js'
 import { installAuth } from './http/auth.js'
+import { boardRoutes } from './http/board-routes.js'
+import { createFastify } from './http/fastify.js'
+import { healthRoutes } from './http/health-routes.js'
+import { lifecycleRoutes } from './http/lifecycle-routes.js'
 import { PathRouter } from './http/path-router.js'
-import { webRoutes } from './http/web.js'
-import { webDistDir } from './paths.js'
 import type { App } from './http/types.js'
+import { webRoutes } from './http/web.js'
+import { NotificationService } from './notifications/notification-service.js'
+import { webDistDir } from './paths.js'
 import { Store } from './store/db.js'
-import { ErrorCode } from '../../shared/constants.js'
+import { Sweeper } from './sweeper/sweeper.js'
 
-export const BODY_LIMIT = 1024 * 1024
+export { BODY_LIMIT } from './http/fastify.js'
+
 /** A WebSocket client with more than this unsent is not reading; it is dropped (it will resync). */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 
@@ -46,6 +47,7 @@ export interface Drawbridge {
   fastify: App
   server: Server
   store: Store
+  bus: Bus
   deps: Deps
   hub: CollabHub
   sweeper: Sweeper
@@ -55,49 +57,19 @@ export interface Drawbridge {
 }
 
 export async function buildApp(config: Config, logger: Logger): Promise<Drawbridge> {
-  const store = await Store.open(
-    { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize },
-    logger,
-  )
+  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, logger)
+  const redisBus = config.redisUrl ? await RedisBus.connect({ url: config.redisUrl, prefix: config.redisPrefix, logger }) : null
+  const bus: Bus = redisBus ?? new LocalBus()
   const router = new PathRouter()
-  let server: Server | undefined
-  const fastify = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    // Quiet by default: no per-request lines, only errors and lifecycle.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
-    trustProxy: false,
-    // Strict types: `"title": 123` is a 400, not the string "123".
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    serverFactory: (handler) => {
-      server = createServer(router.request(handler))
-      server.on('upgrade', router.upgrade)
-      return server
-    },
-  }).withTypeProvider<TypeBoxTypeProvider>()
-
-  // An empty body with a JSON content type (fetch() on DELETE does that)
-  // is no body, not a parse error.
-  const jsonParser = fastify.getDefaultJsonParser('error', 'error')
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined)
-    jsonParser(request, body as string, done)
-  })
-  fastify.addHook('preValidation', async (request) => {
-    if (request.body === undefined && ['POST', 'PATCH', 'PUT'].includes(request.method)) request.body = {}
-  })
   let webServed = false
-  installErrorHandling(fastify, { shell: () => webServed })
-  await fastify.register(rateLimit, {
-    global: false,
-    keyGenerator: (request) => request.ip,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      ...errorBody(ErrorCode.rateLimited, `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`),
-    }),
+  const { app: fastify, server } = await createFastify({
+    logger,
+    router,
+    trustProxy: config.trustProxy,
+    redis: redisBus ? { client: redisBus.client, prefix: config.redisPrefix } : null,
+    shell: () => webServed,
   })
 
-  const signals = new LocalSignals()
   const tokens = new TokenService(config.tokenSecret, {
     userSeconds: config.userTokenTtlSeconds,
     guestSeconds: config.guestTokenTtlSeconds,
@@ -105,34 +77,42 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   let guestsEnabled = config.guestsEnabled
   const policy = new Policy({ guestsEnabled: () => guestsEnabled })
   const docStore = new DocStore(store.db, logger, { compactAfterUpdates: config.limits.compactAfterUpdates })
-  const hub = new CollabHub({
-    db: store.db,
-    policy,
-    tokens,
-    docStore,
-    signals,
+  const hub = new CollabHub({ db: store.db, policy, tokens, docStore, bus, logger, maxDocBytes: config.limits.maxDocBytes })
+  const presence = new PresenceRegistry(
+    { localPrincipals: (b) => hub.localPrincipals(b), localBoards: () => hub.localBoards() },
+    redisBus ? { client: redisBus.client, key: (n) => redisBus.key(n), instanceId: bus.instanceId, get healthy() { return redisBus.healthy } } : null,
     logger,
-    maxDocBytes: config.limits.maxDocBytes,
-  })
-  const presence: PresenceLookup = { onlinePrincipals: (boardId) => hub.onlinePrincipals(boardId) }
-  const deps: Deps = { db: store.db, policy, tokens, config, signals, logger, presence }
+  )
+  const deps: Deps = { db: store.db, policy, tokens, config, signals: bus, logger, presence }
   const resolver = new PrincipalResolver(store.db, tokens)
 
   // Services call BoardEvents; socket.io needs the participant presenter,
   // which needs the services: the late binding below closes the loop.
   let participants: ParticipantService | undefined
-  const socketEvents = new SocketEvents({
+  const events = new SocketEvents({
     db: store.db,
     policy,
     resolver,
-    signals,
+    signals: bus,
     logger,
     corsOrigins: config.corsOrigins,
     participant: (boardId, kind, id) => participants!.one(boardId, kind, id),
   })
-  socketEvents.attach(router)
-  const events: BoardEvents = socketEvents
-  hub.onPresenceChange((boardId, kind, id) => events.participantUpdated(boardId, kind, id))
+  if (redisBus) {
+    // Board events reach subscribers on every instance.
+    // These wait out a Redis outage (queueing) rather than fail: the adapter
+    // does not handle command errors itself.
+    const pub = redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
+    const sub = redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
+    pub.on('error', () => {})
+    sub.on('error', () => {})
+    events.io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
+  }
+  events.attach(router)
+  hub.onPresenceChange((boardId, kind, id) => {
+    presence.changed(boardId)
+    events.participantUpdated(boardId, kind, id)
+  })
 
   const boards = new BoardService(deps, events)
   const accounts = new AccountService(deps, events)
@@ -144,14 +124,24 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   const sweeper = new Sweeper({
     db: store.db,
     logger,
-    signals,
+    signals: bus,
     events,
     notifications,
     intervalMs: config.sweepIntervalMs,
+    // With several instances, one sweeps per interval; the database claim
+    // would make a second harmless, the lock only saves it the work.
+    skipRound: redisBus
+      ? async () => {
+          const got = await redisBus.client
+            .set(redisBus.key('sweep-lock'), bus.instanceId, 'PX', Math.max(100, Math.floor(config.sweepIntervalMs * 0.8)), 'NX')
+            .catch(() => 'OK')
+          return got !== 'OK'
+        }
+      : undefined,
   })
 
   installAuth(fastify, resolver)
-  fastify.get('/healthz', async () => ({ ok: true }))
+  healthRoutes(fastify, { store, bus })
   authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit, adminToken: config.adminToken })
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
@@ -177,25 +167,29 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
 
   await fastify.ready()
   sweeper.start()
+  presence.start()
   void guestsEnabled
 
   return {
     config,
     fastify,
-    server: server!,
+    server: server(),
     store,
+    bus,
     deps,
     hub,
     sweeper,
-    events: socketEvents,
+    events,
     async close() {
       // Stop background work, flush every accepted update, close sockets
-      // with 1001, then the rest, in reverse order of start.
+      // with 1001, then the rest.
+      presence.stop()
       await sweeper.stop()
       await hub.close()
       collab.close()
-      await socketEvents.close()
+      await events.close()
       await fastify.close()
+      await bus.close()
       await store.close()
     },
   }

@@ -45,6 +45,8 @@ export interface Config {
   guestTokenTtlSeconds: number
   guestsEnabled: boolean
   corsOrigins: string[]
+  /** Behind a load balancer: take the client address from X-Forwarded-For. */
+  trustProxy: boolean
   /** Serve the built web app from dist/web when it exists. */
   serveWeb: boolean
   limits: Limits
@@ -171,6 +173,7 @@ export function loadConfig(env: Env): Config {
     guestTokenTtlSeconds: int(env, 'GUEST_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
     guestsEnabled: bool(env, 'GUESTS_ENABLED', true),
     corsOrigins,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     serveWeb: bool(env, 'SERVE_WEB', true),
     limits: {
       maxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

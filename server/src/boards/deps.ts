@@ -9,7 +9,7 @@ import type { Policy } from './policy.js'
 
 /** Who is online on which board; the collaboration hub answers, or nobody is. */
 export interface PresenceLookup {
-  onlinePrincipals(boardId: string): Set<string>
+  onlinePrincipals(boardId: string): Promise<Set<string>>
 }
 
 /** What every domain service needs; built once in app.ts. */

@@ -47,8 +47,8 @@ export class ParticipantService {
     private readonly events: BoardEvents,
   ) {}
 
-  private withOnline(boardId: string, rows: Row[]): Participant[] {
-    const online = this.d.presence.onlinePrincipals(boardId)
+  private async withOnline(boardId: string, rows: Row[]): Promise<Participant[]> {
+    const online = await this.d.presence.onlinePrincipals(boardId)
     return rows.map((r) => ({ ...r, online: online.has(principalKey(r.kind, r.id)) }))
   }
 
@@ -61,10 +61,10 @@ export class ParticipantService {
     const loaded = await loadBoard(this.d.db, boardId)
     if (!loaded) return undefined
     const rows = await boardParticipants(this.d.db, loaded)
-    return this.withOnline(
+    return (await this.withOnline(
       boardId,
       rows.filter((r) => r.kind === kind && r.id === id),
-    )[0]
+    ))[0]
   }
 
   async changeRole(

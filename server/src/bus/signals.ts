@@ -1,7 +1,6 @@
 // Board-level signals that must reach every part of every instance that has
 // the board open: the collaboration hub re-checks its sockets, socket.io
 // re-checks its subscriptions and emits events.
-import { EventEmitter } from 'node:events'
 import type { PrincipalKind } from '../../../shared/types.js'
 
 export type BoardSignal =
@@ -21,18 +20,3 @@ export interface SignalTransport {
   subscribe(handler: SignalHandler): () => void
 }
 
-/** Single-process transport. The Redis one lives in redis-bus.ts. */
-export class LocalSignals implements SignalTransport {
-  private readonly emitter = new EventEmitter().setMaxListeners(0)
-
-  publish(signal: BoardSignal): void {
-    // Asynchronous like the Redis transport, so callers never depend on
-    // handlers having run before publish() returns.
-    queueMicrotask(() => this.emitter.emit('signal', signal))
-  }
-
-  subscribe(handler: SignalHandler): () => void {
-    this.emitter.on('signal', handler)
-    return () => this.emitter.off('signal', handler)
-  }
-}

@@ -50,6 +50,8 @@ export class Connection {
   readonly ownedIds = new Set<number>()
   /** Appends not yet durable; "saved" is sent when this drops to zero. */
   inflight = 0
+  /** Updates that arrived before the part of their client's history they follow. */
+  readonly heldBack: { update: Uint8Array; at: number }[] = []
   private readonly bucket: TokenBucket
   private preAuth: Uint8Array[] = []
   private backlog: Uint8Array[] | null = null
@@ -181,6 +183,7 @@ export class Connection {
     this.state = 'closed'
     this.preAuth = []
     this.backlog = null
+    this.heldBack.length = 0
     this.sink?.leave(this)
     for (const l of this.closeListeners) l(code)
   }

@@ -8,7 +8,8 @@ import { loadActiveGuest, loadUser, type ResolvedPrincipal } from '../auth/princ
 import type { TokenService } from '../auth/tokens.js'
 import { principalKey } from '../boards/deps.js'
 import { loadBoard, type Policy } from '../boards/policy.js'
-import type { BoardSignal, SignalTransport } from '../bus/signals.js'
+import type { Bus, RoomMessageKind } from '../bus/bus.js'
+import type { BoardSignal } from '../bus/signals.js'
 import type { Db } from '../store/db.js'
 import { KeyedLock } from '../util/keyed-lock.js'
 import type { Connection } from './connection.js'
@@ -21,21 +22,11 @@ export interface HubDeps {
   policy: Policy
   tokens: TokenService
   docStore: DocStore
-  signals: SignalTransport
+  bus: Bus
   logger: Logger
   maxDocBytes: number
   metrics?: RoomMetrics
 }
-
-/** Cross-instance fan-out of room traffic; a no-op in single-process mode. */
-export interface RoomBus {
-  publish(boardId: string, kind: 'update' | 'awareness', data: Uint8Array): void
-  /** Start/stop receiving a board's traffic (called when rooms load/unload). */
-  join(boardId: string, room: Room): void
-  leave(boardId: string): void
-}
-
-const localBus: RoomBus = { publish() {}, join() {}, leave() {} }
 
 // Readable on light and dark canvases, distinct enough for a few dozen people.
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#469990', '#9a6324', '#800000', '#808000', '#000075']
@@ -64,17 +55,56 @@ export class CollabHub {
   private readonly loading = new Map<string, Promise<Room>>()
   private readonly lock = new KeyedLock()
   private readonly unsubscribe: () => void
-  private bus: RoomBus = localBus
+  private readonly unhealth: () => void
   private closing = false
+  /** The bus is down: collaboration would diverge across instances, so it pauses (1013). */
+  private unavailable = false
+  private readonly catchUps = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly deps: HubDeps) {
-    this.unsubscribe = deps.signals.subscribe((signal) => {
+    this.unsubscribe = deps.bus.subscribe((signal) => {
       this.onSignal(signal).catch((err: unknown) => deps.logger.error({ err, signal }, 'applying a signal failed'))
     })
+    this.unavailable = !deps.bus.healthy
+    this.unhealth = deps.bus.onHealth((up) => (up ? this.resume() : this.suspend()))
   }
 
-  useBus(bus: RoomBus): void {
-    this.bus = bus
+  private get bus(): Bus {
+    return this.deps.bus
+  }
+
+  /** Redis is gone: close every collaboration socket with 1013 (clients retry) until it is back. */
+  private suspend(): void {
+    this.unavailable = true
+    for (const room of this.rooms.values()) room.closeAll(CloseCode.tryAgainLater, 'a dependency is down; try again later')
+  }
+
+  /** Back: whatever was published while we were away is in the database; catch up from there. */
+  private resume(): void {
+    this.unavailable = false
+    for (const boardId of this.rooms.keys()) this.scheduleCatchUp(boardId, 0)
+  }
+
+  /**
+   * Applies what the database has that the room does not (idempotent). Runs
+   * after a bus outage, and when a remote update arrived before one it
+   * depends on (pub/sub lost or reordered it; the log has it).
+   */
+  private scheduleCatchUp(boardId: string, delayMs: number): void {
+    if (this.catchUps.has(boardId)) return
+    const timer = setTimeout(() => {
+      this.catchUps.delete(boardId)
+      void this.lock
+        .run(boardId, async () => {
+          const room = this.rooms.get(boardId)
+          if (!room || room.destroyed) return
+          const loaded = await this.deps.docStore.load(boardId)
+          room.catchUp([...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates])
+        })
+        .catch((err: unknown) => this.deps.logger.warn({ err, boardId }, 'catch-up failed'))
+    }, delayMs)
+    timer.unref()
+    this.catchUps.set(boardId, timer)
   }
 
   private presenceListener: ((boardId: string, kind: 'user' | 'guest', id: string) => void) | null = null
@@ -112,13 +142,19 @@ export class CollabHub {
     return this.rooms.get(boardId)
   }
 
-  onlinePrincipals(boardId: string): Set<string> {
+  /** Principals connected to the board on this instance. */
+  localPrincipals(boardId: string): Set<string> {
     return this.rooms.get(boardId)?.onlinePrincipals() ?? new Set()
+  }
+
+  localBoards(): Iterable<string> {
+    return this.rooms.keys()
   }
 
   /** Authenticates a fresh connection and puts it in its board's room, or closes it with the reason. */
   async connect(conn: Connection, boardId: string, token: string | null): Promise<void> {
     if (this.closing) return conn.close(CloseCode.goingAway, 'server shutting down')
+    if (this.unavailable) return conn.close(CloseCode.tryAgainLater, 'a dependency is down; try again later')
     const started = performance.now()
     const refuse = (code: number, reason: string) => conn.close(code, reason)
     if (!token) return refuse(CloseCode.unauthenticated, 'token required')
@@ -183,15 +219,26 @@ export class CollabHub {
         .run(boardId, async () => {
           const existing = this.rooms.get(boardId)
           if (existing && !existing.destroyed) return existing
+          // Subscribe before loading: an update another instance accepts now
+          // is either in what we load or in what we buffer, never lost.
+          const early: [RoomMessageKind, Uint8Array][] = []
+          let target: Room | null = null
+          await this.bus.joinRoom(boardId, (kind, data) => {
+            if (target) this.applyRemote(target, kind, data)
+            else early.push([kind, data])
+          })
           // Under the lock, and load() checks the board still exists: a delete
           // that ran before us must win.
-          const loaded = await this.deps.docStore.load(boardId)
+          const loaded = await this.deps.docStore.load(boardId).catch((err: unknown) => {
+            this.bus.leaveRoom(boardId)
+            throw err
+          })
           const room = new Room(boardId, loaded, flags, {
             docStore: this.deps.docStore,
             logger: this.deps.logger,
             maxDocBytes: this.deps.maxDocBytes,
             metrics: this.deps.metrics ?? {},
-            publish: (b, kind, data) => this.bus.publish(b, kind, data),
+            publish: (b, kind, data) => this.bus.publishRoom(b, kind, data),
             onEmpty: (r) => this.scheduleUnload(r),
             presenceChanged: (b, key) => {
               const i = key.indexOf(':')
@@ -199,7 +246,8 @@ export class CollabHub {
             },
           })
           this.rooms.set(boardId, room)
-          this.bus.join(boardId, room)
+          target = room
+          for (const [kind, data] of early) this.applyRemote(room, kind, data)
           return room
         })
         .finally(() => this.loading.delete(boardId))
@@ -219,11 +267,17 @@ export class CollabHub {
         // Someone may have joined while the writes were flushing.
         if (room.conns.size > 0 || this.rooms.get(room.boardId) !== room) return
         this.rooms.delete(room.boardId)
-        this.bus.leave(room.boardId)
+        this.bus.leaveRoom(room.boardId)
         this.deps.docStore.forget(room.boardId)
         room.destroy()
       })
       .catch((err: unknown) => this.deps.logger.error({ err, boardId: room.boardId }, 'unloading a room failed'))
+  }
+
+  private applyRemote(room: Room, kind: RoomMessageKind, data: Uint8Array): void {
+    if (room.destroyed) return
+    if (kind === 'awareness') return room.applyRemoteAwareness(data)
+    if (!room.applyRemote(data)) this.scheduleCatchUp(room.boardId, 100)
   }
 
   private async onSignal(signal: BoardSignal): Promise<void> {
@@ -250,7 +304,7 @@ export class CollabHub {
       const room = this.rooms.get(boardId)
       if (!room) return
       this.rooms.delete(boardId)
-      this.bus.leave(boardId)
+      this.bus.leaveRoom(boardId)
       room.closeAll(CloseCode.notFound, 'board deleted')
       room.destroy()
     })
@@ -285,6 +339,8 @@ export class CollabHub {
   async close(): Promise<void> {
     this.closing = true
     this.unsubscribe()
+    this.unhealth()
+    for (const t of this.catchUps.values()) clearTimeout(t)
     await this.deps.docStore.flush()
     for (const room of this.rooms.values()) room.closeAll(CloseCode.goingAway, 'server shutting down')
     await this.lock.idle()

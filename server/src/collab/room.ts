@@ -51,6 +51,11 @@ interface AwarenessState {
   conn: Connection | null
 }
 
+/** Updates held back waiting for the part before them (see holdBack): count, bytes, age. */
+const HELD_BACK_MAX = 500
+const HELD_BACK_BYTES = 4 * 1024 * 1024
+const HELD_BACK_MS = 3_000
+
 /** Minimum spacing of update frames in a busy room (see queueBroadcast). */
 export const BROADCAST_WINDOW_MS = 8
 
@@ -189,7 +194,7 @@ export class Room implements MessageSink {
       this.relayed.set(clientId, { clock, state: 'null' })
       removed.push({ clientId, clock, state: 'null' })
     }
-    if (removed.length > 0) this.sendAwareness(removed, null)
+    if (removed.length > 0) this.sendAwareness(removed, true)
     if (this.conns.size === 0) this.deps.onEmpty(this)
   }
 
@@ -292,6 +297,7 @@ export class Room implements MessageSink {
         if (claimed) return this.refuse(conn, 'foreign_client', 'client id could not be claimed')
         return this.claim(conn, verdict.clients).then(() => this.handleUpdate(conn, update, true))
       }
+      if (verdict.reason === 'clock_gap' && id.role !== 'reader') return this.holdBack(conn, update, verdict.detail)
       return this.refuse(conn, verdict.reason, verdict.detail)
     }
     if (verdict.noop) {
@@ -302,11 +308,58 @@ export class Room implements MessageSink {
       this.deps.metrics.updateRefused?.('too_large')
       return conn.close(CloseCode.tooLarge, 'document too large')
     }
+    this.accept(conn, update, verdict.clients)
+    if (conn.heldBack.length > 0) return this.retryHeldBack(conn)
+  }
+
+  /**
+   * A stock client that edited offline reconnects and sends new edits right
+   * away, before its sync step 2 delivers the offline ones: those edits start
+   * past the server's clock. They wait (bounded) for the missing part from the
+   * same connection instead of being refused.
+   */
+  private holdBack(conn: Connection, update: Uint8Array, detail: string): void {
+    const held = conn.heldBack
+    const bytes = held.reduce((n, h) => n + h.update.length, update.length)
+    const oldest = held[0]?.at ?? Date.now()
+    if (held.length >= HELD_BACK_MAX || bytes > HELD_BACK_BYTES || Date.now() - oldest > HELD_BACK_MS) {
+      return this.refuse(conn, 'clock_gap', detail)
+    }
+    held.push({ update, at: Date.now() })
+    if (held.length === 1) {
+      // Nothing filled the gap in time: a pre-allocated clock, not a reconnect.
+      const timer = setTimeout(() => {
+        if (conn.state === 'open' && conn.heldBack.length > 0 && Date.now() - conn.heldBack[0]!.at >= HELD_BACK_MS) {
+          this.refuse(conn, 'clock_gap', detail)
+        }
+      }, HELD_BACK_MS + 10)
+      timer.unref()
+    }
+  }
+
+  private retryHeldBack(conn: Connection): void | Promise<void> {
+    const held = conn.heldBack.splice(0)
+    let next: void | Promise<void>
+    for (let i = 0; i < held.length; i++) {
+      if (conn.state !== 'open') return
+      next = this.handleUpdate(conn, held[i]!.update, false)
+      if (next) {
+        // A claim is under way: the rest waits behind it, in order.
+        const rest = held.slice(i + 1)
+        return next.then(() => {
+          conn.heldBack.unshift(...rest)
+          if (conn.heldBack.length > 0 && conn.state === 'open') return this.retryHeldBack(conn)
+        })
+      }
+    }
+  }
+
+  private accept(conn: Connection, update: Uint8Array, clients: number[]): void {
     Y.applyUpdate(this.doc, update, conn)
     this.docBytes += update.length
     this.step1Cache = null
     this.fullStateCache = null
-    for (const c of verdict.clients) conn.ownedIds.add(c)
+    for (const c of clients) conn.ownedIds.add(c)
     this.deps.metrics.updateAccepted?.(update.length)
     this.queueBroadcast(update, conn)
     this.deps.publish(this.boardId, 'update', update)
@@ -324,13 +377,35 @@ export class Room implements MessageSink {
     )
   }
 
-  /** Applies an update another instance accepted (already guarded there). */
-  applyRemote(update: Uint8Array): void {
-    Y.applyUpdate(this.doc, update, 'remote')
+
+  /**
+   * Applies an update another instance accepted (already guarded there).
+   * False if it depends on something we have not seen yet: Yjs keeps it
+   * pending, and the caller should catch up from the database.
+   */
+  applyRemote(update: Uint8Array): boolean {
+    const doc = this.doc
+    Y.applyUpdate(doc, update, 'remote')
     this.docBytes += update.length
     this.step1Cache = null
     this.fullStateCache = null
     this.queueBroadcast(update, null)
+    return doc.store.pendingStructs === null && doc.store.pendingDs === null
+  }
+
+  /** Applies stored state the room may lack; peers get only what was new. */
+  catchUp(stored: Uint8Array[]): void {
+    const doc = this.doc
+    const before = Y.encodeStateVector(doc)
+    Y.transact(doc, () => {
+      for (const u of stored) Y.applyUpdate(doc, u, 'remote')
+    })
+    const diff = Y.encodeStateAsUpdate(doc, before)
+    // An update with no structs and no deletes is two zero bytes.
+    if (diff.length <= 2) return
+    this.step1Cache = null
+    this.fullStateCache = null
+    this.queueBroadcast(diff, null)
   }
 
   private async claim(conn: Connection, ids: number[]): Promise<void> {
@@ -433,7 +508,7 @@ export class Room implements MessageSink {
       else this.awareness.set(e.clientId, { clock, state: stamped, conn })
       accepted.push({ clientId: e.clientId, clock, state: stamped })
     }
-    if (accepted.length > 0) this.sendAwareness(accepted, conn)
+    if (accepted.length > 0) this.sendAwareness(accepted, true)
   }
 
   /**
@@ -471,8 +546,8 @@ export class Room implements MessageSink {
   // Presence changes accepted in the same turn of the event loop go out as
   // one awareness message (entries for several clients), encoded once. No
   // timer: a busy loop batches by itself, a quiet one adds no delay.
-  private sendAwareness(entries: AwarenessEntry[], from: Connection | null): void {
-    if (from !== null) this.awarenessToPublish.push(...entries)
+  private sendAwareness(entries: AwarenessEntry[], publish: boolean): void {
+    if (publish) this.awarenessToPublish.push(...entries)
     // A later entry for the same client in this turn supersedes an earlier one.
     for (const e of entries) this.awarenessOutbox.set(e.clientId, e)
     if (this.awarenessScheduled) return
@@ -514,6 +589,6 @@ export class Room implements MessageSink {
       else this.awareness.set(e.clientId, { clock: e.clock, state: e.state, conn: null })
       return true
     })
-    if (fresh.length > 0) this.sendAwareness(fresh, null)
+    if (fresh.length > 0) this.sendAwareness(fresh, false)
   }
 }

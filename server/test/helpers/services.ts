@@ -45,3 +45,48 @@ export async function createTestDatabase(baseUrl: string): Promise<TestDatabase>
 export function uniqueRedisPrefix(): string {
   return `drawbridge-test:${process.pid}:${randomBytes(4).toString('hex')}:`
 }
+
+/** A private redis-server on a free port, for tests that stop and restart it. */
+export interface PrivateRedis {
+  url: string
+  port: number
+  stop(): Promise<void>
+  start(): Promise<void>
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const { spawn } = await import('node:child_process')
+  const net = await import('node:net')
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port
+      srv.close(() => resolve(p))
+    })
+  })
+  let proc: import('node:child_process').ChildProcess | null = null
+  const start = async () => {
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)))
+        s.on('error', () => resolve(false))
+      })
+      if (ok) return
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    throw new Error('private redis-server did not start')
+  }
+  await start()
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    async stop() {
+      const p = proc
+      proc = null
+      if (!p) return
+      p.kill('SIGKILL')
+      await new Promise((r) => p.once('exit', r))
+    },
+  }
+}

@@ -1,0 +1,65 @@
+// The Fastify instance: strict JSON parsing, contract errors, rate limits.
+import { createServer, type Server } from 'node:http'
+import rateLimit from '@fastify/rate-limit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Redis } from 'ioredis'
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify'
+import type { Logger } from 'pino'
+import { ErrorCode } from '../../../shared/constants.js'
+import { errorBody, installErrorHandling } from './error-handler.js'
+import type { PathRouter } from './path-router.js'
+import type { App } from './types.js'
+
+export const BODY_LIMIT = 1024 * 1024
+
+export interface FastifyOptions {
+  logger: Logger
+  router: PathRouter
+  trustProxy: boolean
+  /** Shared rate-limit counters across instances; in-memory when null. */
+  redis: { client: Redis; prefix: string } | null
+  /** Whether unmatched page requests get the web app's shell. */
+  shell: () => boolean
+}
+
+export async function createFastify(options: FastifyOptions): Promise<{ app: App; server: () => Server }> {
+  let server: Server | undefined
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // Quiet by default: no per-request lines, only errors and lifecycle.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: options.trustProxy,
+    // Strict types: `"title": 123` is a 400, not the string "123".
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    serverFactory: (handler) => {
+      server = createServer(options.router.request(handler))
+      server.on('upgrade', options.router.upgrade)
+      return server
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // An empty body with a JSON content type (fetch() on DELETE does that)
+  // is no body, not a parse error.
+  const jsonParser = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined)
+    jsonParser(request, body as string, done)
+  })
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && ['POST', 'PATCH', 'PUT'].includes(request.method)) request.body = {}
+  })
+  installErrorHandling(app, { shell: options.shell })
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => request.ip,
+    ...(options.redis ? { redis: options.redis.client, nameSpace: `${options.redis.prefix}rate:` } : {}),
+    // A Redis hiccup must not lock everyone out.
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      ...errorBody(ErrorCode.rateLimited, `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`),
+    }),
+  })
+  return { app, server: () => server! }
+}
