@@ -1,10 +1,10 @@
 // `npm run bench [scenario…]`: prints one JSON line per scenario.
-// Scenarios: fanout, ceiling, memory, cold-join, cursors, guard (default: all).
+// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard (default: all).
 // The server runs pinned to core 0, this load generator to core 1 (taskset).
 import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
 import { guardCost } from './guard-cost.js'
 import { round } from './lean-client.js'
-import { coldJoin, cursors, fanout, ceiling, memory } from './scenarios.js'
+import { coldJoin, cursors, fanout, fanoutMulti, ceiling, memory } from './scenarios.js'
 import { hasTaskset, pinSelf, startBenchServer } from './server-proc.js'
 
 const wanted = new Set(process.argv.slice(2))
@@ -26,6 +26,34 @@ async function withServer<T>(fn: (s: Awaited<ReturnType<typeof startBenchServer>
   }
 }
 
+/** The multi-instance run needs PostgreSQL and Redis; these defaults are the CI machine's. */
+async function multiInstance() {
+  const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+  let db
+  try {
+    db = await createDatabase(pgUrl)
+  } catch (err) {
+    print({ scenario: 'fanout-multi', skipped: `PostgreSQL not reachable at ${pgUrl}: ${(err as Error).message}` })
+    return
+  }
+  try {
+    const single = await startBenchServer({ DATABASE_URL: db.url })
+    const one = await fanout(single, 100, 2).finally(() => single.stop())
+    const prefix = `bench-${process.pid}-${Date.now()}:`
+    const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, TOKEN_SECRET: 'b'.repeat(40) }
+    const servers = [await startBenchServer(env), await startBenchServer(env)]
+    try {
+      const two = await fanoutMulti(servers, 100, 2)
+      print({ ...two, singleInstanceMsP99: one.latencyMsP99, singleInstanceMsP50: one.latencyMsP50, crossOverSingleP99: round(two.crossInstanceMsP99 / one.latencyMsP99, 2) })
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()))
+    }
+  } finally {
+    await db.drop()
+  }
+}
+
 async function main() {
   pinSelf(1)
   print({
@@ -42,6 +70,7 @@ async function main() {
   if (want('memory')) print(await withServer((s) => memory(s, 500, 4)))
   if (want('cold-join')) print(await withServer((s) => coldJoin(s)))
   if (want('cursors')) print(await withServer((s) => cursors(s, 50, 20)))
+  if (want('multi')) await multiInstance()
   if (want('guard')) {
     const g = guardCost()
     const load = await withServer((s) => fanout(s, 20, 20, 8))

@@ -388,3 +388,52 @@ export async function cursors(server: BenchServer, n = 50, hz = 20, seconds = 10
     serverCpuUsPerFrame: round(((cpu1 - cpu0) * 1e6) / msgs),
   }
 }
+
+/** 1 board, `n` clients split across several instances: same- vs cross-instance latency. */
+export async function fanoutMulti(servers: BenchServer[], n = 100, rate = 2, seconds = 10) {
+  const token = await owner(servers[0]!.url)
+  const boardId = await newBoard(servers[0]!.url, token)
+  const home = Array.from({ length: n }, (_, i) => i % servers.length)
+  const clients = (await Promise.all(home.map((h) => connectSynced(servers[h]!.url, boardId, token, 1)))).flat()
+  const updates = clients.map((_, i) => makeUpdates(30_000 + i, Math.ceil(rate * (seconds + 12)) + 2))
+  const origin = new Map<number, number>()
+  clients.forEach((_, i) => origin.set(30_000 + i, home[i]!))
+  const sent = new Map<string, number>()
+  const same: number[] = []
+  const cross: number[] = []
+  const active = { on: false }
+  clients.forEach((c, i) => {
+    c.onUpdate = (payload, sub, at) => {
+      if (sub !== 2 || !active.on) return
+      for (const id of updateIds(payload)) {
+        const t = sent.get(id)
+        if (!t) continue
+        const from = origin.get(Number(id.split(':')[0]))
+        ;(from === home[i] ? same : cross).push(at - t)
+      }
+    }
+  })
+  const driver = drive(clients, updates, rate, sent)
+  await sleep(Number(process.env.BENCH_WARMUP_MS ?? 2000))
+  active.on = true
+  const cpu0 = servers.map((s) => s.cpuSeconds())
+  await sleep(seconds * 1000)
+  const cpu1 = servers.map((s) => s.cpuSeconds())
+  active.on = false
+  driver.stop()
+  for (const c of clients) c.close()
+  const s = summarize(same)
+  const x = summarize(cross)
+  return {
+    scenario: 'fanout-multi',
+    instances: servers.length,
+    clients: n,
+    updatesPerSecPerClient: rate,
+    sameInstanceMsP50: s.p50,
+    sameInstanceMsP99: s.p99,
+    crossInstanceMsP50: x.p50,
+    crossInstanceMsP99: x.p99,
+    samples: s.n + x.n,
+    serverCpuPct: cpu1.map((c, i) => round(((c - cpu0[i]!) * 100) / seconds, 1)),
+  }
+}
