@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { decodeExt, encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol.js'
+import * as decoding from 'lib0/decoding'
+import { decodeAwarenessUpdate, decodeExt, encodeAwarenessUpdate, encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol.js'
 import type { UserRow } from '../src/auth/principals.js'
 import { Connection, type Peer } from '../src/collab/connection.js'
 import { DocStore } from '../src/collab/doc-store.js'
@@ -106,7 +107,8 @@ describe('room', () => {
     expect(b.peer.sent.at(-1)).toBe(c.peer.sent.at(-1))
     for (let i = 0; i < 5; i++) doc.getMap('shapes').set(`k${i}`, i)
     for (const u of updates.slice(1)) a.conn.receive(encodeSyncUpdate(u))
-    await tick()
+    // A busy room sends at most one frame per window.
+    await new Promise((r) => setTimeout(r, 30))
     expect(b.peer.sent.length).toBe(bBefore + 1)
     const check = new Y.Doc()
     Y.applyUpdate(check, Y.encodeStateAsUpdate(room.doc))
@@ -128,6 +130,30 @@ describe('room', () => {
     expect(Y.encodeStateVector(room.doc)).toEqual(before)
   })
 })
+
+describe('presence from other instances', () => {
+  it('relays remote states and drops them when they stop being renewed', async () => {
+    const room = await newRoom()
+    const a = joinRoom(room, 'reader', 'user:a')
+    room.applyRemoteAwareness(encodeAwarenessUpdate([{ clientId: 99, clock: 3, state: '{"user":{"name":"far"}}' }]))
+    await tick()
+    const relayed = decodeAwarenessUpdate(decodeAwarenessFrame(a.peer.sent.at(-1)!))
+    expect(relayed).toEqual([{ clientId: 99, clock: 3, state: '{"user":{"name":"far"}}' }])
+    room.expireRemoteAwareness(Date.now() + 10_000)
+    await tick()
+    const before = a.peer.sent.length
+    room.expireRemoteAwareness(Date.now() + 46_000)
+    await tick()
+    expect(a.peer.sent.length).toBe(before + 1)
+    expect(decodeAwarenessUpdate(decodeAwarenessFrame(a.peer.sent.at(-1)!))).toEqual([{ clientId: 99, clock: 4, state: 'null' }])
+  })
+})
+
+function decodeAwarenessFrame(frame: Uint8Array): Uint8Array {
+  const d = decoding.createDecoder(frame)
+  expect(decoding.readVarUint(d)).toBe(1)
+  return decoding.readVarUint8Array(d)
+}
 
 describe('guard (pure)', () => {
   function state(doc: Y.Doc, owners: [number, string][]): GuardState {

@@ -67,7 +67,16 @@ export class CollabHub {
     })
     this.unavailable = !deps.bus.healthy
     this.unhealth = deps.bus.onHealth((up) => (up ? this.resume() : this.suspend()))
+    if (deps.bus.kind === 'redis') {
+      this.expiry = setInterval(() => {
+        const now = Date.now()
+        for (const room of this.rooms.values()) room.expireRemoteAwareness(now)
+      }, 15_000)
+      this.expiry.unref()
+    }
   }
+
+  private expiry: NodeJS.Timeout | null = null
 
   private get bus(): Bus {
     return this.deps.bus
@@ -340,6 +349,7 @@ export class CollabHub {
     this.closing = true
     this.unsubscribe()
     this.unhealth()
+    if (this.expiry) clearInterval(this.expiry)
     for (const t of this.catchUps.values()) clearTimeout(t)
     await this.deps.docStore.flush()
     for (const room of this.rooms.values()) room.closeAll(CloseCode.goingAway, 'server shutting down')

@@ -48,8 +48,14 @@ export interface RoomDeps {
 interface AwarenessState {
   clock: number
   state: string
+  /** null: it came from another instance. */
   conn: Connection | null
+  /** When it was last renewed (clients renew every 15 s). */
+  at: number
 }
+
+/** A state from another instance not renewed for this long is gone (its instance may have died). */
+export const REMOTE_AWARENESS_TTL_MS = 45_000
 
 /** Updates held back waiting for the part before them (see holdBack): count, bytes, age. */
 const HELD_BACK_MAX = 500
@@ -505,7 +511,7 @@ export class Room implements MessageSink {
       const clock = this.relayClock(e.clientId, e.clock, stamped)
       if (clock === null) continue
       if (stamped === 'null') this.awareness.delete(e.clientId)
-      else this.awareness.set(e.clientId, { clock, state: stamped, conn })
+      else this.awareness.set(e.clientId, { clock, state: stamped, conn, at: Date.now() })
       accepted.push({ clientId: e.clientId, clock, state: stamped })
     }
     if (accepted.length > 0) this.sendAwareness(accepted, true)
@@ -573,6 +579,19 @@ export class Room implements MessageSink {
   }
 
 
+  /** Drops remote states that stopped being renewed, telling local clients. */
+  expireRemoteAwareness(now: number): void {
+    const gone: AwarenessEntry[] = []
+    for (const [clientId, s] of this.awareness) {
+      if (s.conn !== null || now - s.at < REMOTE_AWARENESS_TTL_MS) continue
+      this.awareness.delete(clientId)
+      const clock = s.clock + 1
+      this.relayed.set(clientId, { clock, state: 'null' })
+      gone.push({ clientId, clock, state: 'null' })
+    }
+    if (gone.length > 0) this.sendAwareness(gone, false)
+  }
+
   /** Awareness accepted by another instance: stored for joiners and relayed. */
   applyRemoteAwareness(update: Uint8Array): void {
     let entries: AwarenessEntry[]
@@ -586,7 +605,7 @@ export class Room implements MessageSink {
       if (last && last.clock >= e.clock) return false
       this.relayed.set(e.clientId, { clock: e.clock, state: e.state })
       if (e.state === 'null') this.awareness.delete(e.clientId)
-      else this.awareness.set(e.clientId, { clock: e.clock, state: e.state, conn: null })
+      else this.awareness.set(e.clientId, { clock: e.clock, state: e.state, conn: null, at: Date.now() })
       return true
     })
     if (fresh.length > 0) this.sendAwareness(fresh, false)
