@@ -36,6 +36,12 @@ import { NotificationService } from './notifications/notification-service.js'
 import { webDistDir } from './paths.js'
 import { Store } from './store/db.js'
 import { Sweeper } from './sweeper/sweeper.js'
+import { Settings } from './admin/settings.js'
+import { TransferService } from './boards/transfer-service.js'
+import { adminRoutes } from './http/admin-routes.js'
+import { ConnectionLimiter } from './http/connection-limiter.js'
+import { transferRoutes } from './http/transfer-routes.js'
+import { Metrics } from './metrics.js'
 
 export { BODY_LIMIT } from './http/fastify.js'
 
@@ -52,6 +58,8 @@ export interface Drawbridge {
   hub: CollabHub
   sweeper: Sweeper
   events: SocketEvents
+  settings: Settings
+  metrics: Metrics
   /** Releases everything, in reverse order of start. */
   close(): Promise<void>
 }
@@ -62,38 +70,73 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   const bus: Bus = redisBus ?? new LocalBus()
   const router = new PathRouter()
   let webServed = false
+  let hub: CollabHub | undefined
+  let events: SocketEvents | undefined
+  const metrics = new Metrics({
+    connections: () => hub?.connectionCount ?? 0,
+    rooms: () => hub?.roomCount ?? 0,
+    sockets: () => events?.io.engine.clientsCount ?? 0,
+  })
   const { app: fastify, server } = await createFastify({
     logger,
     router,
     trustProxy: config.trustProxy,
     redis: redisBus ? { client: redisBus.client, prefix: config.redisPrefix } : null,
     shell: () => webServed,
+    headersTimeoutMs: config.limits.headersTimeoutMs,
+    requestTimeoutMs: config.limits.requestTimeoutMs,
+    corsOrigins: config.corsOrigins,
+    onResponse: (method, route, status, seconds) => metrics.http.observe({ method, route, status: String(status) }, seconds),
   })
+  const limiter = new ConnectionLimiter(config.limits.connectionsPerIp, config.trustProxy)
+  // Loaded (and subscribed to signals) before anything that re-checks access.
+  const settings = await Settings.load(store.db, bus, config.guestsEnabled, logger)
 
   const tokens = new TokenService(config.tokenSecret, {
     userSeconds: config.userTokenTtlSeconds,
     guestSeconds: config.guestTokenTtlSeconds,
   })
-  let guestsEnabled = config.guestsEnabled
-  const policy = new Policy({ guestsEnabled: () => guestsEnabled })
+  const policy = new Policy({ guestsEnabled: () => settings.guestsEnabled })
   const docStore = new DocStore(store.db, logger, { compactAfterUpdates: config.limits.compactAfterUpdates })
-  const hub = new CollabHub({ db: store.db, policy, tokens, docStore, bus, logger, maxDocBytes: config.limits.maxDocBytes })
+  docStore.metrics = {
+    onBatch: (size, ms) => {
+      metrics.logBatch.observe(size)
+      metrics.logCommit.observe(ms / 1000)
+    },
+    onLag: (ms) => metrics.logLag.observe(ms / 1000),
+    onCompaction: (_boardId, _updates, ms) => {
+      metrics.compactions.inc()
+      metrics.compactionSeconds.observe(ms / 1000)
+    },
+  }
+  hub = new CollabHub({
+    db: store.db,
+    policy,
+    tokens,
+    docStore,
+    bus,
+    logger,
+    maxDocBytes: config.limits.maxDocBytes,
+    metrics: metrics.roomHooks(),
+    guestsEnabled: () => settings.guestsEnabled,
+  })
   const presence = new PresenceRegistry(
     { localPrincipals: (b) => hub.localPrincipals(b), localBoards: () => hub.localBoards() },
     redisBus ? { client: redisBus.client, key: (n) => redisBus.key(n), instanceId: bus.instanceId, get healthy() { return redisBus.healthy } } : null,
     logger,
   )
   const deps: Deps = { db: store.db, policy, tokens, config, signals: bus, logger, presence }
-  const resolver = new PrincipalResolver(store.db, tokens)
+  const resolver = new PrincipalResolver(store.db, tokens, () => settings.guestsEnabled)
 
   // Services call BoardEvents; socket.io needs the participant presenter,
   // which needs the services: the late binding below closes the loop.
   let participants: ParticipantService | undefined
-  const events = new SocketEvents({
+  events = new SocketEvents({
     db: store.db,
     policy,
     resolver,
     signals: bus,
+    limiter,
     logger,
     corsOrigins: config.corsOrigins,
     participant: (boardId, kind, id) => participants!.one(boardId, kind, id),
@@ -128,6 +171,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     events,
     notifications,
     intervalMs: config.sweepIntervalMs,
+    metrics: { deleted: (n) => metrics.sweeperDeleted.inc(n), warned: (n) => metrics.sweeperWarnings.inc(n) },
     // With several instances, one sweeps per interval; the database claim
     // would make a second harmless, the lock only saves it the work.
     skipRound: redisBus
@@ -141,10 +185,13 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   })
 
   installAuth(fastify, resolver)
-  healthRoutes(fastify, { store, bus })
-  authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit, adminToken: config.adminToken })
+  healthRoutes(fastify, { store, bus, metrics, metricsToken: config.metricsToken })
+  authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit })
+  adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store })
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
+  const transfers = new TransferService(deps, boards, hub, (p, b) => comments.list(p, b))
+  transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
   if (config.serveWeb) {
     webServed = await webRoutes(fastify, webDistDir)
     if (!webServed) logger.warn({ webDistDir }, 'web app not built (npm run build); serving the API only')
@@ -162,13 +209,13 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
       maxBufferedBytes: MAX_BUFFERED_BYTES,
     },
     logger,
+    limiter,
   )
   router.onUpgrade(COLLAB_PATH, collab.handleUpgrade)
 
   await fastify.ready()
   sweeper.start()
   presence.start()
-  void guestsEnabled
 
   return {
     config,
@@ -180,6 +227,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     hub,
     sweeper,
     events,
+    settings,
+    metrics,
     async close() {
       // Stop background work, flush every accepted update, close sockets
       // with 1001, then the rest.

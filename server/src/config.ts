@@ -20,6 +20,14 @@ export interface Limits {
   pingIntervalMs: number
   /** Updates in the log before the board is compacted into a snapshot. */
   compactAfterUpdates: number
+  /** Open WebSocket / socket.io connections per client address. */
+  connectionsPerIp: number
+  /** A client must send its request headers within this (slowloris). */
+  headersTimeoutMs: number
+  /** A client must send its whole request within this (slow bodies). */
+  requestTimeoutMs: number
+  /** Largest import (JSON or Yjs). */
+  maxImportBytes: number
 }
 
 export interface Config {
@@ -182,6 +190,10 @@ export function loadConfig(env: Env): Config {
       preAuthMaxMessages: 64,
       pingIntervalMs: duration(env, 'WS_PING_INTERVAL', 30_000, 50),
       compactAfterUpdates: int(env, 'COMPACT_AFTER_UPDATES', 500, 1, 10_000_000),
+      connectionsPerIp: int(env, 'CONNECTIONS_PER_IP', 200, 1, 1_000_000),
+      headersTimeoutMs: duration(env, 'HTTP_HEADERS_TIMEOUT', 15_000, 100),
+      requestTimeoutMs: duration(env, 'HTTP_REQUEST_TIMEOUT', 120_000, 100),
+      maxImportBytes: int(env, 'MAX_IMPORT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
   }
 }

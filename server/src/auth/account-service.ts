@@ -112,8 +112,9 @@ export class AccountService {
   }
 
   private announceLink(guest: GuestRow, user: UserRow): void {
-    // The guest's live connections end (its token is superseded); the user reconnects.
-    this.d.signals.publish({ type: 'access.changed', boardId: guest.boardId, target: { kind: 'guest', id: guest.id } })
+    // Its client ids follow it into the account, and its live connections end
+    // (the guest token is superseded); the user reconnects.
+    this.d.signals.publish({ type: 'guest.linked', boardId: guest.boardId, guestId: guest.id, userId: user.id })
     this.events.participantLeft(guest.boardId, 'guest', guest.id, guest.name)
     this.events.participantJoined(guest.boardId, 'user', user.id)
   }

@@ -21,8 +21,8 @@ export function principalName(p: ResolvedPrincipal): string {
 
 export type TokenCheck =
   | { ok: true; principal: ResolvedPrincipal }
-  /** `invalid`: bad, expired or forged; `revoked`: it was fine, but access ended. */
-  | { ok: false; why: 'invalid' | 'revoked' }
+  /** `invalid`: bad, expired or forged; `revoked`: it was fine, but access ended; `guests_off`: the global switch. */
+  | { ok: false; why: 'invalid' | 'revoked' | 'guests_off' }
 
 export async function loadUser(db: DbOrTx, id: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1)
@@ -49,6 +49,8 @@ export class PrincipalResolver {
   constructor(
     private readonly db: DbOrTx,
     private readonly tokens: TokenService,
+    /** The global guest switch: when off, every guest token is refused (a forced sign-out). */
+    private readonly guestsEnabled: () => boolean = () => true,
   ) {}
 
   refresh(p: ResolvedPrincipal): Promise<ResolvedPrincipal | null> {
@@ -62,6 +64,7 @@ export class PrincipalResolver {
       const user = await loadUser(this.db, claims.id)
       return user ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
     }
+    if (!this.guestsEnabled()) return { ok: false, why: 'guests_off' }
     const guest = await loadActiveGuest(this.db, claims.id)
     if (guest === undefined) return { ok: false, why: 'invalid' }
     if (guest === 'revoked') return { ok: false, why: 'revoked' }

@@ -9,8 +9,11 @@ export type BoardSignal =
   /** Roles, removals or revocations changed: re-check the named principal, or everyone. */
   | { type: 'access.changed'; boardId: string; target?: { kind: PrincipalKind; id: string } }
   | { type: 'board.deleted'; boardId: string; reason: 'deleted' | 'expired' }
+  /** A guest's work became a user's: its Yjs client ids now belong to the user. */
+  | { type: 'guest.linked'; boardId: string; guestId: string; userId: string }
   /** The global guest switch was turned off: every guest everywhere goes. */
   | { type: 'guests.disabled' }
+  | { type: 'guests.enabled' }
 
 export type SignalHandler = (signal: BoardSignal) => void
 

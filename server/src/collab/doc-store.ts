@@ -18,6 +18,8 @@ export interface LoadedDoc {
 interface Pending {
   boardId: string
   update: Uint8Array
+  /** performance.now() when appended: the durable-log lag is measured from here. */
+  at: number
   resolve: (saved: boolean) => void
   reject: (err: unknown) => void
 }
@@ -35,6 +37,8 @@ export interface DocStoreOptions {
 
 export interface DocStoreMetrics {
   onBatch?(size: number, ms: number): void
+  /** One update became durable this long after it was accepted. */
+  onLag?(ms: number): void
   onCompaction?(boardId: string, updates: number, ms: number): void
 }
 
@@ -171,7 +175,7 @@ export class DocStore {
   /** Resolves true once the update is durable; false if its board was deleted meanwhile. */
   append(boardId: string, update: Uint8Array): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ boardId, update, resolve, reject })
+      this.queue.push({ boardId, update, resolve, reject, at: performance.now() })
       this.flushing ??= this.run()
     })
   }
@@ -252,7 +256,9 @@ export class DocStore {
   // the rewrite cost is then paid for by the bytes it folds in, and a big
   // board is not rewritten every few hundred small edits.
   private counted(items: Pending[]): void {
+    const now = performance.now()
     for (const p of items) {
+      this.metrics.onLag?.(now - p.at)
       const n = (this.logCounts.get(p.boardId) ?? 0) + 1
       this.logCounts.set(p.boardId, n)
       const bytes = (this.logBytes.get(p.boardId) ?? 0) + p.update.length

@@ -26,6 +26,8 @@ export interface HubDeps {
   logger: Logger
   maxDocBytes: number
   metrics?: RoomMetrics
+  /** The global guest switch: guests are refused at connect time when it is off. */
+  guestsEnabled?: () => boolean
 }
 
 // Readable on light and dark canvases, distinct enough for a few dozen people.
@@ -169,6 +171,7 @@ export class CollabHub {
     if (!token) return refuse(CloseCode.unauthenticated, 'token required')
     const claims = await this.deps.tokens.verify(token)
     if (!claims) return refuse(CloseCode.unauthenticated, 'invalid or expired token')
+    if (claims.kind === 'guest' && this.deps.guestsEnabled?.() === false) return refuse(CloseCode.forbidden, 'guests are turned off')
     const { db, policy } = this.deps
     const loaded = await loadBoard(db, boardId)
     if (!loaded) return refuse(CloseCode.notFound, 'board not found')
@@ -300,6 +303,13 @@ export class CollabHub {
       case 'guests.disabled':
         for (const boardId of [...this.rooms.keys()]) await this.recheck(boardId, undefined, true)
         return
+      case 'guests.enabled':
+        return
+      case 'guest.linked': {
+        const room = this.rooms.get(signal.boardId)
+        if (room) room.reassignOwner(principalKey('guest', signal.guestId), principalKey('user', signal.userId))
+        return this.recheck(signal.boardId, { kind: 'guest', id: signal.guestId })
+      }
       default: {
         const unreachable: never = signal
         throw new Error(`unknown signal ${JSON.stringify(unreachable)}`)

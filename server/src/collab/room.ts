@@ -156,6 +156,11 @@ export class Room implements MessageSink {
     return n
   }
 
+  /** Client ids of one principal now belong to another (a guest carried into an account). */
+  reassignOwner(from: string, to: string): void {
+    for (const [clientId, owner] of this.owners) if (owner === from) this.owners.set(clientId, to)
+  }
+
   /** The current state as one update, without building the document if it is not built. */
   encodeState(): Uint8Array {
     return this.pendingState ?? Y.encodeStateAsUpdate(this.ydoc)

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
 import { CloseCode } from '../../../shared/constants.js'
 import { redactUrl } from '../logger.js'
+import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import { Connection, type ConnectionLimits, type Peer } from './connection.js'
 import type { CollabHub } from './hub.js'
 
@@ -55,6 +56,7 @@ export class CollabEndpoint {
     private readonly hub: CollabHub,
     private readonly limits: EndpointLimits,
     private readonly logger: Logger,
+    private readonly limiter: ConnectionLimiter,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -93,7 +95,17 @@ export class CollabEndpoint {
     }
     const token = url.searchParams.get('token')
     const ext = url.searchParams.get('ext') === '1'
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, boardId, token, ext, req))
+    const ip = this.limiter.address(req)
+    const admitted = this.limiter.acquire(ip)
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!admitted) {
+        // Accepted only to say why; clients retry 1013 later.
+        ws.close(CloseCode.tryAgainLater, 'too many connections from this address')
+        return
+      }
+      ws.once('close', () => this.limiter.release(ip))
+      this.accept(ws, boardId, token, ext, req)
+    })
   }
 
   private accept(ws: WebSocket, boardId: string, token: string | null, ext: boolean, req: IncomingMessage): void {

@@ -20,6 +20,7 @@ import { loadBoard, type Policy } from '../boards/policy.js'
 import { boardParticipants } from '../boards/participant-service.js'
 import { presentBoard } from '../boards/present.js'
 import type { BoardSignal, SignalTransport } from '../bus/signals.js'
+import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import type { PathRouter } from '../http/path-router.js'
 import type { Db } from '../store/db.js'
 
@@ -36,6 +37,8 @@ export interface SocketEventsDeps {
   policy: Policy
   resolver: PrincipalResolver
   signals: SignalTransport
+  /** Caps open sockets per client address. */
+  limiter: ConnectionLimiter
   logger: Logger
   corsOrigins: string[]
   /** The one participant, as the participants list shows it (with `online`). */
@@ -61,9 +64,23 @@ export class SocketEvents implements BoardEvents {
     this.engine = new EngineServer({
       // Board events are small; a client has no business sending more.
       maxHttpBufferSize: 64 * 1024,
+      // One slot per open socket.io connection and address; see onConnection for the release.
+      allowRequest: (req, callback) => {
+        if (req.url?.includes('sid=')) return callback(null, true)
+        const ip = deps.limiter.address(req)
+        if (!deps.limiter.acquire(ip)) return callback('too many connections from this address', false)
+        ;(req as { drawbridgeIp?: string }).drawbridgeIp = ip
+        callback(null, true)
+      },
       cors: deps.corsOrigins.length ? { origin: deps.corsOrigins, credentials: false } : undefined,
     })
     this.io.bind(this.engine)
+    // The slot taken in allowRequest is released when the transport closes,
+    // whether or not socket.io's authentication let it through.
+    this.engine.on('connection', (conn: { request: { drawbridgeIp?: string }; once(e: 'close', f: () => void): void }) => {
+      const ip = conn.request.drawbridgeIp
+      if (ip) conn.once('close', () => deps.limiter.release(ip))
+    })
     this.io.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
@@ -86,9 +103,18 @@ export class SocketEvents implements BoardEvents {
     if (typeof token !== 'string' || token === '') throw connectError(ErrorCode.unauthenticated, 'auth.token is required')
     const check = await this.deps.resolver.resolve(token)
     if (!check.ok) {
-      throw check.why === 'revoked'
-        ? connectError(ErrorCode.forbidden, 'Your access to this board was removed')
-        : connectError(ErrorCode.unauthenticated, 'The token is invalid or has expired')
+      switch (check.why) {
+        case 'revoked':
+          throw connectError(ErrorCode.forbidden, 'Your access to this board was removed')
+        case 'guests_off':
+          throw connectError(ErrorCode.guestsNotAllowed, 'Guests are turned off on this server')
+        case 'invalid':
+          throw connectError(ErrorCode.unauthenticated, 'The token is invalid or has expired')
+        default: {
+          const unreachable: never = check.why
+          throw new Error(`unknown refusal ${String(unreachable)}`)
+        }
+      }
     }
     const p = check.principal
     socket.data.principal = p
@@ -138,10 +164,12 @@ export class SocketEvents implements BoardEvents {
 
   // Access changes: drop subscriptions this instance holds that are no longer allowed.
   private async onSignal(signal: BoardSignal): Promise<void> {
+    if (signal.type === 'guests.enabled') return
     if (signal.type === 'board.deleted') {
       this.io.local.in(boardRoom(signal.boardId)).socketsLeave(boardRoom(signal.boardId))
       return
     }
+    if (signal.type === 'guest.linked') return this.onSignal({ type: 'access.changed', boardId: signal.boardId, target: { kind: 'guest', id: signal.guestId } })
     const boardIds =
       signal.type === 'guests.disabled'
         ? [...this.io.of('/').adapter.rooms.keys()].filter((r) => r.startsWith('board:')).map((r) => r.slice(6))

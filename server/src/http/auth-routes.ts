@@ -1,13 +1,10 @@
-import { timingSafeEqual, createHash } from 'node:crypto'
 import { Type } from 'typebox'
 import type { AccountService } from '../auth/account-service.js'
-import { unauthenticated, notFound } from '../errors.js'
 import type { App } from './types.js'
 
 export interface AuthRouteOptions {
   accounts: AccountService
   authRateLimit: number
-  adminToken: string | undefined
 }
 
 const Credentials = {
@@ -15,7 +12,7 @@ const Credentials = {
   password: Type.String({ maxLength: 4096 }),
 }
 
-export function authRoutes(app: App, { accounts, authRateLimit, adminToken }: AuthRouteOptions): void {
+export function authRoutes(app: App, { accounts, authRateLimit }: AuthRouteOptions): void {
   const rateLimit = { max: authRateLimit, timeWindow: 60_000 }
 
   app.post(
@@ -37,23 +34,4 @@ export function authRoutes(app: App, { accounts, authRateLimit, adminToken }: Au
   )
 
   app.get('/api/me', async (request) => ({ principal: await accounts.describe(await request.principal()) }))
-
-  const digest = (s: string) => createHash('sha256').update(s).digest()
-  app.patch(
-    '/api/admin/users/:id',
-    {
-      schema: {
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        body: Type.Object({ plan: Type.Union([Type.Literal('free'), Type.Literal('pro')]) }),
-      },
-    },
-    async (request) => {
-      // Off entirely (as if the route did not exist) when no ADMIN_TOKEN is configured.
-      if (adminToken === undefined) throw notFound('Route')
-      const header = request.headers.authorization ?? ''
-      const given = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? ''
-      if (!timingSafeEqual(digest(given), digest(adminToken))) throw unauthenticated('A valid admin token is required')
-      return { user: await accounts.setPlan(request.params.id, request.body.plan) }
-    },
-  )
 }

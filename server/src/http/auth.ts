@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { App } from './types.js'
 import type { PrincipalResolver, ResolvedPrincipal, UserRow } from '../auth/principals.js'
+import { ErrorCode } from '../../../shared/constants.js'
 import { forbidden, guestForbidden, unauthenticated } from '../errors.js'
 
 declare module 'fastify' {
@@ -30,6 +31,7 @@ export function installAuth(app: App, resolver: PrincipalResolver): void {
     const check = await resolver.resolve(token)
     if (check.ok) return check.principal
     if (check.why === 'revoked') throw forbidden('Your access to this board was removed')
+    if (check.why === 'guests_off') throw forbidden('Guests are turned off on this server', ErrorCode.guestsNotAllowed)
     throw unauthenticated('The token is invalid or has expired')
   }
   app.decorateRequest('optionalPrincipal', function (this: FastifyRequest) {

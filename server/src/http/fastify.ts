@@ -1,11 +1,14 @@
 // The Fastify instance: strict JSON parsing, contract errors, rate limits.
 import { createServer, type Server } from 'node:http'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Redis } from 'ioredis'
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { ErrorCode } from '../../../shared/constants.js'
+import { redactUrl } from '../logger.js'
 import { errorBody, installErrorHandling } from './error-handler.js'
 import type { PathRouter } from './path-router.js'
 import type { App } from './types.js'
@@ -20,6 +23,11 @@ export interface FastifyOptions {
   redis: { client: Redis; prefix: string } | null
   /** Whether unmatched page requests get the web app's shell. */
   shell: () => boolean
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  corsOrigins: string[]
+  /** Observes every response (metrics). */
+  onResponse?: (method: string, route: string, status: number, seconds: number) => void
 }
 
 export async function createFastify(options: FastifyOptions): Promise<{ app: App; server: () => Server }> {
@@ -30,10 +38,16 @@ export async function createFastify(options: FastifyOptions): Promise<{ app: App
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: options.trustProxy,
+    // A request id from the load balancer is kept, and echoed back.
+    requestIdHeader: 'x-request-id',
+    // Slow clients (slowloris): the whole request must arrive in time.
+    requestTimeout: options.requestTimeoutMs,
     // Strict types: `"title": 123` is a 400, not the string "123".
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     serverFactory: (handler) => {
       server = createServer(options.router.request(handler))
+      // Headers must arrive in time too; upgraded sockets are not affected.
+      server.headersTimeout = options.headersTimeoutMs
       server.on('upgrade', options.router.upgrade)
       return server
     },
@@ -50,6 +64,40 @@ export async function createFastify(options: FastifyOptions): Promise<{ app: App
     if (request.body === undefined && ['POST', 'PATCH', 'PUT'].includes(request.method)) request.body = {}
   })
   installErrorHandling(app, { shell: options.shell })
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    // Exported PNG/SVG downloads and the WebSocket need nothing cross-origin.
+    crossOriginEmbedderPolicy: false,
+  })
+  if (options.corsOrigins.length > 0) {
+    await app.register(cors, { origin: options.corsOrigins, exposedHeaders: ['retry-after', 'x-request-id', 'content-disposition'] })
+  }
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('preHandler', async (request) => {
+    const boardId = (request.params as { id?: unknown } | undefined)?.id
+    if (typeof boardId === 'string' && request.url.startsWith('/api/boards/')) request.log = request.log.child({ boardId })
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const seconds = reply.elapsedTime / 1000
+    const route = request.routeOptions.url ?? 'unmatched'
+    options.onResponse?.(request.method, route, reply.statusCode, seconds)
+    request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(seconds * 1000) }, 'request')
+  })
   await app.register(rateLimit, {
     global: false,
     keyGenerator: (request) => request.ip,

@@ -31,6 +31,8 @@ export class Store {
     readonly db: Db,
     readonly kind: 'pglite' | 'postgres',
     private readonly release: () => Promise<void>,
+    /** The driver client (PGlite or the pg pool), for backups and tools. */
+    readonly client: PGlite | pg.Pool,
   ) {}
 
   static async open(options: StoreOptions, logger: Logger): Promise<Store> {
@@ -44,7 +46,7 @@ export class Store {
       } finally {
         client.release()
       }
-      return new Store(drizzlePg(pool, { schema }) as unknown as Db, 'postgres', () => pool.end())
+      return new Store(drizzlePg(pool, { schema }) as unknown as Db, 'postgres', () => pool.end(), pool)
     }
     await mkdir(options.dataDir, { recursive: true })
     const client = new PGlite(join(options.dataDir, 'pglite'), {
@@ -55,7 +57,7 @@ export class Store {
     })
     await client.waitReady
     await runMigrations(client, logger)
-    return new Store(drizzlePglite(client, { schema }) as unknown as Db, 'pglite', () => client.close())
+    return new Store(drizzlePglite(client, { schema }) as unknown as Db, 'pglite', () => client.close(), client)
   }
 
   async ping(): Promise<void> {

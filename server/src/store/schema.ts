@@ -195,3 +195,10 @@ export const activity = pgTable(
   },
   (t) => [index('activity_board_idx').on(t.boardId, t.id)],
 )
+
+/** Server-wide settings changed at run time (the admin guest switch). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
