@@ -531,7 +531,10 @@ export class Room implements MessageSink {
    */
   private relayClock(clientId: number, clock: number, state: string): number | null {
     const last = this.relayed.get(clientId)
-    let out = clock
+    // Peers ignore a first state with clock 0 (their unknown clients count as
+    // clock 0), and that is what a stock client that never moves sends: a
+    // reader would never appear. Relayed as clock 1 it does.
+    let out = last === undefined && clock === 0 && state !== 'null' ? 1 : clock
     if (last && clock <= last.clock) {
       if (last.state === state) return null
       out = last.clock + 1

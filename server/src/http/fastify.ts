@@ -45,9 +45,12 @@ export async function createFastify(options: FastifyOptions): Promise<{ app: App
     // Strict types: `"title": 123` is a 400, not the string "123".
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     serverFactory: (handler) => {
-      server = createServer(options.router.request(handler))
-      // Headers must arrive in time too; upgraded sockets are not affected.
-      server.headersTimeout = options.headersTimeoutMs
+      // Headers must arrive in time too (checked every second, not Node's
+      // default 30 s); upgraded sockets are not affected.
+      server = createServer(
+        { headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) },
+        options.router.request(handler),
+      )
       server.on('upgrade', options.router.upgrade)
       return server
     },

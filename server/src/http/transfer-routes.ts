@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { type BoardExport, EXPORT_FORMAT, EXPORT_VERSION, type TransferService } from '../boards/transfer-service.js'
-import { badRequest } from '../errors.js'
+import { badRequest, guestForbidden } from '../errors.js'
 import { BoardParams, type App } from './types.js'
 
 const filename = (title: string, ext: string) =>
@@ -70,6 +70,7 @@ export function transferRoutes(app: App, { transfers, maxImportBytes }: { transf
       { bodyLimit: maxImportBytes, schema: { querystring: Type.Object({ title: Type.Optional(Type.String({ maxLength: 1000 })) }) } },
       async (request, reply) => {
         const principal = await request.principal()
+        if (principal.kind !== 'user') throw guestForbidden('Importing needs a registered account')
         const body: unknown = request.body
         if (body instanceof Buffer) {
           return reply.status(201).send({ board: await transfers.importYjs(principal, new Uint8Array(body), request.query.title) })

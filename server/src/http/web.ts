@@ -21,6 +21,9 @@ export async function webRoutes(app: App, webDir: string): Promise<boolean> {
       res.setHeader('cache-control', path.includes(`${join(webDir, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
     },
   })
+  // The static plugin treats "/" as a directory (refused without an index);
+  // the app's front page is the shell.
+  app.get('/', (_request, reply) => reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html'))
   return true
 }
 

@@ -1,0 +1,85 @@
+// The board's top bar: title, saved state, board state, and the buttons that
+// open people, comments, sharing and notifications.
+import { useEffect, useState } from 'preact/hooks'
+import type { Role } from '../../../../shared/capabilities.js'
+import type { Notification } from '../../../../shared/events.js'
+import type { Board } from '../../../../shared/types.js'
+import type { ApiClient, SaveState } from '../../../sdk/index.js'
+import { roleLabel } from '../lib/format.js'
+import { linkHandler } from '../lib/router.js'
+import { NotificationsBell } from './notifications-bell.js'
+import { Icon } from './toolbar.js'
+
+const SAVE_TEXT: Record<SaveState, string> = {
+  saved: 'Saved',
+  saving: 'Saving…',
+  offline: 'Offline, changes will sync',
+}
+
+interface Props {
+  api: ApiClient
+  board: Board
+  role: Role | null
+  guest: boolean
+  saveState: SaveState
+  online: number
+  unresolved: number
+  canShare: boolean
+  member: boolean
+  notifications: Notification[]
+  setNotifications: (f: (n: Notification[]) => Notification[]) => void
+  onPeople: () => void
+  onComments: () => void
+  onShare: () => void
+}
+
+/** A reconnect after a role change takes a moment; only call it offline if it lasts. */
+function useSteadySave(state: SaveState): SaveState {
+  const [shown, setShown] = useState(state)
+  useEffect(() => {
+    if (state !== 'offline') return setShown(state)
+    const t = setTimeout(() => setShown('offline'), 1500)
+    return () => clearTimeout(t)
+  }, [state])
+  return shown
+}
+
+export function BoardHeader(p: Props) {
+  const save = useSteadySave(p.saveState)
+  return (
+    <header class="board-header">
+      <a href="/" class="brand" aria-label="Drawbridge home" onClick={linkHandler('/')}>
+        <Icon d="M3 21V9l9-6 9 6v12M9 21v-6h6v6" />
+      </a>
+      <div class="title-block">
+        <h1 class="board-title" title={p.board.title}>
+          {p.board.title}
+        </h1>
+        <span class="muted small role-line">
+          {p.role ? roleLabel[p.role] : ''}
+          {p.guest ? ' · guest' : ''}
+        </span>
+      </div>
+      <span class={`save save-${save}`} role="status" aria-live="polite" data-testid="save-state">
+        <span class="dot" aria-hidden="true" />
+        <span class="save-text">{SAVE_TEXT[save]}</span>
+      </span>
+      <div class="header-actions">
+        <button type="button" class="icon-button" aria-label={`People, ${p.online} online`} onClick={p.onPeople} data-testid="people-button">
+          <Icon d="M9 11a4 4 0 100-8 4 4 0 000 8zM2 21v-1a6 6 0 0112 0v1M16 3a4 4 0 010 8M22 21v-1a6 6 0 00-4-5.6" />
+          <span class="count count-neutral">{p.online}</span>
+        </button>
+        <button type="button" class="icon-button" aria-label={`Comments, ${p.unresolved} open`} onClick={p.onComments}>
+          <Icon d="M4 5h16v11H10l-4 4v-4H4z" />
+          {p.unresolved ? <span class="count count-neutral">{p.unresolved}</span> : null}
+        </button>
+        {p.member ? <NotificationsBell api={p.api} notifications={p.notifications} setNotifications={p.setNotifications} /> : null}
+        {p.canShare ? (
+          <button type="button" class="button button-primary share-button" onClick={p.onShare}>
+            Share
+          </button>
+        ) : null}
+      </div>
+    </header>
+  )
+}

@@ -1,0 +1,70 @@
+// Clear screens for the ways a board session ends, each with a way forward.
+import { useEffect } from 'preact/hooks'
+import { linkHandler } from '../lib/router.js'
+import { session } from '../lib/session.js'
+import { CenterCard, HomeLink } from '../ui/screens.js'
+import type { Fatal } from './use-board-session.js'
+
+export function FatalScreen({ fatal, boardId, guest }: { fatal: Fatal; boardId: string; guest: boolean }) {
+  // A guest identity that can no longer open its board is useless; forget it.
+  useEffect(() => {
+    if (guest && fatal.kind !== 'error') session.setGuest(boardId, null)
+  }, [fatal.kind])
+  const signIn = (
+    <p>
+      <a class="button button-primary" href={`/signin?next=/b/${boardId}`} onClick={linkHandler(`/signin?next=/b/${boardId}`)}>
+        Sign in
+      </a>
+    </p>
+  )
+  switch (fatal.kind) {
+    case 'no-session':
+      return (
+        <CenterCard title="Open this board with an invite link" testId="fatal-no-session">
+          <p>You need an invite link from someone on this board, or an account with access to it.</p>
+          {signIn}
+        </CenterCard>
+      )
+    case 'forbidden':
+      return (
+        <CenterCard title={/guest/i.test(fatal.message) ? 'Guests are not allowed on this board' : 'You do not have access to this board'} testId="fatal-forbidden">
+          <p>{fatal.message}</p>
+          <p>Ask the owner for an invite, or sign in with an account that has access.</p>
+          {signIn}
+          <HomeLink />
+        </CenterCard>
+      )
+    case 'removed':
+      return (
+        <CenterCard title="Your access to this board was removed" testId="fatal-removed">
+          <p>The owner revoked your link or removed you from the board. Ask them for a new invite if you still need it.</p>
+          <HomeLink />
+        </CenterCard>
+      )
+    case 'deleted':
+      return (
+        <CenterCard title="This board is gone" testId="fatal-deleted">
+          <p>{fatal.message}</p>
+          <HomeLink />
+        </CenterCard>
+      )
+    case 'expired-session':
+      return (
+        <CenterCard title="Your session has expired" testId="fatal-expired">
+          <p>{guest ? 'Open the invite link again to come back as a guest.' : 'Sign in again to continue.'}</p>
+          {guest ? <HomeLink /> : signIn}
+        </CenterCard>
+      )
+    default:
+      return (
+        <CenterCard title="Something went wrong" testId="fatal-error">
+          <p>{fatal.message}</p>
+          <p>
+            <button type="button" class="button button-primary" onClick={() => location.reload()}>
+              Reload
+            </button>
+          </p>
+        </CenterCard>
+      )
+  }
+}

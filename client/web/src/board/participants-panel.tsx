@@ -1,0 +1,71 @@
+// Who is on the board: everyone with access, online first, with roles and a
+// GUEST badge; clicking someone online follows their view.
+import type { Participant } from '../../../../shared/types.js'
+import type { PresenceState } from '../../../sdk/index.js'
+import { initials, roleLabel } from '../lib/format.js'
+
+interface Props {
+  participants: Participant[]
+  presence: PresenceState[]
+  meId: string | null
+  following: string | null
+  onFollow: (userId: string | null) => void
+  onClose: () => void
+}
+
+export function ParticipantsPanel({ participants, presence, meId, following, onFollow, onClose }: Props) {
+  const live = new Map<string, PresenceState>()
+  for (const p of presence) if (!live.has(p.user.id)) live.set(p.user.id, p)
+  // Someone connected but not in the list yet (the list refreshes on events) still shows up.
+  const rows: (Participant & { color?: string })[] = participants.map((p) => ({ ...p, online: p.online || live.has(p.id), color: live.get(p.id)?.user.color }))
+  for (const p of live.values()) {
+    if (!rows.some((r) => r.id === p.user.id)) rows.push({ kind: p.user.kind, id: p.user.id, name: p.user.name, role: p.user.role, guest: p.user.guest, online: true, color: p.user.color })
+  }
+  rows.sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
+  return (
+    <aside class="panel" aria-label="Participants">
+      <div class="panel-head">
+        <h2>People ({rows.filter((r) => r.online).length} online)</h2>
+        <button type="button" class="icon-button" aria-label="Close people panel" onClick={onClose}>
+          ×
+        </button>
+      </div>
+      <ul class="people" data-testid="participants">
+        {rows.map((p) => {
+          const isMe = p.id === meId
+          const canFollow = p.online && !isMe && live.has(p.id)
+          return (
+            <li key={`${p.kind}:${p.id}`} class="person">
+              <button
+                type="button"
+                class="person-button"
+                disabled={!canFollow}
+                aria-pressed={following === p.id}
+                aria-label={`${p.name}${p.guest ? ' (guest)' : ''}, ${roleLabel[p.role]}, ${p.online ? 'online' : 'offline'}${canFollow ? (following === p.id ? ', stop following' : ', follow') : ''}`}
+                onClick={() => onFollow(following === p.id ? null : p.id)}
+              >
+                <span class="avatar" style={{ background: p.color ?? '#adb5bd' }} aria-hidden="true">
+                  {initials(p.name)}
+                </span>
+                <span class="person-name">
+                  {p.name}
+                  {isMe ? ' (you)' : ''}
+                  {p.guest ? <span class="badge badge-guest">GUEST</span> : null}
+                </span>
+                <span class="person-role">{roleLabel[p.role]}</span>
+                <span class={`dot ${p.online ? 'dot-on' : ''}`} aria-hidden="true" />
+              </button>
+            </li>
+          )
+        })}
+      </ul>
+      {following ? (
+        <button type="button" class="button" onClick={() => onFollow(null)}>
+          Stop following
+        </button>
+      ) : (
+        <p class="muted small">Click someone online to follow their view.</p>
+      )}
+    </aside>
+  )
+}

@@ -1,0 +1,215 @@
+// Sharing: invite links per role (showing what a guest really gets on this
+// tier), copy, expiry and uses, revoke; who may use links; people and roles.
+import { useEffect, useState } from 'preact/hooks'
+import { GRANTABLE_ROLES, type GrantableRole, guestRoleFor, type Role, roleRank } from '../../../../shared/capabilities.js'
+import type { Board, Invite, Participant } from '../../../../shared/types.js'
+import type { ApiClient } from '../../../sdk/index.js'
+import { errorText } from '../lib/api.js'
+import { formatDate, roleHelp, roleLabel } from '../lib/format.js'
+import { Dialog } from '../ui/dialog.js'
+import type { Abilities } from './abilities.js'
+
+interface Props {
+  api: ApiClient
+  board: Board
+  myRole: Role
+  meId: string | null
+  abilities: Abilities
+  participants: Participant[]
+  onBoard: (b: Board) => void
+  onParticipantsChanged: () => void
+  onClose: () => void
+}
+
+const EXPIRY: { label: string; seconds?: number }[] = [
+  { label: 'Never' },
+  { label: '1 hour', seconds: 3600 },
+  { label: '1 day', seconds: 86_400 },
+  { label: '7 days', seconds: 7 * 86_400 },
+  { label: '30 days', seconds: 30 * 86_400 },
+]
+
+export const inviteUrl = (token: string) => `${location.origin}/join/${token}`
+
+export function ShareDialog({ api, board, myRole, meId, abilities, participants, onBoard, onParticipantsChanged, onClose }: Props) {
+  const [invites, setInvites] = useState<Invite[] | null>(null)
+  const [role, setRole] = useState<GrantableRole>('editor')
+  const [expiry, setExpiry] = useState(0)
+  const [maxUses, setMaxUses] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [copied, setCopied] = useState<string | null>(null)
+  const roles = GRANTABLE_ROLES.filter((r) => roleRank(r) <= roleRank(myRole))
+
+  const load = () => api.listInvites(board.id).then(setInvites, (e: unknown) => setError(errorText(e)))
+  useEffect(() => {
+    void load()
+  }, [board.id])
+
+  const run = async (f: () => Promise<unknown>) => {
+    setError(null)
+    try {
+      await f()
+    } catch (e) {
+      setError(errorText(e))
+    }
+  }
+
+  const create = () =>
+    run(async () => {
+      const uses = maxUses.trim() ? Number(maxUses) : undefined
+      const invite = await api.createInvite(board.id, {
+        role,
+        ...(EXPIRY[expiry]?.seconds ? { expiresInSeconds: EXPIRY[expiry]!.seconds } : {}),
+        ...(uses && Number.isInteger(uses) && uses > 0 ? { maxUses: uses } : {}),
+      })
+      setInvites((list) => [invite, ...(list ?? [])])
+    })
+
+  const copy = async (invite: Invite) => {
+    const url = inviteUrl(invite.token)
+    try {
+      await navigator.clipboard.writeText(url)
+      setCopied(invite.id)
+    } catch {
+      // No clipboard permission (or an insecure origin): select the text for a manual copy.
+      const input = document.getElementById(`invite-${invite.id}`) as HTMLInputElement | null
+      input?.select()
+    }
+  }
+
+  const active = (invites ?? []).filter((i) => !i.revoked)
+  return (
+    <Dialog title="Share this board" onClose={onClose} wide>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <section>
+        <h3>Invite links</h3>
+        <div class="row wrap">
+          <label>
+            Role
+            <select value={role} onChange={(e) => setRole((e.target as HTMLSelectElement).value as GrantableRole)}>
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {roleLabel[r]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Expires
+            <select value={expiry} onChange={(e) => setExpiry(Number((e.target as HTMLSelectElement).value))}>
+              {EXPIRY.map((x, i) => (
+                <option key={x.label} value={i}>
+                  {x.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Max uses
+            <input type="number" min={1} inputMode="numeric" placeholder="No limit" value={maxUses} onInput={(e) => setMaxUses((e.target as HTMLInputElement).value)} />
+          </label>
+          <button type="button" class="button button-primary" onClick={() => void create()}>
+            Create link
+          </button>
+        </div>
+        <p class="muted small">
+          {roleLabel[role]}s {roleHelp[role]}.
+          {guestRoleFor(role, board.tier) !== role ? ` On this ${board.tier} board, guests joining with this link get ${roleLabel[guestRoleFor(role, board.tier)]}; members get ${roleLabel[role]}.` : ''}
+        </p>
+        {invites === null ? (
+          <p class="muted">Loading links…</p>
+        ) : active.length === 0 ? (
+          <p class="muted">No active links.</p>
+        ) : (
+          <ul class="invites" data-testid="invites">
+            {active.map((i) => (
+              <li key={i.id} class="invite">
+                <div class="invite-main">
+                  <input id={`invite-${i.id}`} class="invite-url" readOnly value={inviteUrl(i.token)} aria-label={`${roleLabel[i.role]} link`} onFocus={(e) => (e.target as HTMLInputElement).select()} />
+                  <button type="button" class="button" onClick={() => void copy(i)}>
+                    {copied === i.id ? 'Copied' : 'Copy link'}
+                  </button>
+                  <button type="button" class="button button-danger" onClick={() => void run(async () => (await api.revokeInvite(board.id, i.id), await load(), onParticipantsChanged()))}>
+                    Revoke
+                  </button>
+                </div>
+                <div class="muted small">
+                  {roleLabel[i.role]} link · guests get <strong>{roleLabel[i.guestRole]}</strong> · expires {formatDate(i.expiresAt)} · used {i.uses}
+                  {i.maxUses ? ` of ${i.maxUses}` : ''} times
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {abilities.setAccess ? (
+        <section>
+          <h3>Who can use links</h3>
+          <fieldset class="radios">
+            <legend class="sr-only">Access</legend>
+            <label>
+              <input type="radio" name="access" checked={board.accessMode === 'link'} onChange={() => void run(async () => onBoard(await api.updateBoard(board.id, { accessMode: 'link' })))} />
+              Anyone with the link (guests without an account too)
+            </label>
+            <label>
+              <input type="radio" name="access" checked={board.accessMode === 'specific_users'} onChange={() => void run(async () => onBoard(await api.updateBoard(board.id, { accessMode: 'specific_users' })))} />
+              Specific users only (registered members; guests are turned away)
+            </label>
+          </fieldset>
+        </section>
+      ) : null}
+      {abilities.lock ? (
+        <section>
+          <h3>Board</h3>
+          <label class="check">
+            <input type="checkbox" checked={board.locked} onChange={(e) => void run(async () => onBoard(await api.updateBoard(board.id, { locked: (e.target as HTMLInputElement).checked })))} />
+            Locked: only you can change the content (others can still comment)
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={board.archived} onChange={(e) => void run(async () => onBoard(await api.updateBoard(board.id, { archived: (e.target as HTMLInputElement).checked })))} />
+            Archived: read-only for everyone
+          </label>
+        </section>
+      ) : null}
+      {abilities.manageParticipants ? (
+        <section>
+          <h3>People</h3>
+          <ul class="people">
+            {participants.map((p) => (
+              <li key={`${p.kind}:${p.id}`} class="person row">
+                <span class="person-name">
+                  {p.name}
+                  {p.guest ? <span class="badge badge-guest">GUEST</span> : null}
+                </span>
+                {p.role === 'owner' || p.id === meId ? (
+                  <span class="person-role">{roleLabel[p.role]}</span>
+                ) : (
+                  <>
+                    <select
+                      aria-label={`Role of ${p.name}`}
+                      value={p.role}
+                      onChange={(e) => void run(async () => (await api.changeRole(board.id, p.kind, p.id, (e.target as HTMLSelectElement).value as GrantableRole), onParticipantsChanged()))}
+                    >
+                      {roles.map((r) => (
+                        <option key={r} value={r}>
+                          {roleLabel[r]}
+                        </option>
+                      ))}
+                    </select>
+                    <button type="button" class="button button-danger" aria-label={`Remove ${p.name}`} onClick={() => void run(async () => (await api.removeParticipant(board.id, p.kind, p.id), onParticipantsChanged()))}>
+                      Remove
+                    </button>
+                  </>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </Dialog>
+  )
+}

@@ -1,0 +1,257 @@
+// Everything live about one board: the REST board, the Yjs connection (role,
+// presence, saved state, refusals), socket.io events (claims, expiry,
+// participants, comments, notifications) and the reasons a session ends.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import type * as Y from 'yjs'
+import type { Role } from '../../../../shared/capabilities.js'
+import type { Notification } from '../../../../shared/events.js'
+import type { Board, Participant, Thread } from '../../../../shared/types.js'
+import {
+  type ApiClient,
+  type BoardConnection,
+  type BoardEvents,
+  connectBoard,
+  connectBoardEvents,
+  type PresenceState,
+  type SaveState,
+} from '../../../sdk/index.js'
+import { apiFor, ApiError, baseUrl } from '../lib/api.js'
+import { session } from '../lib/session.js'
+import type { Author } from './doc-model.js'
+
+export type Fatal =
+  | { kind: 'no-session' }
+  | { kind: 'forbidden'; message: string }
+  | { kind: 'removed'; message: string }
+  | { kind: 'deleted'; message: string }
+  | { kind: 'expired-session'; message: string }
+  | { kind: 'error'; message: string }
+
+export interface Toast {
+  id: number
+  text: string
+  tone: 'info' | 'warn' | 'error'
+}
+
+export interface BoardSession {
+  api: ApiClient
+  board: Board | null
+  me: Author | null
+  guest: boolean
+  role: Role | null
+  flags: { locked: boolean; archived: boolean }
+  saveState: SaveState
+  doc: Y.Doc | null
+  connection: BoardConnection | null
+  presence: PresenceState[]
+  participants: Participant[]
+  threads: Thread[]
+  notifications: Notification[]
+  fatal: Fatal | null
+  toasts: Toast[]
+  toast(text: string, tone?: Toast['tone']): void
+  dismiss(id: number): void
+  setBoard(b: Board): void
+  setThreads(update: (t: Thread[]) => Thread[]): void
+  setNotifications(update: (n: Notification[]) => Notification[]): void
+  refreshParticipants(): void
+}
+
+let toastSeq = 0
+
+/** The token to use for a board: the signed-in user's, or this browser's guest identity for it. */
+export function tokenFor(boardId: string): { token: string; guest: boolean } | null {
+  const user = session.user()
+  if (user) return { token: user.token, guest: false }
+  const guest = session.guest(boardId)
+  return guest ? { token: guest.token, guest: true } : null
+}
+
+export function useBoardSession(boardId: string): BoardSession {
+  const auth = useMemo(() => tokenFor(boardId), [boardId])
+  const api = useMemo(() => apiFor(auth?.token ?? null), [auth])
+  const [board, setBoard] = useState<Board | null>(null)
+  const [role, setRole] = useState<Role | null>(null)
+  const [me, setMe] = useState<Author | null>(null)
+  const [flags, setFlags] = useState({ locked: false, archived: false })
+  const [saveState, setSaveState] = useState<SaveState>('offline')
+  const [doc, setDoc] = useState<Y.Doc | null>(null)
+  const [presence, setPresence] = useState<PresenceState[]>([])
+  const [participants, setParticipants] = useState<Participant[]>([])
+  const [threads, setThreads] = useState<Thread[]>([])
+  const [notifications, setNotifications] = useState<Notification[]>([])
+  const [fatal, setFatal] = useState<Fatal | null>(auth ? null : { kind: 'no-session' })
+  const [toasts, setToasts] = useState<Toast[]>([])
+  const connRef = useRef<BoardConnection | null>(null)
+  const eventsRef = useRef<BoardEvents | null>(null)
+
+  const toast = (text: string, tone: Toast['tone'] = 'info') => {
+    const id = ++toastSeq
+    setToasts((t) => [...t.slice(-3), { id, text, tone }])
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === 'error' ? 8000 : 5000)
+  }
+  const dismiss = (id: number) => setToasts((t) => t.filter((x) => x.id !== id))
+
+  // Re-reading the list is debounced and skipped once the session ended: a
+  // revoked guest hears "board updated" a moment before its socket closes.
+  const fatalRef = useRef(false)
+  fatalRef.current = fatal !== null
+  const refreshTimer = useRef(0)
+  const refreshParticipants = () => {
+    clearTimeout(refreshTimer.current)
+    refreshTimer.current = window.setTimeout(() => {
+      if (fatalRef.current) return
+      api.listParticipants(boardId).then(setParticipants, () => {})
+    }, 600)
+  }
+
+  useEffect(() => {
+    if (!auth) return
+    let cancelled = false
+    let conn: BoardConnection | null = null
+    let events: BoardEvents | null = null
+
+    const fail = (err: unknown) => {
+      if (cancelled) return
+      if (err instanceof ApiError && err.status === 404) setFatal({ kind: 'deleted', message: 'This board was deleted or does not exist.' })
+      else if (err instanceof ApiError && err.status === 401) setFatal({ kind: 'expired-session', message: 'Your session has expired.' })
+      else if (err instanceof ApiError && err.status === 403) setFatal({ kind: 'forbidden', message: err.message })
+      else setFatal({ kind: 'error', message: err instanceof Error ? err.message : 'Could not open the board.' })
+    }
+
+    api.getBoard(boardId).then((b) => {
+      if (cancelled) return
+      setBoard(b)
+      setRole(b.myRole)
+      setFlags({ locked: b.locked, archived: b.archived })
+      conn = connectBoard({ baseUrl, boardId, token: auth.token })
+      connRef.current = conn
+      setDoc(conn.doc)
+      conn.on('welcome', (w) => {
+        setMe({ id: w.principal.id, kind: w.principal.kind, name: w.principal.name })
+        setRole(w.role as Role)
+      })
+      conn.on('role', (r, prev) => {
+        setRole(r)
+        if (prev) toast(`Your role is now ${r}.`)
+      })
+      conn.on('board', setFlags)
+      conn.on('save', setSaveState)
+      conn.on('presence', setPresence)
+      conn.on('refused', (r) => toast(`${r.message} The board was reloaded from the server.`, 'error'))
+      conn.on('reset', (fresh) => setDoc(fresh))
+      conn.on('ended', (e) => {
+        if (e.reason === 'not_found') setFatal({ kind: 'deleted', message: e.message })
+        // "Guests not allowed" from the event socket is more precise than the close code; keep it.
+        else if (e.reason === 'forbidden') setFatal((f) => (f?.kind === 'forbidden' ? f : { kind: 'removed', message: e.message }))
+        else if (e.reason === 'unauthenticated') setFatal({ kind: 'expired-session', message: e.message })
+        else setFatal({ kind: 'error', message: e.message })
+      })
+
+      events = connectBoardEvents({ baseUrl, token: auth.token })
+      eventsRef.current = events
+      events.subscribe(boardId).catch(() => {
+        // Live events are a bonus on top of the document; the board works without them.
+      })
+      const takeBoard = (nb: Board) => {
+        setBoard(nb)
+        // A claim or a role change reaches the REST board before the socket reconnects.
+        if (nb.myRole) setRole(nb.myRole)
+      }
+      events.on('board:updated', ({ board: nb }) => {
+        if (nb.id !== boardId) return
+        if (auth.guest && nb.accessMode === 'specific_users') {
+          // The board just turned guests away; the socket close follows.
+          setFatal({ kind: 'forbidden', message: 'Guests are not allowed on this board any more. Sign in with an account that has access.' })
+          return
+        }
+        takeBoard(nb)
+        // Also sent when many participants changed at once (a revoked link).
+        refreshParticipants()
+      })
+      events.on('board:claimed', ({ board: nb }) => {
+        if (nb.id !== boardId) return
+        takeBoard(nb)
+        if (nb.myRole !== 'owner') toast('This board was claimed and is now permanent.')
+      })
+      events.on('board:expiring', (p) => {
+        if (p.boardId !== boardId) return
+        setBoard((cur) => (cur ? { ...cur, expiresAt: p.expiresAt } : cur))
+        const mins = Math.max(1, Math.round((Date.parse(p.expiresAt) - Date.now()) / 60_000))
+        toast(`This temporary board will be deleted in ${mins} min unless a registered user claims it.`, 'warn')
+      })
+      events.on('board:deleted', (p) => {
+        if (p.boardId !== boardId) return
+        setFatal({ kind: 'deleted', message: p.reason === 'expired' ? 'This temporary board expired and was deleted.' : 'This board was deleted.' })
+      })
+      events.on('board:unsubscribed', (p) => {
+        if (p.boardId !== boardId) return
+        // The socket close (4403) may have come first; the reason here is more precise.
+        if (p.reason === 'guests_not_allowed') setFatal({ kind: 'forbidden', message: 'Guests are not allowed on this board any more. Sign in with an account that has access.' })
+        else setFatal((f) => f ?? { kind: 'removed', message: 'Your access to this board was removed.' })
+      })
+      const upsertParticipant = (p: { boardId: string; participant: Participant }) => {
+        if (p.boardId !== boardId) return
+        const same = (x: Participant) => x.kind === p.participant.kind && x.id === p.participant.id
+        setParticipants((ps) => (ps.some(same) ? ps.map((x) => (same(x) ? p.participant : x)) : [...ps, p.participant]))
+      }
+      events.on('participant:joined', upsertParticipant)
+      events.on('participant:updated', upsertParticipant)
+      events.on('participant:left', (p) => {
+        if (p.boardId !== boardId) return
+        setParticipants((ps) => ps.filter((x) => !(x.kind === p.participant.kind && x.id === p.participant.id)))
+      })
+      const upsert = (p: { boardId: string; thread: Thread }) => {
+        if (p.boardId !== boardId) return
+        setThreads((ts) => (ts.some((t) => t.id === p.thread.id) ? ts.map((t) => (t.id === p.thread.id ? p.thread : t)) : [...ts, p.thread]))
+      }
+      events.on('comment:created', upsert)
+      events.on('comment:updated', upsert)
+      events.on('comment:deleted', (p) => p.boardId === boardId && setThreads((ts) => ts.filter((t) => t.id !== p.threadId)))
+      events.on('notification', (n) => setNotifications((ns) => [n, ...ns.filter((x) => x.id !== n.id)]))
+
+      refreshParticipants()
+      api.listComments(boardId).then((t) => !cancelled && setThreads(t), () => {})
+      if (!auth.guest) api.listNotifications({ limit: 30 }).then((p) => !cancelled && setNotifications(p.notifications), () => {})
+    }, fail)
+
+    return () => {
+      cancelled = true
+      clearTimeout(refreshTimer.current)
+      conn?.destroy()
+      events?.close()
+      connRef.current = null
+      eventsRef.current = null
+    }
+  }, [boardId, auth])
+
+  // Presence changes when people come and go: keep "online" in the panel honest.
+  const onlineKey = presence.map((p) => p.user.id).sort().join(',')
+  useEffect(() => {
+    if (board) refreshParticipants()
+  }, [onlineKey])
+
+  return {
+    api,
+    board,
+    me,
+    guest: auth?.guest ?? false,
+    role,
+    flags,
+    saveState,
+    doc,
+    connection: connRef.current,
+    presence,
+    participants,
+    threads,
+    notifications,
+    fatal,
+    toasts,
+    toast,
+    dismiss,
+    setBoard,
+    setThreads,
+    setNotifications,
+    refreshParticipants,
+  }
+}

@@ -1,0 +1,54 @@
+// Who we are, kept in localStorage: at most one signed-in user, plus one
+// guest identity per board (a guest token is only good for its own board),
+// so a reload keeps the same guest and their markup stays theirs.
+import type { Guest, User } from '../../../../shared/types.js'
+
+const USER_KEY = 'drawbridge.user'
+const guestKey = (boardId: string) => `drawbridge.guest.${boardId}`
+
+export interface UserSession {
+  token: string
+  user: User
+}
+
+export interface GuestSession {
+  token: string
+  guest: Guest
+}
+
+function read<T>(key: string): T | null {
+  try {
+    const raw = localStorage.getItem(key)
+    return raw ? (JSON.parse(raw) as T) : null
+  } catch {
+    return null
+  }
+}
+
+function write(key: string, value: unknown): void {
+  try {
+    if (value === null) localStorage.removeItem(key)
+    else localStorage.setItem(key, JSON.stringify(value))
+  } catch {
+    // Private mode or a full quota: the session then lasts as long as the page.
+  }
+  notify()
+}
+
+const listeners = new Set<() => void>()
+function notify(): void {
+  for (const l of listeners) l()
+}
+export function onSessionChange(listener: () => void): () => void {
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+// Another tab signed in or out.
+if (typeof window !== 'undefined') window.addEventListener('storage', notify)
+
+export const session = {
+  user: (): UserSession | null => read<UserSession>(USER_KEY),
+  setUser: (s: UserSession | null) => write(USER_KEY, s),
+  guest: (boardId: string): GuestSession | null => read<GuestSession>(guestKey(boardId)),
+  setGuest: (boardId: string, s: GuestSession | null) => write(guestKey(boardId), s),
+}

@@ -1,0 +1,72 @@
+// /signin and /register. Registering from a guest session (?board=…) sends
+// the guest token along, so the guest's work comes with the new account.
+import { useState } from 'preact/hooks'
+import { apiFor, errorText } from '../lib/api.js'
+import { linkHandler, navigate } from '../lib/router.js'
+import { session } from '../lib/session.js'
+import { CenterCard } from '../ui/screens.js'
+
+/** Only same-site paths, so a crafted ?next= cannot send people elsewhere. */
+function safeNext(raw: string | null): string | null {
+  return raw && raw.startsWith('/') && !raw.startsWith('//') ? raw : null
+}
+
+export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: URLSearchParams }) {
+  const [name, setName] = useState('')
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const boardId = query.get('board')
+  const guest = boardId ? session.guest(boardId) : null
+  const next = safeNext(query.get('next')) ?? (boardId ? `/b/${boardId}` : '/')
+
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    setBusy(true)
+    setError(null)
+    try {
+      const result =
+        mode === 'register'
+          ? await apiFor(guest?.token ?? null).register({ email, password, name: name || guest?.guest.name || '' })
+          : await apiFor(null).login({ email, password })
+      session.setUser(result)
+      if (boardId && mode === 'register') session.setGuest(boardId, null)
+      navigate(next, true)
+    } catch (err) {
+      setError(errorText(err))
+      setBusy(false)
+    }
+  }
+
+  const other = mode === 'signin' ? '/register' : '/signin'
+  const keep = query.toString() ? `?${query}` : ''
+  return (
+    <CenterCard title={mode === 'signin' ? 'Sign in' : 'Create your account'} testId={`${mode}-page`}>
+      {guest && mode === 'register' ? <p class="notice">Sign up so your work comes with you: your boards, roles and comments as {guest.guest.name} move to the new account.</p> : null}
+      <form class="stack" onSubmit={(e) => void submit(e)}>
+        {mode === 'register' ? (
+          <>
+            <label for="name">Name</label>
+            <input id="name" autoComplete="name" required value={name || guest?.guest.name || ''} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+          </>
+        ) : null}
+        <label for="email">Email</label>
+        <input id="email" type="email" autoComplete="email" required value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} autoFocus />
+        <label for="password">Password</label>
+        <input id="password" type="password" autoComplete={mode === 'signin' ? 'current-password' : 'new-password'} minLength={mode === 'register' ? 8 : undefined} required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+        {mode === 'register' ? <p class="muted small">At least 8 characters.</p> : null}
+        {error ? <p class="error" role="alert">{error}</p> : null}
+        <button type="submit" class="button button-primary button-block" disabled={busy}>
+          {busy ? 'Please wait…' : mode === 'signin' ? 'Sign in' : 'Create account'}
+        </button>
+      </form>
+      <p class="muted small">
+        {mode === 'signin' ? 'New here? ' : 'Already have an account? '}
+        <a href={other + keep} onClick={linkHandler(other + keep)}>
+          {mode === 'signin' ? 'Create an account' : 'Sign in'}
+        </a>
+      </p>
+    </CenterCard>
+  )
+}

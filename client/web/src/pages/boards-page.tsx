@@ -1,0 +1,133 @@
+// "/" — My boards for signed-in people; for everyone else, a temporary
+// board in one step (no account) or the way to sign in.
+import { useEffect, useState } from 'preact/hooks'
+import type { Board } from '../../../../shared/types.js'
+import { normalizeDisplayName } from '../../../../shared/names.js'
+import { apiFor, errorText } from '../lib/api.js'
+import { formatDate, roleLabel } from '../lib/format.js'
+import { linkHandler, navigate } from '../lib/router.js'
+import { session } from '../lib/session.js'
+
+function TemporaryBoardForm() {
+  const [name, setName] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    const check = normalizeDisplayName(name)
+    if (!check.ok) return setError(`Your name ${check.reason}.`)
+    setBusy(true)
+    setError(null)
+    try {
+      const created = await apiFor(null).createTemporaryBoard(check.name)
+      session.setGuest(created.board.id, { token: created.token, guest: created.guest })
+      navigate(`/b/${created.board.id}`)
+    } catch (err) {
+      setError(errorText(err))
+      setBusy(false)
+    }
+  }
+  return (
+    <form class="stack" onSubmit={(e) => void submit(e)} data-testid="temp-board-form">
+      <label for="temp-name">Your name</label>
+      <input id="temp-name" autoComplete="nickname" maxLength={64} required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="How others will see you" />
+      {error ? <p class="error" role="alert">{error}</p> : null}
+      <button type="submit" class="button button-primary button-block" disabled={busy}>
+        {busy ? 'Creating…' : 'Create a board without an account'}
+      </button>
+      <p class="muted small">Temporary boards are deleted after 24 hours unless a registered user claims them.</p>
+    </form>
+  )
+}
+
+export function BoardsPage() {
+  const user = session.user()
+  const [boards, setBoards] = useState<Board[] | null>(null)
+  const [title, setTitle] = useState('')
+  const [error, setError] = useState<string | null>(null)
+
+  useEffect(() => {
+    if (!user) return
+    apiFor(user.token)
+      .listBoards()
+      .then(setBoards, (e: unknown) => {
+        setError(errorText(e))
+        if ((e as { status?: number }).status === 401) session.setUser(null)
+      })
+  }, [user?.token])
+
+  if (!user) {
+    return (
+      <main class="center-page">
+        <div class="card">
+          <h1>Drawbridge</h1>
+          <p>A whiteboard you can share with anyone, in seconds, without making them sign up.</p>
+          <TemporaryBoardForm />
+          <hr />
+          <p class="row">
+            <a class="button" href="/signin" onClick={linkHandler('/signin')}>
+              Sign in
+            </a>
+            <a class="button" href="/register" onClick={linkHandler('/register')}>
+              Create account
+            </a>
+          </p>
+        </div>
+      </main>
+    )
+  }
+
+  const create = async (e: Event) => {
+    e.preventDefault()
+    setError(null)
+    try {
+      const board = await apiFor(user.token).createBoard(title.trim() || undefined)
+      navigate(`/b/${board.id}`)
+    } catch (err) {
+      setError(errorText(err))
+    }
+  }
+
+  return (
+    <main class="page">
+      <header class="page-header">
+        <h1>My boards</h1>
+        <span class="muted">{user.user.name}</span>
+        <button type="button" class="button button-ghost" onClick={() => session.setUser(null)}>
+          Sign out
+        </button>
+      </header>
+      <form class="row wrap" onSubmit={(e) => void create(e)}>
+        <label class="sr-only" for="new-title">
+          Board title
+        </label>
+        <input id="new-title" placeholder="Board title (optional)" maxLength={200} value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
+        <button type="submit" class="button button-primary">
+          New board
+        </button>
+      </form>
+      {error ? <p class="error" role="alert">{error}</p> : null}
+      {boards === null ? (
+        <p class="muted">Loading…</p>
+      ) : boards.length === 0 ? (
+        <p class="muted">No boards yet. Create one, or open an invite link someone sent you.</p>
+      ) : (
+        <ul class="board-list">
+          {boards.map((b) => (
+            <li key={b.id}>
+              <a href={`/b/${b.id}`} onClick={linkHandler(`/b/${b.id}`)} class="board-card">
+                <strong>{b.title}</strong>
+                <span class="muted small">
+                  {b.myRole ? roleLabel[b.myRole] : ''} · created {formatDate(b.createdAt)}
+                  {b.ownerless ? ' · temporary' : ''}
+                  {b.locked ? ' · locked' : ''}
+                  {b.archived ? ' · archived' : ''}
+                </span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </main>
+  )
+}

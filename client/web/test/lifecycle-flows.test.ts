@@ -1,0 +1,163 @@
+// Browser flows 4 and 5: a temporary board made without an account, claimed
+// live by a registered user; an invite link revoked under a guest's feet.
+// Plus the locked-board notice and a refused change's toast and resync.
+import type { Browser } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, type TestServer } from '../../../server/test/helpers/server.js'
+import { canvasPoint, chromiumPath, drag, ensureWebBuild, hasChromium, launch, shot, type TestPage } from './browser.js'
+import { pageAs, register, waitUntil } from './setup.js'
+
+describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`, () => {
+  let server: TestServer
+  let browser: Browser
+  const pages: TestPage[] = []
+
+  beforeAll(async () => {
+    await ensureWebBuild()
+    server = await startServer({ SERVE_WEB: 'true' })
+    browser = await launch()
+  }, 180_000)
+  afterEach(async () => {
+    for (const p of pages.splice(0)) {
+      expect(p.errors, 'browser console errors').toEqual([])
+      await p.context.close()
+    }
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  const open = async (...args: Parameters<typeof pageAs>) => {
+    const p = await pageAs(...args)
+    pages.push(p)
+    return p
+  }
+
+  it('4: a guest makes a board without an account; a registered user claims it; the banner goes for both', async () => {
+    const g = await open(browser, null)
+    const home = await g.page.goto(server.url + '/')
+    // The home page must be the app. (Soft, so the rest of the flow still runs and reports.)
+    expect.soft(home?.status(), 'GET / should serve the app shell').toBe(200)
+    if (home?.status() !== 200) {
+      g.errors.splice(0, g.errors.length)
+      await g.page.goto(server.url + '/index.html')
+    }
+    await g.page.getByLabel('Your name').fill('Tess')
+    await g.page.getByRole('button', { name: 'Create a board without an account' }).click()
+    await g.page.waitForURL('**/b/*')
+    const banner = g.page.getByTestId('temp-banner')
+    await banner.waitFor()
+    expect(await banner.textContent()).toMatch(/This board will be deleted in (23 h \d+ min|24 h) unless a registered user claims it/)
+    expect(await g.page.locator('.board-title').textContent()).toBe('Untitled (temporary)')
+    await g.page.getByRole('button', { name: 'Sign up so your work comes with you' }).waitFor()
+
+    // The creating guest may share it so that someone with an account can claim it.
+    await g.page.getByRole('button', { name: 'Share' }).click()
+    await g.page.getByRole('button', { name: 'Create link' }).click()
+    const link = await g.page.locator('.invite-url').first().inputValue()
+    expect(link).toMatch(/\/join\/[\w-]+$/)
+    await g.page.keyboard.press('Escape')
+    await shot(g.page, 'flow4-guest-temporary')
+
+    const claimer = await register(server.url, 'Cleo Claimer')
+    const u = await open(browser, claimer)
+    await u.page.goto(link)
+    await u.page.getByRole('button', { name: 'Join board' }).click()
+    await u.page.waitForURL('**/b/*')
+    await u.page.getByTestId('temp-banner').waitFor()
+    await u.page.getByRole('button', { name: 'Claim board' }).click()
+    await u.page.getByTestId('temp-banner').waitFor({ state: 'detached' })
+    await g.page.getByTestId('temp-banner').waitFor({ state: 'detached', timeout: 5000 })
+    await waitUntil(async () => (await g.page.locator('.board-title').textContent()) === 'Untitled', 5000, 'title without the temporary marker')
+    await shot(u.page, 'flow4-claimed-user')
+    await shot(g.page, 'flow4-claimed-guest')
+  }, 60_000)
+
+  it('5: the owner revokes the link and the guest sees the access-removed screen', async () => {
+    const owner = await register(server.url, 'Olivia Owner')
+    const board = await owner.api.createBoard('Secret plans')
+    const o = await open(browser, owner)
+    await o.page.goto(`${server.url}/b/${board.id}`)
+    await o.page.getByRole('button', { name: 'Share' }).click()
+    const dialog = o.page.getByRole('dialog', { name: 'Share this board' })
+    await dialog.getByLabel('Role').selectOption('editor')
+    await dialog.getByRole('button', { name: 'Create link' }).click()
+    // A free board caps guests at reviewer, and the dialog says so.
+    await dialog.getByText('guests get Reviewer').waitFor()
+    const link = await dialog.locator('.invite-url').first().inputValue()
+    await shot(o.page, 'flow5-share-dialog')
+
+    const g = await open(browser, null)
+    await g.page.goto(link)
+    await g.page.getByLabel('Your name').fill('Gus')
+    await g.page.getByRole('button', { name: 'Enter as guest' }).click()
+    await g.page.waitForURL(`**/b/${board.id}`)
+    await g.page.getByText('Saved').waitFor()
+
+    await dialog.getByRole('button', { name: 'Revoke' }).click()
+    await g.page.getByTestId('fatal-removed').waitFor({ timeout: 5000 })
+    expect(await g.page.getByRole('heading').textContent()).toBe('Your access to this board was removed')
+    await shot(g.page, 'flow5-guest-removed')
+
+    // The link itself now says it was revoked.
+    const late = await open(browser, null)
+    const failed: number[] = []
+    late.page.on('response', (r) => r.status() >= 400 && failed.push(r.status()))
+    await late.page.goto(link)
+    await late.page.getByRole('heading', { name: 'This invite link was revoked' }).waitFor()
+    expect(failed).toEqual([410])
+    // Chrome reports the expected 410 as a console error; that one is the point of this check.
+    late.errors.splice(0, late.errors.length, ...late.errors.filter((e) => !e.includes('status of 410') && !e.startsWith('http 410 GET /api/invites/')))
+  })
+
+  it('tells a guest when the owner turns guests away', async () => {
+    const owner = await register(server.url, 'Olivia Owner')
+    const board = await owner.api.createBoard('Members only soon')
+    const invite = await owner.api.createInvite(board.id, { role: 'reviewer' })
+    const g = await open(browser, null)
+    await g.page.goto(`${server.url}/join/${invite.token}`)
+    await g.page.getByLabel('Your name').fill('Gwen')
+    await g.page.getByLabel('Your name').press('Enter')
+    await g.page.getByText('Saved').waitFor()
+    await owner.api.updateBoard(board.id, { accessMode: 'specific_users' })
+    await g.page.getByRole('heading', { name: 'Guests are not allowed on this board' }).waitFor({ timeout: 5000 })
+    await shot(g.page, 'guests-not-allowed')
+    // The link now says so too, before anyone types a name.
+    const late = await open(browser, null)
+    await late.page.goto(`${server.url}/join/${invite.token}`)
+    await late.page.getByTestId('guests-not-allowed').waitFor()
+  })
+
+  it('says a board is locked, offers no drawing tools, and recovers from a refused change', async () => {
+    const owner = await register(server.url, 'Olivia Owner', 'pro')
+    const board = await owner.api.createBoard('Locked soon')
+    const invite = await owner.api.createInvite(board.id, { role: 'editor' })
+    const g = await open(browser, null)
+    await g.context.addInitScript(() => localStorage.setItem('drawbridge.debug', '1'))
+    await g.page.goto(`${server.url}/join/${invite.token}`)
+    await g.page.getByLabel('Your name').fill('Gail')
+    await g.page.getByLabel('Your name').press('Enter')
+    await g.page.getByText('Saved').waitFor()
+    await g.page.keyboard.press('r')
+    await drag(g.page, await canvasPoint(g.page, -50, -50), await canvasPoint(g.page, 50, 50))
+    await g.page.getByText('Saved').waitFor()
+
+    await owner.api.updateBoard(board.id, { locked: true })
+    await g.page.getByTestId('locked-banner').getByText('This board is locked; only its owner can change it.').waitFor()
+    const tools = await g.page.locator('[data-tool]').evaluateAll((els) => els.map((e) => e.getAttribute('data-tool')))
+    expect(tools).toEqual(['hand', 'comment'])
+
+    // A change made anyway (as a stale client would) is refused: a plain-language toast, and the board resyncs.
+    await g.page.evaluate(() => {
+      const w = window as unknown as { __drawbridge: { doc: { getMap(n: string): { forEach(f: (v: { set(k: string, v: unknown): void }) => void): void } } } }
+      w.__drawbridge.doc.getMap('shapes').forEach((m) => m.set('x', 999))
+    })
+    await g.page.getByTestId('toast').getByText('This board is locked; only its owner can change it.', { exact: false }).waitFor({ timeout: 5000 })
+    await waitUntil(async () => (await g.page.locator('.item-rect').count()) === 1, 5000, 'resynced shape')
+    await g.page.getByText('Saved').waitFor()
+    const shapes = (await owner.api.getBoard(board.id)) && (await g.page.evaluate(() => (window as unknown as { __drawbridge: { doc: { getMap(n: string): { toJSON(): Record<string, { x: number }> } } } }).__drawbridge.doc.getMap('shapes').toJSON()))
+    expect(Object.values(shapes).map((s) => s.x)).not.toContain(999)
+    await shot(g.page, 'locked-refused')
+  })
+})

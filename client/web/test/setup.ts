@@ -1,0 +1,43 @@
+// People and boards for browser tests, made through the real API (the SDK),
+// and a way to open a page already signed in as someone.
+import type { Browser } from 'playwright-core'
+import { uniqueEmail } from '../../../server/test/helpers/api.js'
+import { TEST_ADMIN_TOKEN } from '../../../server/test/helpers/server.js'
+import { ApiClient } from '../../sdk/index.js'
+import type { User } from '../../../shared/types.js'
+import { openPage, type TestPage } from './browser.js'
+
+export interface Person {
+  token: string
+  user: User
+  api: ApiClient
+}
+
+export async function register(baseUrl: string, name: string, plan: 'free' | 'pro' = 'free'): Promise<Person> {
+  const anon = new ApiClient({ baseUrl })
+  const { token, user } = await anon.register({ email: uniqueEmail(name.toLowerCase().replace(/\W/g, '')), password: 'correct horse', name })
+  if (plan === 'pro') await anon.setPlan(TEST_ADMIN_TOKEN, user.id, 'pro')
+  return { token, user: { ...user, plan }, api: anon.withToken(token) }
+}
+
+/** A browser page whose localStorage already holds this person's session. */
+export async function pageAs(browser: Browser, person: Person | null, options: { width?: number; height?: number; touch?: boolean } = {}): Promise<TestPage> {
+  const tp = await openPage(browser, options)
+  if (person) {
+    const value = JSON.stringify({ token: person.token, user: person.user })
+    await tp.context.addInitScript((v: string) => {
+      if (!localStorage.getItem('drawbridge.user')) localStorage.setItem('drawbridge.user', v)
+    }, value)
+  }
+  return tp
+}
+
+export async function waitUntil<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await check()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
