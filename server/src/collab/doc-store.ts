@@ -280,6 +280,10 @@ export class DocStore {
   compact(boardId: string): Promise<void> {
     const running = this.compactions.get(boardId)
     if (running) return running
+    // Nothing was logged here since the board was loaded: nothing to fold.
+    // (Only this instance's appends are counted; another instance compacts
+    // what it appended, at its threshold or when its room unloads.)
+    if (this.logCounts.get(boardId) === 0) return Promise.resolve()
     const job = this.compactNow(boardId).finally(() => this.compactions.delete(boardId))
     this.compactions.set(boardId, job)
     return job
