@@ -163,6 +163,16 @@ export class ApiClient {
     return (await this.request<{ board: Board }>('POST', `/api/boards/${enc(boardId)}/claim`, {})).board
   }
 
+  /** A copy of the board: JSON (shapes, markup, meta, comments) for keeping or re-importing. */
+  async exportBoard(boardId: string): Promise<Record<string, unknown>> {
+    return this.request<Record<string, unknown>>('GET', `/api/boards/${enc(boardId)}/export?format=json`)
+  }
+
+  /** A new board from an export made by exportBoard. */
+  async importBoard(exported: Record<string, unknown>): Promise<Board> {
+    return (await this.request<{ board: Board }>('POST', '/api/boards/import', exported)).board
+  }
+
   async duplicateBoard(boardId: string, title?: string): Promise<Board> {
     const body = title === undefined ? {} : { title }
     return (await this.request<{ board: Board }>('POST', `/api/boards/${enc(boardId)}/duplicate`, body)).board

@@ -19,6 +19,7 @@ import { exportPng, exportSvg } from './export.js'
 import { FatalScreen } from './fatal-screen.js'
 import { ParticipantsPanel } from './participants-panel.js'
 import { ShareDialog } from './share-dialog.js'
+import { download } from './export.js'
 import { TempBanner } from './temp-banner.js'
 import { Toolbar } from './toolbar.js'
 import { availableTools } from './tools.js'
@@ -162,6 +163,11 @@ export function BoardPage({ boardId }: { boardId: string }) {
   if (!s.board || !model || !s.doc) return <Loading what="Opening the board…" />
   const board = s.board
 
+  const downloadCopy = async () => {
+    const copy = await s.api.exportBoard(board.id)
+    download(new Blob([JSON.stringify(copy, null, 2)], { type: 'application/json' }), `${board.title.replace(/[\\/:*?"<>|]+/g, '').trim() || 'board'}.json`)
+  }
+
   const claim = async () => {
     setClaiming(true)
     try {
@@ -201,7 +207,14 @@ export function BoardPage({ boardId }: { boardId: string }) {
         onComments={() => setPanel(panel === 'comments' ? null : 'comments')}
         onShare={() => setSharing(true)}
       />
-      <TempBanner board={board} guest={s.guest} canClaim={abilities.claim && !s.guest} onClaim={() => void claim()} claiming={claiming} />
+      <TempBanner
+        board={board}
+        guest={s.guest}
+        canClaim={abilities.claim && !s.guest}
+        onClaim={() => void claim()}
+        claiming={claiming}
+        onDownload={() => void downloadCopy()}
+      />
       {s.flags.archived || (s.flags.locked && s.role !== 'owner') ? (
         <div class="banner banner-info" role="note" data-testid="locked-banner">
           {s.flags.archived ? refusalMessages.archived : refusalMessages.locked}

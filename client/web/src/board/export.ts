@@ -32,7 +32,7 @@ export function boardSvg(model: DocModel): { svg: string; width: number; height:
   return { svg, width, height }
 }
 
-function download(blob: Blob, name: string): void {
+export function download(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = url

@@ -11,9 +11,11 @@ interface Props {
   canClaim: boolean
   onClaim: () => void
   claiming: boolean
+  /** Saves a copy (JSON export), so the work survives even if nobody claims the board. */
+  onDownload: () => void
 }
 
-export function TempBanner({ board, guest, canClaim, onClaim, claiming }: Props) {
+export function TempBanner({ board, guest, canClaim, onClaim, claiming, onDownload }: Props) {
   const [now, setNow] = useState(Date.now())
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 15_000)
@@ -35,6 +37,9 @@ export function TempBanner({ board, guest, canClaim, onClaim, claiming }: Props)
           Sign up so your work comes with you
         </button>
       ) : null}
+      <button type="button" class="button" onClick={onDownload} data-testid="download-copy">
+        Download a copy
+      </button>
     </div>
   )
 }
