@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     await c.opened
     c.requestState()
     live.add(c)
-    return { c, id, updates: makeUpdates(id, 2000, 60), k: 0 }
+    // Enough for the minute or so a churned client lives (one edit a second).
+    return { c, id, updates: makeUpdates(id, 300, 60), k: 0 }
   }
 
   const editors = (await Promise.all(boards.flatMap((b) => Array.from({ length: EDITORS_PER_BOARD }, () => open(b))))).map((e, i) => ({

@@ -1,39 +1,22 @@
 // Browser flow 6: the board works from the keyboard alone (toolbar, shortcuts,
 // dialogs, visible focus) and on a 360 px touch screen (layout, pinch zoom).
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type TestServer } from '../../../server/test/helpers/server.js'
-import { cameraOf, canvasPoint, chromiumPath, ensureWebBuild, hasChromium, launch, shot, type TestPage } from './browser.js'
-import { pageAs, register, waitUntil } from './setup.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { TestServer } from '../../../server/test/helpers/server.js'
+import { cameraOf, canvasPoint, chromiumPath, hasChromium, shot } from './browser.js'
+import { register, useBrowserSuite, waitUntil } from './setup.js'
 
 const focusedLabel = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '')
 
 describe.skipIf(!hasChromium)(`keyboard and small screens (${chromiumPath})`, () => {
+  const suite = useBrowserSuite()
+  const open = suite.open
   let server: TestServer
   let browser: Browser
-  const pages: TestPage[] = []
-
-  beforeAll(async () => {
-    await ensureWebBuild()
-    server = await startServer({ SERVE_WEB: 'true' })
-    browser = await launch()
-  }, 180_000)
-  afterEach(async () => {
-    for (const p of pages.splice(0)) {
-      expect(p.errors, 'browser console errors').toEqual([])
-      await p.context.close()
-    }
+  beforeAll(() => {
+    server = suite.server
+    browser = suite.browser
   })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
-
-  const open = async (...args: Parameters<typeof pageAs>) => {
-    const p = await pageAs(...args)
-    pages.push(p)
-    return p
-  }
 
   it('6a: toolbar, shortcuts and dialogs work from the keyboard, with visible focus', async () => {
     const owner = await register(server.url, 'Kim Keys')

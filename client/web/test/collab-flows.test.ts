@@ -2,39 +2,21 @@
 // watches live; a reader looks but cannot draw; a reviewer marks up and
 // comments but cannot move the owner's shapes.
 import type { Browser } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type TestServer } from '../../../server/test/helpers/server.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { TestServer } from '../../../server/test/helpers/server.js'
 import { ApiClient } from '../../sdk/index.js'
-import { cameraOf, canvasPoint, chromiumPath, drag, ensureWebBuild, hasChromium, launch, shot, type TestPage } from './browser.js'
-import { pageAs, register, waitUntil } from './setup.js'
+import { cameraOf, canvasPoint, chromiumPath, drag, hasChromium, shot } from './browser.js'
+import { register, useBrowserSuite, waitUntil } from './setup.js'
 
 describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, () => {
+  const suite = useBrowserSuite()
+  const open = suite.open
   let server: TestServer
   let browser: Browser
-  const pages: TestPage[] = []
-
-  beforeAll(async () => {
-    await ensureWebBuild()
-    server = await startServer({ SERVE_WEB: 'true' })
-    browser = await launch()
-  }, 180_000)
-  afterEach(async () => {
-    for (const p of pages.splice(0)) {
-      // Any console error in any page fails the flow that produced it.
-      expect(p.errors, 'browser console errors').toEqual([])
-      await p.context.close()
-    }
+  beforeAll(() => {
+    server = suite.server
+    browser = suite.browser
   })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
-
-  const open = async (...args: Parameters<typeof pageAs>) => {
-    const p = await pageAs(...args)
-    pages.push(p)
-    return p
-  }
 
   it('1: a guest joins from a link and draws; the owner sees it live with the named cursor and GUEST badge', async () => {
     const owner = await register(server.url, 'Olivia Owner', 'pro')

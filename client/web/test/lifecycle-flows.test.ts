@@ -3,37 +3,20 @@
 // Plus the locked-board notice and a refused change's toast and resync.
 import { readFile } from 'node:fs/promises'
 import type { Browser } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type TestServer } from '../../../server/test/helpers/server.js'
-import { canvasPoint, chromiumPath, drag, ensureWebBuild, hasChromium, launch, shot, type TestPage } from './browser.js'
-import { pageAs, register, waitUntil } from './setup.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { TestServer } from '../../../server/test/helpers/server.js'
+import { canvasPoint, chromiumPath, drag, hasChromium, shot } from './browser.js'
+import { register, useBrowserSuite, waitUntil } from './setup.js'
 
 describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`, () => {
+  const suite = useBrowserSuite()
+  const open = suite.open
   let server: TestServer
   let browser: Browser
-  const pages: TestPage[] = []
-
-  beforeAll(async () => {
-    await ensureWebBuild()
-    server = await startServer({ SERVE_WEB: 'true' })
-    browser = await launch()
-  }, 180_000)
-  afterEach(async () => {
-    for (const p of pages.splice(0)) {
-      expect(p.errors, 'browser console errors').toEqual([])
-      await p.context.close()
-    }
+  beforeAll(() => {
+    server = suite.server
+    browser = suite.browser
   })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
-
-  const open = async (...args: Parameters<typeof pageAs>) => {
-    const p = await pageAs(...args)
-    pages.push(p)
-    return p
-  }
 
   it('4: a guest makes a board without an account; a registered user claims it; the banner goes for both', async () => {
     const g = await open(browser, null)

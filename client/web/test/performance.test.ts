@@ -4,11 +4,11 @@
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, type TestServer } from '../../../server/test/helpers/server.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { TestServer } from '../../../server/test/helpers/server.js'
 import { connectBoard } from '../../sdk/index.js'
-import { chromiumPath, ensureWebBuild, hasChromium, launch, shot } from './browser.js'
-import { pageAs, register, waitUntil } from './setup.js'
+import { chromiumPath, hasChromium, shot } from './browser.js'
+import { pageAs, register, useBrowserSuite, waitUntil } from './setup.js'
 
 const SHAPES = 5000
 const TYPES = ['rect', 'ellipse', 'sticky', 'text'] as const
@@ -42,17 +42,12 @@ async function fillBoard(baseUrl: string, boardId: string, token: string): Promi
 }
 
 describe.skipIf(!hasChromium)(`a 5,000-shape board (${chromiumPath})`, () => {
+  const suite = useBrowserSuite()
   let server: TestServer
   let browser: Browser
-
-  beforeAll(async () => {
-    await ensureWebBuild()
-    server = await startServer({ SERVE_WEB: 'true' })
-    browser = await launch()
-  }, 180_000)
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+  beforeAll(() => {
+    server = suite.server
+    browser = suite.browser
   })
 
   it('pans and zooms; frame times are printed', async () => {

@@ -1,11 +1,12 @@
 // People and boards for browser tests, made through the real API (the SDK),
 // and a way to open a page already signed in as someone.
 import type { Browser } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { uniqueEmail } from '../../../server/test/helpers/api.js'
-import { TEST_ADMIN_TOKEN } from '../../../server/test/helpers/server.js'
+import { startServer, TEST_ADMIN_TOKEN, type TestServer } from '../../../server/test/helpers/server.js'
 import { ApiClient } from '../../sdk/index.js'
 import type { User } from '../../../shared/types.js'
-import { openPage, type TestPage } from './browser.js'
+import { ensureWebBuild, launch, openPage, type TestPage } from './browser.js'
 
 export interface Person {
   token: string
@@ -39,5 +40,43 @@ export async function waitUntil<T>(check: () => Promise<T | null | undefined | f
     if (v) return v
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/**
+ * One real server (serving the built app) and one browser for a describe
+ * block; pages opened with `open` fail their test on any console error.
+ */
+export function useBrowserSuite() {
+  const state: { server?: TestServer; browser?: Browser } = {}
+  const pages: TestPage[] = []
+  beforeAll(async () => {
+    await ensureWebBuild()
+    state.server = await startServer({ SERVE_WEB: 'true' })
+    state.browser = await launch()
+  }, 180_000)
+  afterEach(async () => {
+    for (const p of pages.splice(0)) {
+      // Any console error in any page fails the flow that produced it.
+      expect(p.errors, 'browser console errors').toEqual([])
+      await p.context.close()
+    }
+  })
+  afterAll(async () => {
+    await state.browser?.close()
+    await state.server?.stop()
+  })
+  return {
+    get server(): TestServer {
+      return state.server!
+    },
+    get browser(): Browser {
+      return state.browser!
+    },
+    async open(...args: Parameters<typeof pageAs>): Promise<TestPage> {
+      const p = await pageAs(...args)
+      pages.push(p)
+      return p
+    },
   }
 }
