@@ -43,6 +43,13 @@ export interface BenchServer {
   stop(): Promise<void>
 }
 
+// A bench that is interrupted must not leave its servers running.
+const children = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL')
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+
 export async function startBenchServer(env: Record<string, string> = {}, core = 0): Promise<BenchServer> {
   ensureBuilt()
   const dataDir = mkdtempSync(join(tmpdir(), 'drawbridge-bench-'))
@@ -62,10 +69,14 @@ export async function startBenchServer(env: Record<string, string> = {}, core = 
       AUTH_RATE_LIMIT: '1000000',
       WS_RATE: '100000',
       WS_BURST: '100000',
+      // The load generator is one address with thousands of sockets.
+      CONNECTIONS_PER_IP: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  children.add(proc)
+  proc.once('exit', () => children.delete(proc))
   let out = ''
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()))

@@ -36,8 +36,8 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await g.page.getByLabel('Your name').press('Enter')
     await g.page.waitForURL(`**/b/${board.id}`)
     await g.page.getByText('Saved').waitFor()
+    // Reported, not asserted: timing belongs to benchmarks.
     console.log(`join → board ready: ${Date.now() - started} ms`)
-    expect(Date.now() - started).toBeLessThan(5000)
 
     await g.page.getByRole('button', { name: 'Rectangle (R)' }).click()
     await drag(g.page, await canvasPoint(g.page, -120, -60), await canvasPoint(g.page, 80, 60))
