@@ -86,6 +86,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     headersTimeoutMs: config.limits.headersTimeoutMs,
     requestTimeoutMs: config.limits.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
+    secure: config.publicUrl.startsWith('https:'),
     onResponse: (method, route, status, seconds) => metrics.http.observe({ method, route, status: String(status) }, seconds),
   })
   const limiter = new ConnectionLimiter(config.limits.connectionsPerIp, config.trustProxy)
@@ -149,7 +150,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     const sub = redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
     pub.on('error', () => {})
     sub.on('error', () => {})
-    events.io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
+    events.useAdapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
   }
   events.attach(router)
   hub.onPresenceChange((boardId, kind, id) => {

@@ -248,7 +248,20 @@ describe('hardening', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN')
-    expect(res.headers.get('strict-transport-security')).toBeTruthy()
+    // A plain-HTTP install (a LAN address) must not send its own scripts to https.
+    expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
+    expect(res.headers.get('strict-transport-security')).toBeNull()
+  })
+
+  it('asks browsers to stay on HTTPS when the public URL is https', async () => {
+    const tls = await startServer({ PUBLIC_URL: 'https://board.example.com' })
+    try {
+      const res = await fetch(`${tls.url}/api/me`)
+      expect(res.headers.get('content-security-policy')).toContain('upgrade-insecure-requests')
+      expect(res.headers.get('strict-transport-security')).toContain('max-age=')
+    } finally {
+      await tls.stop()
+    }
   })
 
   it('answers CORS only for allowed origins', async () => {

@@ -40,6 +40,31 @@ export async function boardParticipants(db: DbOrTx, loaded: BoardWithTier): Prom
   return out.sort((a, b) => roleRank(b.role) - roleRank(a.role) || a.name.localeCompare(b.name))
 }
 
+/** One entry of boardParticipants, read on its own (presence changes ask for one at a time). */
+async function participantRow(db: DbOrTx, loaded: BoardWithTier, kind: PrincipalKind, id: string): Promise<Row | undefined> {
+  const { board, tier } = loaded
+  if (kind === 'user') {
+    if (board.ownerId === id) {
+      const [owner] = await db.select({ name: users.name }).from(users).where(eq(users.id, id))
+      return owner && { kind: 'user', id, name: owner.name, role: 'owner', guest: false }
+    }
+    const [m] = await db
+      .select({ name: users.name, role: memberships.role })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.boardId, board.id), eq(memberships.userId, id)))
+    return m && { kind: 'user', id, name: m.name, role: m.role, guest: false }
+  }
+  if (board.accessMode !== 'link') return undefined
+  const [row] = await db
+    .select({ guest: guests })
+    .from(guests)
+    .leftJoin(invites, eq(invites.id, guests.inviteId))
+    .where(and(activeGuestsOf(board.id), isNull(invites.revokedAt), eq(guests.id, id)))
+  const g = row?.guest
+  return g && { kind: 'guest', id, name: g.name, role: effectiveGuestRole(g.role, g.isCreator, tier), guest: true }
+}
+
 export class ParticipantService {
   constructor(
     private readonly d: Deps,
@@ -60,11 +85,8 @@ export class ParticipantService {
   async one(boardId: string, kind: PrincipalKind, id: string): Promise<Participant | undefined> {
     const loaded = await loadBoard(this.d.db, boardId)
     if (!loaded) return undefined
-    const rows = await boardParticipants(this.d.db, loaded)
-    return (await this.withOnline(
-      boardId,
-      rows.filter((r) => r.kind === kind && r.id === id),
-    ))[0]
+    const row = await participantRow(this.d.db, loaded, kind, id)
+    return row ? (await this.withOnline(boardId, [row]))[0] : undefined
   }
 
   async changeRole(

@@ -2,8 +2,9 @@
 // a compacted snapshot, and the client id → principal map of the guard.
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
-import type { Db } from '../store/db.js'
+import { type Db, queryRows } from '../store/db.js'
 import { boards, clientIds, docSnapshots, docUpdates } from '../store/schema.js'
+import { encodeSyncStep2 } from '../../../shared/protocol.js'
 import { MergeWorker, mergeInline } from './merge-worker.js'
 
 export interface LoadedDoc {
@@ -11,6 +12,8 @@ export interface LoadedDoc {
   snapshot: Uint8Array | null
   /** Log entries after the snapshot, in order. */
   updates: Uint8Array[]
+  /** The snapshot as a ready sync step 2 frame, when it was kept in memory (`snapshot` is a view into it). */
+  snapshotFrame?: Uint8Array
   bytes: number
   logCount: number
 }
@@ -70,7 +73,7 @@ export class DocStore {
   private readonly snapshotBytes = new Map<string, number>()
   private readonly compactions = new Map<string, Promise<void>>()
   private readonly discarded = new Set<string>()
-  private readonly recent = new Map<string, { data: Uint8Array; lastSeq: number }>()
+  private readonly recent = new Map<string, { data: Uint8Array; frame: Uint8Array; lastSeq: number }>()
   private recentBytes = 0
   metrics: DocStoreMetrics = {}
   private readonly merger = new MergeWorker()
@@ -84,44 +87,45 @@ export class DocStore {
   /** The board's stored document; throws BoardGoneError when the board no longer exists. */
   async load(boardId: string): Promise<LoadedDoc> {
     this.discarded.delete(boardId)
-    // One consistent view: a compaction committing between the snapshot and
-    // the log reads must not make us miss the entries it folded in.
-    return this.db.transaction(
-      async (tx) => {
-        const [head] = await tx
-          .select({ id: boards.id, lastSeq: docSnapshots.lastSeq })
-          .from(boards)
-          .leftJoin(docSnapshots, eq(docSnapshots.boardId, boards.id))
-          .where(eq(boards.id, boardId))
-        if (!head) throw new BoardGoneError(boardId)
-        const lastSeq = head.lastSeq ?? 0
-        // A snapshot we compacted or loaded recently is reused when it is
-        // still the stored one: no megabytes to read back.
-        let snapshot: Uint8Array | null = null
-        if (head.lastSeq !== null) {
-          const recent = this.recent.get(boardId)
-          if (recent && recent.lastSeq === lastSeq) {
-            snapshot = recent.data
-          } else {
-            const [row] = await tx.select({ data: docSnapshots.data }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
-            snapshot = row ? new Uint8Array(row.data) : null
-            if (snapshot) this.remember(boardId, snapshot, lastSeq)
-          }
-        }
-        const rows = await tx
-          .select({ data: docUpdates.data })
-          .from(docUpdates)
-          .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, lastSeq)))
-          .orderBy(asc(docUpdates.seq))
-        const updates = rows.map((r) => new Uint8Array(r.data))
-        const logBytes = updates.reduce((n, u) => n + u.length, 0)
-        this.logCounts.set(boardId, rows.length)
-        this.logBytes.set(boardId, logBytes)
-        this.snapshotBytes.set(boardId, snapshot?.length ?? 0)
-        return { snapshot, updates, bytes: (snapshot?.length ?? 0) + logBytes, logCount: rows.length }
-      },
-      { isolationLevel: 'repeatable read' },
+    const cached = this.recent.get(boardId)
+    // One statement, so one consistent view without a transaction: a
+    // compaction committing meanwhile cannot make us miss the entries it
+    // folded in. The snapshot's bytes come back only when the copy we keep
+    // in memory is not the stored one. One round trip matters: every join
+    // of an unloaded board waits for it, and on the embedded database each
+    // statement costs the event loop about a millisecond.
+    const rows = await queryRows<{ kind: number; seq: string | number | bigint | null; data: Uint8Array | null }>(
+      this.db,
+      sql`
+        WITH head AS (
+          SELECT b.id, s.last_seq FROM ${boards} b
+          LEFT JOIN ${docSnapshots} s ON s.board_id = b.id
+          WHERE b.id = ${boardId}
+        )
+        SELECT 0 AS kind, head.last_seq AS seq,
+          CASE WHEN head.last_seq IS NOT DISTINCT FROM ${cached?.lastSeq ?? -1}::bigint THEN NULL ELSE s.data END AS data
+        FROM head LEFT JOIN ${docSnapshots} s ON s.board_id = head.id
+        UNION ALL
+        SELECT 1, u.seq, u.data FROM ${docUpdates} u, head
+        WHERE u.board_id = head.id AND u.seq > COALESCE(head.last_seq, 0)
+        ORDER BY kind, seq`,
     )
+    const head = rows[0]
+    if (!head || Number(head.kind) !== 0) throw new BoardGoneError(boardId)
+    const lastSeq = head.seq === null ? null : Number(head.seq)
+    let snapshot: Uint8Array | null = null
+    let snapshotFrame: Uint8Array | undefined
+    if (lastSeq !== null) {
+      const kept = head.data ? this.remember(boardId, new Uint8Array(head.data), lastSeq) : cached!
+      snapshot = kept.data
+      snapshotFrame = kept.frame
+    }
+    const updates = rows.slice(1).map((r) => new Uint8Array(r.data!))
+    const logBytes = updates.reduce((n, u) => n + u.length, 0)
+    this.logCounts.set(boardId, updates.length)
+    this.logBytes.set(boardId, logBytes)
+    this.snapshotBytes.set(boardId, snapshot?.length ?? 0)
+    return { snapshot, snapshotFrame, updates, bytes: (snapshot?.length ?? 0) + logBytes, logCount: updates.length }
   }
 
   /**
@@ -137,21 +141,28 @@ export class DocStore {
     return new Map(owned.map((o) => [o.clientId, `${o.kind}:${o.id}`]))
   }
 
-  /** Keeps a board's latest snapshot in memory (least recently used go first). */
-  private remember(boardId: string, data: Uint8Array, lastSeq: number): void {
+  /**
+   * Keeps a board's latest snapshot in memory (least recently used go first),
+   * framed once as the sync step 2 a joiner is sent: every later cold join
+   * sends these very bytes, with no megabyte copy per join.
+   */
+  private remember(boardId: string, snapshot: Uint8Array, lastSeq: number): { data: Uint8Array; frame: Uint8Array; lastSeq: number } {
+    const frame = encodeSyncStep2(snapshot)
+    const entry = { data: frame.subarray(frame.length - snapshot.length), frame, lastSeq }
     const old = this.recent.get(boardId)
     if (old) {
-      this.recentBytes -= old.data.length
+      this.recentBytes -= old.frame.length
       this.recent.delete(boardId)
     }
-    if (data.length > RECENT_SNAPSHOT_BYTES / 4) return
-    this.recent.set(boardId, { data, lastSeq })
-    this.recentBytes += data.length
-    for (const [id, entry] of this.recent) {
+    if (frame.length > RECENT_SNAPSHOT_BYTES / 4) return entry
+    this.recent.set(boardId, entry)
+    this.recentBytes += frame.length
+    for (const [id, kept] of this.recent) {
       if (this.recentBytes <= RECENT_SNAPSHOT_BYTES) break
       this.recent.delete(id)
-      this.recentBytes -= entry.data.length
+      this.recentBytes -= kept.frame.length
     }
+    return entry
   }
 
   /**
@@ -192,7 +203,7 @@ export class DocStore {
     const old = this.recent.get(boardId)
     if (old) {
       this.recent.delete(boardId)
-      this.recentBytes -= old.data.length
+      this.recentBytes -= old.frame.length
     }
   }
 

@@ -114,7 +114,7 @@ export class Room implements MessageSink {
     this.docBytes = loaded.bytes
     if (loaded.snapshot && loaded.updates.length === 0) {
       this.pendingState = loaded.snapshot
-      this.fullStateCache = encodeSyncStep2(loaded.snapshot)
+      this.fullStateCache = loaded.snapshotFrame ?? encodeSyncStep2(loaded.snapshot)
     } else {
       Y.transact(this.ydoc, () => {
         if (loaded.snapshot) Y.applyUpdate(this.ydoc, loaded.snapshot)

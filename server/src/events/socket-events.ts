@@ -57,6 +57,8 @@ export class SocketEvents implements BoardEvents {
   readonly io: IO
   readonly engine: EngineServer
   private readonly unsubscribe: () => void
+  /** Whether events travel to other instances (the Redis adapter): then local rooms do not tell who listens. */
+  private distributed = false
 
   constructor(private readonly deps: SocketEventsDeps) {
     this.io = new Server({ path: SOCKET_PATH, serveClient: false })
@@ -91,6 +93,21 @@ export class SocketEvents implements BoardEvents {
     this.unsubscribe = deps.signals.subscribe((signal) => {
       this.onSignal(signal).catch((err: unknown) => deps.logger.error({ err, signal }, 'socket.io signal failed'))
     })
+  }
+
+  /** Events reach subscribers on every instance through this adapter. */
+  useAdapter(adapter: Parameters<IO['adapter']>[0]): void {
+    this.io.adapter(adapter)
+    this.distributed = true
+  }
+
+  /**
+   * Whether an event about the board could reach anyone. Saves the database
+   * reads behind an event nobody would receive (every first connection and
+   * last disconnection of a principal on /collab emits one).
+   */
+  private listened(boardId: string): boolean {
+    return this.distributed || (this.io.of('/').adapter.rooms.get(boardRoom(boardId))?.size ?? 0) > 0
   }
 
   attach(router: PathRouter): void {
@@ -189,6 +206,7 @@ export class SocketEvents implements BoardEvents {
 
   /** Each subscriber gets the board with its own `myRole`. */
   private async emitBoard(boardId: string, event: 'board:updated' | 'board:claimed'): Promise<void> {
+    if (!this.listened(boardId)) return
     const loaded = await loadBoard(this.deps.db, boardId)
     if (!loaded) return
     const roles = new Map((await boardParticipants(this.deps.db, loaded)).map((p) => [principalKey(p.kind, p.id), p.role]))
@@ -218,6 +236,7 @@ export class SocketEvents implements BoardEvents {
   }
 
   private emitParticipant(boardId: string, kind: PrincipalKind, id: string, event: 'participant:joined' | 'participant:updated'): void {
+    if (!this.listened(boardId)) return
     this.fire(
       event,
       this.deps.participant(boardId, kind, id).then((participant) => {

@@ -26,6 +26,8 @@ export interface FastifyOptions {
   headersTimeoutMs: number
   requestTimeoutMs: number
   corsOrigins: string[]
+  /** Whether the public URL is https: only then may browsers be told to upgrade requests and pin HTTPS. */
+  secure: boolean
   /** Observes every response (metrics). */
   onResponse?: (method: string, route: string, status: number, seconds: number) => void
 }
@@ -80,8 +82,12 @@ export async function createFastify(options: FastifyOptions): Promise<{ app: App
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        // On a plain-HTTP install (say http://192.168.1.5:3000 on a LAN) this
+        // directive would send the app's own scripts to an https:// that does not exist.
+        upgradeInsecureRequests: options.secure ? [] : null,
       },
     },
+    strictTransportSecurity: options.secure,
     // Exported PNG/SVG downloads and the WebSocket need nothing cross-origin.
     crossOriginEmbedderPolicy: false,
   })
