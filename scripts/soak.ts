@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const token = await owner(server.url)
   const boards: string[] = []
   for (let i = 0; i < BOARDS; i++) boards.push(await newBoard(server.url, token))
-  const sent = new Map<string, number>()
+  const sent = new Map<number, number>()
   let samples: number[] = []
   let errors = 0
   let delivered = 0

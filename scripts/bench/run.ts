@@ -52,7 +52,8 @@ async function multiInstance() {
     const one = await fanout(single, 100, 2).finally(() => single.stop())
     const prefix = `bench-${process.pid}-${Date.now()}:`
     const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, TOKEN_SECRET: 'b'.repeat(40) }
-    const servers = [await startBenchServer(env), await startBenchServer(env)]
+    const cores = (process.env.BENCH_MULTI_CORES ?? '0,0').split(',').map(Number)
+    const servers = [await startBenchServer(env, cores[0]), await startBenchServer(env, cores[1])]
     try {
       const two = await fanoutMulti(servers, 100, 2)
       print({ ...two, singleInstanceMsP99: one.latencyMsP99, singleInstanceMsP50: one.latencyMsP50, crossOverSingleP99: round(two.crossInstanceMsP99 / one.latencyMsP99, 2) })

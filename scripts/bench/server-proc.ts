@@ -55,7 +55,9 @@ export async function startBenchServer(env: Record<string, string> = {}, core = 
   const dataDir = mkdtempSync(join(tmpdir(), 'drawbridge-bench-'))
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server for inspection.
   const prof = process.env.BENCH_CPU_PROF
-  const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'dist/server/src/main.js']
+  // BENCH_NODE_ARGS="--trace-gc …" passes flags to the server's node.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  const args = [...extra, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'dist/server/src/main.js']
   const cmd = hasTaskset ? 'taskset' : process.execPath
   const argv = hasTaskset ? ['-c', String(core), process.execPath, ...args] : args
   const proc: ChildProcess = spawn(cmd, argv, {
