@@ -13,56 +13,37 @@ import { type BoardWithTier, effectiveGuestRole, loadBoard } from './policy.js'
 
 type Row = Omit<Participant, 'online'>
 
-/** Everyone with access to the board, with their effective roles. */
-export async function boardParticipants(db: DbOrTx, loaded: BoardWithTier): Promise<Row[]> {
+/**
+ * Everyone with access to the board, with their effective roles; or, with
+ * `only`, just that one principal (presence changes ask for one at a time).
+ */
+export async function boardParticipants(db: DbOrTx, loaded: BoardWithTier, only?: { kind: PrincipalKind; id: string }): Promise<Row[]> {
   const { board, tier } = loaded
+  const wantUser = (id: string) => !only || (only.kind === 'user' && only.id === id)
   const out: Row[] = []
-  if (board.ownerId) {
-    const [owner] = await db.select().from(users).where(eq(users.id, board.ownerId))
+  if (board.ownerId && wantUser(board.ownerId)) {
+    const [owner] = await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, board.ownerId))
     if (owner) out.push({ kind: 'user', id: owner.id, name: owner.name, role: 'owner', guest: false })
   }
-  const members = await db
-    .select({ id: users.id, name: users.name, role: memberships.role })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(eq(memberships.boardId, board.id))
-  for (const m of members) out.push({ kind: 'user', id: m.id, name: m.name, role: m.role, guest: false })
-  if (board.accessMode === 'link') {
+  if (!only || (only.kind === 'user' && only.id !== board.ownerId)) {
+    const members = await db
+      .select({ id: users.id, name: users.name, role: memberships.role })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.boardId, board.id), only ? eq(memberships.userId, only.id) : undefined))
+    for (const m of members) out.push({ kind: 'user', id: m.id, name: m.name, role: m.role, guest: false })
+  }
+  if (board.accessMode === 'link' && (!only || only.kind === 'guest')) {
     const guestRows = await db
       .select({ guest: guests })
       .from(guests)
       .leftJoin(invites, eq(invites.id, guests.inviteId))
-      .where(and(activeGuestsOf(board.id), isNull(invites.revokedAt)))
+      .where(and(activeGuestsOf(board.id), isNull(invites.revokedAt), only ? eq(guests.id, only.id) : undefined))
     for (const { guest: g } of guestRows) {
       out.push({ kind: 'guest', id: g.id, name: g.name, role: effectiveGuestRole(g.role, g.isCreator, tier), guest: true })
     }
   }
   return out.sort((a, b) => roleRank(b.role) - roleRank(a.role) || a.name.localeCompare(b.name))
-}
-
-/** One entry of boardParticipants, read on its own (presence changes ask for one at a time). */
-async function participantRow(db: DbOrTx, loaded: BoardWithTier, kind: PrincipalKind, id: string): Promise<Row | undefined> {
-  const { board, tier } = loaded
-  if (kind === 'user') {
-    if (board.ownerId === id) {
-      const [owner] = await db.select({ name: users.name }).from(users).where(eq(users.id, id))
-      return owner && { kind: 'user', id, name: owner.name, role: 'owner', guest: false }
-    }
-    const [m] = await db
-      .select({ name: users.name, role: memberships.role })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(and(eq(memberships.boardId, board.id), eq(memberships.userId, id)))
-    return m && { kind: 'user', id, name: m.name, role: m.role, guest: false }
-  }
-  if (board.accessMode !== 'link') return undefined
-  const [row] = await db
-    .select({ guest: guests })
-    .from(guests)
-    .leftJoin(invites, eq(invites.id, guests.inviteId))
-    .where(and(activeGuestsOf(board.id), isNull(invites.revokedAt), eq(guests.id, id)))
-  const g = row?.guest
-  return g && { kind: 'guest', id, name: g.name, role: effectiveGuestRole(g.role, g.isCreator, tier), guest: true }
 }
 
 export class ParticipantService {
@@ -85,8 +66,8 @@ export class ParticipantService {
   async one(boardId: string, kind: PrincipalKind, id: string): Promise<Participant | undefined> {
     const loaded = await loadBoard(this.d.db, boardId)
     if (!loaded) return undefined
-    const row = await participantRow(this.d.db, loaded, kind, id)
-    return row ? (await this.withOnline(boardId, [row]))[0] : undefined
+    const rows = await boardParticipants(this.d.db, loaded, { kind, id })
+    return (await this.withOnline(boardId, rows))[0]
   }
 
   async changeRole(
