@@ -44,6 +44,42 @@ function corkForThisTurn(socket: Duplex | undefined): void {
   })
 }
 
+/**
+ * A broadcast hands the same message to every peer: it is framed once (an
+ * unmasked, final binary frame, RFC 6455 §5.2) and those bytes are written
+ * to each socket, instead of ws framing it again per peer. Only small
+ * messages: a copy of a large one (a full state) is not worth keeping.
+ */
+export const PREFRAME_MAX_BYTES = 16 * 1024
+const framed = new WeakMap<Uint8Array, Buffer>()
+
+export function binaryFrame(payload: Uint8Array): Buffer {
+  const n = payload.length
+  const header = n < 126 ? 2 : n <= 0xffff ? 4 : 10
+  const out = Buffer.allocUnsafe(header + n)
+  out[0] = 0x82
+  if (n < 126) {
+    out[1] = n
+  } else if (n <= 0xffff) {
+    out[1] = 126
+    out.writeUInt16BE(n, 2)
+  } else {
+    out[1] = 127
+    out.writeBigUInt64BE(BigInt(n), 2)
+  }
+  out.set(payload, header)
+  return out
+}
+
+function framedOnce(message: Uint8Array): Buffer {
+  let frame = framed.get(message)
+  if (!frame) {
+    frame = binaryFrame(message)
+    framed.set(message, frame)
+  }
+  return frame
+}
+
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 const reasonText = (reason: string) => Buffer.from(reason).subarray(0, 120).toString()
 
@@ -118,7 +154,10 @@ export class CollabEndpoint {
       send: (data) => {
         if (ws.readyState !== WebSocket.OPEN) return
         corkForThisTurn(socket)
-        ws.send(data)
+        // Written beside ws's own frames, in order: ws queues frames only
+        // when compressing, which is off, and once closing (not OPEN) we stop.
+        if (socket && data.length <= PREFRAME_MAX_BYTES) socket.write(framedOnce(data))
+        else ws.send(data)
       },
       close: (code, reason) => {
         if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reasonText(reason))
