@@ -191,7 +191,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
   adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store })
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
-  const transfers = new TransferService(deps, boards, hub, (p, b) => comments.list(p, b))
+  const transfers = new TransferService(deps, hub, (p, b) => comments.list(p, b))
   transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
   if (config.serveWeb) {
     webServed = await webRoutes(fastify, webDistDir)

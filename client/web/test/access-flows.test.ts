@@ -1,8 +1,7 @@
 // Browser flow 6: the board works from the keyboard alone (toolbar, shortcuts,
 // dialogs, visible focus) and on a 360 px touch screen (layout, pinch zoom).
-import type { Browser, Page } from 'playwright-core'
-import { beforeAll, describe, expect, it } from 'vitest'
-import type { TestServer } from '../../../server/test/helpers/server.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { cameraOf, canvasPoint, chromiumPath, hasChromium, shot } from './browser.js'
 import { register, useBrowserSuite, waitUntil } from './setup.js'
 
@@ -11,18 +10,12 @@ const focusedLabel = (page: Page) => page.evaluate(() => document.activeElement?
 describe.skipIf(!hasChromium)(`keyboard and small screens (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
   const open = suite.open
-  let server: TestServer
-  let browser: Browser
-  beforeAll(() => {
-    server = suite.server
-    browser = suite.browser
-  })
 
   it('6a: toolbar, shortcuts and dialogs work from the keyboard, with visible focus', async () => {
-    const owner = await register(server.url, 'Kim Keys')
+    const owner = await register(suite.server.url, 'Kim Keys')
     const board = await owner.api.createBoard('Keyboard board')
-    const { page } = await open(browser, owner)
-    await page.goto(`${server.url}/b/${board.id}`)
+    const { page } = await open(owner)
+    await page.goto(`${suite.server.url}/b/${board.id}`)
     await page.getByText('Saved').waitFor()
 
     // Tab reaches the toolbar (one tab stop), arrows move inside it, Enter picks a tool.
@@ -84,11 +77,11 @@ describe.skipIf(!hasChromium)(`keyboard and small screens (${chromiumPath})`, ()
   })
 
   it('6b: a 360 px touch screen: join, draw, panels and pinch zoom fit the screen', async () => {
-    const owner = await register(server.url, 'Pat Phone', 'pro')
+    const owner = await register(suite.server.url, 'Pat Phone', 'pro')
     const board = await owner.api.createBoard('A board with a rather long title for a small phone screen')
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
-    const { page, context } = await open(browser, null, { width: 360, height: 740, touch: true })
-    await page.goto(`${server.url}/join/${invite.token}`)
+    const { page, context } = await open(null, { width: 360, height: 740, touch: true })
+    await page.goto(`${suite.server.url}/join/${invite.token}`)
     await page.getByLabel('Your name').fill('Mo')
     await shot(page, 'flow6-small-join')
     await page.getByLabel('Your name').press('Enter')

@@ -1,9 +1,7 @@
 // Browser flows 1-3: a guest joins from a link and draws while the owner
 // watches live; a reader looks but cannot draw; a reviewer marks up and
 // comments but cannot move the owner's shapes.
-import type { Browser } from 'playwright-core'
-import { beforeAll, describe, expect, it } from 'vitest'
-import type { TestServer } from '../../../server/test/helpers/server.js'
+import { describe, expect, it } from 'vitest'
 import { ApiClient } from '../../sdk/index.js'
 import { cameraOf, canvasPoint, chromiumPath, drag, hasChromium, shot } from './browser.js'
 import { register, useBrowserSuite, waitUntil } from './setup.js'
@@ -11,24 +9,18 @@ import { register, useBrowserSuite, waitUntil } from './setup.js'
 describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
   const open = suite.open
-  let server: TestServer
-  let browser: Browser
-  beforeAll(() => {
-    server = suite.server
-    browser = suite.browser
-  })
 
   it('1: a guest joins from a link and draws; the owner sees it live with the named cursor and GUEST badge', async () => {
-    const owner = await register(server.url, 'Olivia Owner', 'pro')
+    const owner = await register(suite.server.url, 'Olivia Owner', 'pro')
     const board = await owner.api.createBoard('Launch plan')
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
 
-    const o = await open(browser, owner)
-    await o.page.goto(`${server.url}/b/${board.id}`)
+    const o = await open(owner)
+    await o.page.goto(`${suite.server.url}/b/${board.id}`)
     await o.page.getByText('Saved').waitFor()
 
-    const g = await open(browser, null)
-    await g.page.goto(`${server.url}/join/${invite.token}`)
+    const g = await open(null)
+    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
     await g.page.getByRole('heading', { name: 'Launch plan' }).waitFor()
     expect(await g.page.getByTestId('join-role').textContent()).toBe('Editor')
     await g.page.getByLabel('Your name').fill('Gina')
@@ -43,9 +35,9 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await drag(g.page, await canvasPoint(g.page, -120, -60), await canvasPoint(g.page, 80, 60))
     await g.page.mouse.move(...Object.values(await canvasPoint(g.page, 150, 90)) as [number, number], { steps: 4 })
 
-    await o.page.locator('.item-rect').waitFor({ timeout: 5000 })
+    await o.page.locator('.item-rect').waitFor()
     const cursor = o.page.getByTestId('remote-cursor').filter({ hasText: 'Gina' })
-    await cursor.waitFor({ timeout: 5000 })
+    await cursor.waitFor()
     expect(await cursor.textContent()).toContain('GUEST')
     await g.page.getByText('Saved').waitFor()
     await shot(g.page, 'flow1-guest')
@@ -70,10 +62,10 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
   })
 
   it('2: a reader sees the content but no drawing tools, and can pan and zoom', async () => {
-    const owner = await register(server.url, 'Olivia Owner')
+    const owner = await register(suite.server.url, 'Olivia Owner')
     const board = await owner.api.createBoard('Read me')
-    const o = await open(browser, owner)
-    await o.page.goto(`${server.url}/b/${board.id}`)
+    const o = await open(owner)
+    await o.page.goto(`${suite.server.url}/b/${board.id}`)
     await o.page.getByText('Saved').waitFor()
     await o.page.keyboard.press('s')
     await o.page.mouse.click(...(Object.values(await canvasPoint(o.page)) as [number, number]))
@@ -82,8 +74,8 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await o.page.getByText('Saved').waitFor()
 
     const invite = await owner.api.createInvite(board.id, { role: 'reader' })
-    const r = await open(browser, null)
-    await r.page.goto(`${server.url}/join/${invite.token}`)
+    const r = await open(null)
+    await r.page.goto(`${suite.server.url}/join/${invite.token}`)
     await r.page.getByLabel('Your name').fill('Reed')
     await r.page.getByLabel('Your name').press('Enter')
     await r.page.waitForURL(`**/b/${board.id}`)
@@ -121,18 +113,18 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
   })
 
   it('3: a reviewer scribbles and comments; dragging the owner’s shape does nothing', async () => {
-    const owner = await register(server.url, 'Olivia Owner')
+    const owner = await register(suite.server.url, 'Olivia Owner')
     const board = await owner.api.createBoard('Review me')
-    const o = await open(browser, owner)
-    await o.page.goto(`${server.url}/b/${board.id}`)
+    const o = await open(owner)
+    await o.page.goto(`${suite.server.url}/b/${board.id}`)
     await o.page.getByText('Saved').waitFor()
     await o.page.keyboard.press('r')
     await drag(o.page, await canvasPoint(o.page, -100, -50), await canvasPoint(o.page, 100, 50))
     await o.page.getByText('Saved').waitFor()
 
     const invite = await owner.api.createInvite(board.id, { role: 'reviewer' })
-    const v = await open(browser, null)
-    await v.page.goto(`${server.url}/join/${invite.token}`)
+    const v = await open(null)
+    await v.page.goto(`${suite.server.url}/join/${invite.token}`)
     await v.page.getByLabel('Your name').fill('Rita')
     await v.page.getByLabel('Your name').press('Enter')
     await v.page.waitForURL(`**/b/${board.id}`)
@@ -153,7 +145,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
 
     await v.page.keyboard.press('d')
     await drag(v.page, await canvasPoint(v.page, -200, 100), await canvasPoint(v.page, -60, 160), 12)
-    await o.page.locator('.item-scribble').waitFor({ timeout: 5000 })
+    await o.page.locator('.item-scribble').waitFor()
     // Their own scribble they can move.
     await v.page.keyboard.press('v')
     const scribbleBefore = await o.page.locator('.item-scribble path').boundingBox()
@@ -167,12 +159,12 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await v.page.getByLabel('New comment').fill('Can we make this bigger?')
     await v.page.getByLabel('New comment').press('Enter')
     await v.page.getByTestId('thread').getByText('Can we make this bigger?').waitFor()
-    await o.page.locator('.pin').first().waitFor({ timeout: 5000 })
+    await o.page.locator('.pin').first().waitFor()
     await shot(v.page, 'flow3-reviewer')
     await o.page.locator('.pin').first().click()
     await o.page.getByTestId('thread').getByText('Can we make this bigger?').waitFor()
     await shot(o.page, 'flow3-owner')
-    const api = new ApiClient({ baseUrl: server.url, token: owner.token })
+    const api = new ApiClient({ baseUrl: suite.server.url, token: owner.token })
     expect((await api.listComments(board.id)).map((t) => t.body)).toEqual(['Can we make this bigger?'])
   })
 })

@@ -2,25 +2,17 @@
 // live by a registered user; an invite link revoked under a guest's feet.
 // Plus the locked-board notice and a refused change's toast and resync.
 import { readFile } from 'node:fs/promises'
-import type { Browser } from 'playwright-core'
-import { beforeAll, describe, expect, it } from 'vitest'
-import type { TestServer } from '../../../server/test/helpers/server.js'
+import { describe, expect, it } from 'vitest'
 import { canvasPoint, chromiumPath, drag, hasChromium, shot } from './browser.js'
 import { register, useBrowserSuite, waitUntil } from './setup.js'
 
 describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
   const open = suite.open
-  let server: TestServer
-  let browser: Browser
-  beforeAll(() => {
-    server = suite.server
-    browser = suite.browser
-  })
 
   it('4: a guest makes a board without an account; a registered user claims it; the banner goes for both', async () => {
-    const g = await open(browser, null)
-    const home = await g.page.goto(server.url + '/')
+    const g = await open(null)
+    const home = await g.page.goto(suite.server.url + '/')
     expect(home?.status(), 'GET / serves the app shell').toBe(200)
     await g.page.getByLabel('Your name').fill('Tess')
     await g.page.getByRole('button', { name: 'Create a board without an account' }).click()
@@ -45,25 +37,25 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
     await g.page.keyboard.press('Escape')
     await shot(g.page, 'flow4-guest-temporary')
 
-    const claimer = await register(server.url, 'Cleo Claimer')
-    const u = await open(browser, claimer)
+    const claimer = await register(suite.server.url, 'Cleo Claimer')
+    const u = await open(claimer)
     await u.page.goto(link)
     await u.page.getByRole('button', { name: 'Join board' }).click()
     await u.page.waitForURL('**/b/*')
     await u.page.getByTestId('temp-banner').waitFor()
     await u.page.getByRole('button', { name: 'Claim board' }).click()
     await u.page.getByTestId('temp-banner').waitFor({ state: 'detached' })
-    await g.page.getByTestId('temp-banner').waitFor({ state: 'detached', timeout: 5000 })
+    await g.page.getByTestId('temp-banner').waitFor({ state: 'detached' })
     await waitUntil(async () => (await g.page.locator('.board-title').textContent()) === 'Untitled', 5000, 'title without the temporary marker')
     await shot(u.page, 'flow4-claimed-user')
     await shot(g.page, 'flow4-claimed-guest')
   }, 60_000)
 
   it('5: the owner revokes the link and the guest sees the access-removed screen', async () => {
-    const owner = await register(server.url, 'Olivia Owner')
+    const owner = await register(suite.server.url, 'Olivia Owner')
     const board = await owner.api.createBoard('Secret plans')
-    const o = await open(browser, owner)
-    await o.page.goto(`${server.url}/b/${board.id}`)
+    const o = await open(owner)
+    await o.page.goto(`${suite.server.url}/b/${board.id}`)
     await o.page.getByRole('button', { name: 'Share' }).click()
     const dialog = o.page.getByRole('dialog', { name: 'Share this board' })
     await dialog.getByLabel('Role').selectOption('editor')
@@ -73,7 +65,7 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
     const link = await dialog.locator('.invite-url').first().inputValue()
     await shot(o.page, 'flow5-share-dialog')
 
-    const g = await open(browser, null)
+    const g = await open(null)
     await g.page.goto(link)
     await g.page.getByLabel('Your name').fill('Gus')
     await g.page.getByRole('button', { name: 'Enter as guest' }).click()
@@ -81,12 +73,12 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
     await g.page.getByText('Saved').waitFor()
 
     await dialog.getByRole('button', { name: 'Revoke' }).click()
-    await g.page.getByTestId('fatal-removed').waitFor({ timeout: 5000 })
+    await g.page.getByTestId('fatal-removed').waitFor()
     expect(await g.page.getByRole('heading').textContent()).toBe('Your access to this board was removed')
     await shot(g.page, 'flow5-guest-removed')
 
     // The link itself now says it was revoked.
-    const late = await open(browser, null)
+    const late = await open(null)
     const failed: number[] = []
     late.page.on('response', (r) => r.status() >= 400 && failed.push(r.status()))
     await late.page.goto(link)
@@ -97,30 +89,30 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
   })
 
   it('tells a guest when the owner turns guests away', async () => {
-    const owner = await register(server.url, 'Olivia Owner')
+    const owner = await register(suite.server.url, 'Olivia Owner')
     const board = await owner.api.createBoard('Members only soon')
     const invite = await owner.api.createInvite(board.id, { role: 'reviewer' })
-    const g = await open(browser, null)
-    await g.page.goto(`${server.url}/join/${invite.token}`)
+    const g = await open(null)
+    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
     await g.page.getByLabel('Your name').fill('Gwen')
     await g.page.getByLabel('Your name').press('Enter')
     await g.page.getByText('Saved').waitFor()
     await owner.api.updateBoard(board.id, { accessMode: 'specific_users' })
-    await g.page.getByRole('heading', { name: 'Guests are not allowed on this board' }).waitFor({ timeout: 5000 })
+    await g.page.getByRole('heading', { name: 'Guests are not allowed on this board' }).waitFor()
     await shot(g.page, 'guests-not-allowed')
     // The link now says so too, before anyone types a name.
-    const late = await open(browser, null)
-    await late.page.goto(`${server.url}/join/${invite.token}`)
+    const late = await open(null)
+    await late.page.goto(`${suite.server.url}/join/${invite.token}`)
     await late.page.getByTestId('guests-not-allowed').waitFor()
   })
 
   it('says a board is locked, offers no drawing tools, and recovers from a refused change', async () => {
-    const owner = await register(server.url, 'Olivia Owner', 'pro')
+    const owner = await register(suite.server.url, 'Olivia Owner', 'pro')
     const board = await owner.api.createBoard('Locked soon')
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
-    const g = await open(browser, null)
+    const g = await open(null)
     await g.context.addInitScript(() => localStorage.setItem('drawbridge.debug', '1'))
-    await g.page.goto(`${server.url}/join/${invite.token}`)
+    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
     await g.page.getByLabel('Your name').fill('Gail')
     await g.page.getByLabel('Your name').press('Enter')
     await g.page.getByText('Saved').waitFor()
@@ -138,7 +130,7 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
       const w = window as unknown as { __drawbridge: { doc: { getMap(n: string): { forEach(f: (v: { set(k: string, v: unknown): void }) => void): void } } } }
       w.__drawbridge.doc.getMap('shapes').forEach((m) => m.set('x', 999))
     })
-    await g.page.getByTestId('toast').getByText('This board is locked; only its owner can change it.', { exact: false }).waitFor({ timeout: 5000 })
+    await g.page.getByTestId('toast').getByText('This board is locked; only its owner can change it.', { exact: false }).waitFor()
     await waitUntil(async () => (await g.page.locator('.item-rect').count()) === 1, 5000, 'resynced shape')
     await g.page.getByText('Saved').waitFor()
     const shapes = (await owner.api.getBoard(board.id)) && (await g.page.evaluate(() => (window as unknown as { __drawbridge: { doc: { getMap(n: string): { toJSON(): Record<string, { x: number }> } } } }).__drawbridge.doc.getMap('shapes').toJSON()))

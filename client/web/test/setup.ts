@@ -73,8 +73,9 @@ export function useBrowserSuite() {
     get browser(): Browser {
       return state.browser!
     },
-    async open(...args: Parameters<typeof pageAs>): Promise<TestPage> {
-      const p = await pageAs(...args)
+    /** A page in the suite's browser, signed in as `person` (or nobody); closed, and checked for console errors, after each test. */
+    async open(person: Person | null, options?: Parameters<typeof pageAs>[2]): Promise<TestPage> {
+      const p = await pageAs(state.browser!, person, options)
       pages.push(p)
       return p
     },

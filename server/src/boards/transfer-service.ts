@@ -9,7 +9,7 @@ import { checkUpdate, rootNamesOf } from '../collab/guard.js'
 import { badRequest, guestForbidden } from '../errors.js'
 import { boards, clientIds, comments, docSnapshots } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
-import { type BoardService, checkTitle, permanentTitle } from './board-service.js'
+import { checkTitle, permanentTitle } from './board-service.js'
 import { actorOf, type Deps } from './deps.js'
 import type { DocumentSource } from './lifecycle-service.js'
 import { loadBoard } from './policy.js'
@@ -36,7 +36,6 @@ function emptyDoc(): Y.Doc {
 export class TransferService {
   constructor(
     private readonly d: Deps,
-    private readonly boards: BoardService,
     private readonly documents: DocumentSource,
     private readonly listComments: (principal: ResolvedPrincipal, boardId: string) => Promise<Thread[]>,
   ) {}

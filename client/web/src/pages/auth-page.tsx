@@ -1,9 +1,10 @@
 // /signin and /register. Registering from a guest session (?board=…) sends
 // the guest token along, so the guest's work comes with the new account.
 import { useState } from 'preact/hooks'
-import { apiFor, errorText } from '../lib/api.js'
+import { apiFor } from '../lib/api.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
+import { useAction } from '../lib/use-action.js'
 import { CenterCard } from '../ui/screens.js'
 
 /** Only same-site paths, so a crafted ?next= cannot send people elsewhere. */
@@ -15,17 +16,14 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
   const [name, setName] = useState('')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
   const boardId = query.get('board')
   const guest = boardId ? session.guest(boardId) : null
   const next = safeNext(query.get('next')) ?? (boardId ? `/b/${boardId}` : '/')
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
+    void run(async () => {
       const result =
         mode === 'register'
           ? await apiFor(guest?.token ?? null).register({ email, password, name: name || guest?.guest.name || '' })
@@ -33,10 +31,7 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
       session.setUser(result)
       if (boardId && mode === 'register') session.setGuest(boardId, null)
       navigate(next, true)
-    } catch (err) {
-      setError(errorText(err))
-      setBusy(false)
-    }
+    })
   }
 
   const other = mode === 'signin' ? '/register' : '/signin'
@@ -44,7 +39,7 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
   return (
     <CenterCard title={mode === 'signin' ? 'Sign in' : 'Create your account'} testId={`${mode}-page`}>
       {guest && mode === 'register' ? <p class="notice">Sign up so your work comes with you: your boards, roles and comments as {guest.guest.name} move to the new account.</p> : null}
-      <form class="stack" onSubmit={(e) => void submit(e)}>
+      <form class="stack" onSubmit={submit}>
         {mode === 'register' ? (
           <>
             <label for="name">Name</label>

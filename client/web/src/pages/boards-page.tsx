@@ -7,28 +7,23 @@ import { apiFor, errorText } from '../lib/api.js'
 import { formatDate, roleLabel } from '../lib/format.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
+import { useAction } from '../lib/use-action.js'
 
 function TemporaryBoardForm() {
   const [name, setName] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
-  const submit = async (e: Event) => {
+  const { busy, error, setError, run } = useAction()
+  const submit = (e: Event) => {
     e.preventDefault()
     const check = normalizeDisplayName(name)
     if (!check.ok) return setError(`Your name ${check.reason}.`)
-    setBusy(true)
-    setError(null)
-    try {
+    void run(async () => {
       const created = await apiFor(null).createTemporaryBoard(check.name)
       session.setGuest(created.board.id, { token: created.token, guest: created.guest })
       navigate(`/b/${created.board.id}`)
-    } catch (err) {
-      setError(errorText(err))
-      setBusy(false)
-    }
+    })
   }
   return (
-    <form class="stack" onSubmit={(e) => void submit(e)} data-testid="temp-board-form">
+    <form class="stack" onSubmit={submit} data-testid="temp-board-form">
       <label for="temp-name">Your name</label>
       <input id="temp-name" autoComplete="nickname" maxLength={64} required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="How others will see you" />
       {error ? <p class="error" role="alert">{error}</p> : null}

@@ -7,6 +7,7 @@ import { apiFor, ApiError, errorText } from '../lib/api.js'
 import { roleHelp, roleLabel } from '../lib/format.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
+import { useAction } from '../lib/use-action.js'
 import { CenterCard, HomeLink, Loading } from '../ui/screens.js'
 
 const GONE: Record<string, [string, string]> = {
@@ -19,8 +20,7 @@ export function JoinPage({ token }: { token: string }) {
   const [info, setInfo] = useState<InviteInfo | null>(null)
   const [failure, setFailure] = useState<ApiError | Error | null>(null)
   const [name, setName] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, run } = useAction()
   const user = session.user()
 
   useEffect(() => {
@@ -40,32 +40,21 @@ export function JoinPage({ token }: { token: string }) {
   if (!info) return <Loading what="Opening the invite…" />
   const existing = session.guest(info.board.id)
 
-  const joinAsUser = async () => {
-    setBusy(true)
-    setError(null)
-    try {
+  const joinAsUser = () =>
+    run(async () => {
       const board = await apiFor(user!.token).joinAsUser(token)
       navigate(`/b/${board.id}`, true)
-    } catch (e) {
-      setError(errorText(e))
-      setBusy(false)
-    }
-  }
+    })
 
-  const joinAsGuest = async (e: Event) => {
+  const joinAsGuest = (e: Event) => {
     e.preventDefault()
     const check = normalizeDisplayName(name)
     if (!check.ok) return setError(`Your name ${check.reason}.`)
-    setBusy(true)
-    setError(null)
-    try {
+    void run(async () => {
       const joined = await apiFor(null).joinAsGuest(token, check.name)
       session.setGuest(info.board.id, joined)
       navigate(`/b/${info.board.id}`, true)
-    } catch (err) {
-      setError(errorText(err))
-      setBusy(false)
-    }
+    })
   }
 
   const next = encodeURIComponent(`/join/${token}`)
@@ -108,7 +97,7 @@ export function JoinPage({ token }: { token: string }) {
               </button>
             </p>
           ) : null}
-          <form onSubmit={(e) => void joinAsGuest(e)} class="stack">
+          <form onSubmit={joinAsGuest} class="stack">
             <label for="guest-name">Your name</label>
             <input id="guest-name" name="name" autoFocus={!existing} autoComplete="nickname" maxLength={64} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="How others will see you" required />
             {error ? <p class="error" role="alert">{error}</p> : null}
