@@ -108,7 +108,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     // The follower fits the leader's view into its own (slightly shorter: it has a banner), so about the same zoom.
     const ownerZoom = parseInt((await o.page.locator('.zoom-level').textContent())!, 10)
     expect(ownerZoom).toBeGreaterThan(160)
-    await waitUntil(async () => Math.abs(parseInt((await r.page.locator('.zoom-level').textContent())!, 10) - ownerZoom) < ownerZoom * 0.1, 5000, 'the follower takes the leader’s zoom')
+    await waitUntil(async () => Math.abs(parseInt((await r.page.locator('.zoom-level').textContent())!, 10) - ownerZoom) < ownerZoom * 0.1, 10_000, 'the follower takes the leader’s zoom')
     await shot(r.page, 'flow2-reader-following')
   })
 
@@ -150,7 +150,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await v.page.keyboard.press('v')
     const scribbleBefore = await o.page.locator('.item-scribble path').boundingBox()
     await drag(v.page, await canvasPoint(v.page, -130, 130), await canvasPoint(v.page, -130, 230))
-    await waitUntil(async () => (await o.page.locator('.item-scribble path').boundingBox())!.y > scribbleBefore!.y + 50, 5000, 'scribble moved')
+    await waitUntil(async () => (await o.page.locator('.item-scribble path').boundingBox())!.y > scribbleBefore!.y + 50, 10_000, 'scribble moved')
     await v.page.getByText('Saved').waitFor()
     expect(await v.page.getByTestId('toast').count()).toBe(0)
 
