@@ -25,30 +25,19 @@ export class Metrics {
   constructor(sources: { connections: () => number; rooms: () => number; sockets: () => number }) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: '', eventLoopMonitoringPrecision: 20 })
-    this.connections = new Gauge({
-      name: 'drawbridge_collab_connections',
-      help: 'Open /collab WebSocket connections',
-      registers,
-      collect() {
-        this.set(sources.connections())
-      },
-    })
-    this.rooms = new Gauge({
-      name: 'drawbridge_rooms_open',
-      help: 'Boards loaded in memory (rooms)',
-      registers,
-      collect() {
-        this.set(sources.rooms())
-      },
-    })
-    this.socketio = new Gauge({
-      name: 'drawbridge_socketio_connections',
-      help: 'Open socket.io connections',
-      registers,
-      collect() {
-        this.set(sources.sockets())
-      },
-    })
+    // Read at scrape time from the component that owns the number.
+    const sampled = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read())
+        },
+      })
+    this.connections = sampled('drawbridge_collab_connections', 'Open /collab WebSocket connections', sources.connections)
+    this.rooms = sampled('drawbridge_rooms_open', 'Boards loaded in memory (rooms)', sources.rooms)
+    this.socketio = sampled('drawbridge_socketio_connections', 'Open socket.io connections', sources.sockets)
     this.updates = new Counter({ name: 'drawbridge_updates_total', help: 'Yjs updates by result', labelNames: ['result'], registers })
     this.refused = new Counter({ name: 'drawbridge_updates_refused_total', help: 'Yjs updates refused, by reason', labelNames: ['reason'], registers })
     this.updateBytes = new Counter({ name: 'drawbridge_update_bytes_total', help: 'Bytes of accepted Yjs updates', registers })
