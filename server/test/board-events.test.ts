@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { type Api, apiClient, registerUser } from './helpers/api.js'
 import { providerClient, waitFor } from './helpers/collab.js'
 import { castBoard, createBoard, createInvite, joinAsGuest, joinAsMember } from './helpers/fixtures.js'
+import { holdAccessChecks } from './helpers/hold.js'
 import { startServer, type TestServer } from './helpers/server.js'
 import { connectError, type EventSocket, eventSocket } from './helpers/sockets.js'
 
@@ -54,6 +55,26 @@ describe('socket.io connection and subscription', () => {
 })
 
 describe('board events', () => {
+  it('a subscription checked just before guests are turned away is refused, not kept', async () => {
+    const cast = await castBoard(api)
+    const guest = await events(cast.guestReader.token)
+    const hold = holdAccessChecks(server, 'guest')
+    try {
+      const answer = guest.subscribe(cast.boardId)
+      await hold.reached
+      const res = await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { accessMode: 'specific_users' } })
+      expect(res.status).toBe(200)
+      hold.release()
+      expect(await answer).toMatchObject({ error: { code: 'guests_not_allowed' } })
+      // And it hears nothing more from the board.
+      await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { title: 'After' } })
+      await new Promise((r) => setTimeout(r, 200))
+      expect(guest.received.filter(([e]) => e === 'board:updated')).toEqual([])
+    } finally {
+      hold.release()
+    }
+  })
+
   it('board:updated carries each subscriber its own myRole', async () => {
     const cast = await castBoard(api)
     const owner = await events(cast.owner.token, cast.boardId)

@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { type Api, apiClient } from './helpers/api.js'
 import { providerClient, type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
 import { castBoard, createBoard, createInvite, joinAsGuest, makePro } from './helpers/fixtures.js'
+import { holdAccessChecks } from './helpers/hold.js'
 import { startServer, type TestServer } from './helpers/server.js'
 
 let server: TestServer
@@ -25,6 +26,26 @@ afterAll(async () => {
 })
 
 describe('live policy', () => {
+  // The guest's check passes, then guests are turned away before it joins the
+  // room: the change's recheck cannot see it yet, so the join must recheck.
+  for (const warm of [true, false]) {
+    it(`a guest checked just before guests are turned away is closed once it joins, 4403 (${warm ? 'open' : 'unloaded'} room)`, async () => {
+      const cast = await castBoard(api)
+      if (warm) await connect(cast.boardId, cast.owner.token).synced()
+      const hold = holdAccessChecks(server, 'guest')
+      try {
+        const guest = connect(cast.boardId, cast.guestEditor.token)
+        await hold.reached
+        const res = await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { accessMode: 'specific_users' } })
+        expect(res.status).toBe(200)
+        hold.release()
+        expect(await guest.closed()).toBe(4403)
+      } finally {
+        hold.release()
+      }
+    })
+  }
+
   it('downgrades live: 4009, then the stock client reconnects with the new role', async () => {
     const cast = await castBoard(api)
     const owner = connect(cast.boardId, cast.owner.token)

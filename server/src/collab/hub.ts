@@ -59,6 +59,12 @@ export class CollabHub {
   private readonly unsubscribe: () => void
   private readonly unhealth: () => void
   private closing = false
+  /**
+   * Counts access signals received. A connection checked while one arrives
+   * is not yet in its room for that signal's recheck, so it is checked again
+   * once it is (otherwise a guest joining as access ends would stay).
+   */
+  private accessSignals = 0
   /** The bus is down: collaboration would diverge across instances, so it pauses (1013). */
   private unavailable = false
   private readonly catchUps = new Map<string, NodeJS.Timeout>()
@@ -167,6 +173,7 @@ export class CollabHub {
     if (this.closing) return conn.close(CloseCode.goingAway, 'server shutting down')
     if (this.unavailable) return conn.close(CloseCode.tryAgainLater, 'a dependency is down; try again later')
     const started = performance.now()
+    const signalsSeen = this.accessSignals
     const refuse = (code: number, reason: string) => conn.close(code, reason)
     if (!token) return refuse(CloseCode.unauthenticated, 'token required')
     const claims = await this.deps.tokens.verify(token)
@@ -200,6 +207,7 @@ export class CollabHub {
       { principal, principalKey: principalKey(principal.kind, id), role: access.role, user: presenceUser(principal, access.role) },
       room,
     )
+    if (this.accessSignals !== signalsSeen) await this.recheck(boardId, { kind: principal.kind, id })
     const { logger } = this.deps
     if (logger.isLevelEnabled('debug')) {
       const ready = performance.now()
@@ -293,6 +301,7 @@ export class CollabHub {
   }
 
   private async onSignal(signal: BoardSignal): Promise<void> {
+    if (signal.type !== 'guests.enabled') this.accessSignals++
     switch (signal.type) {
       case 'board.deleted':
         return this.dropBoard(signal.boardId)

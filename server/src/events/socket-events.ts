@@ -59,6 +59,8 @@ export class SocketEvents implements BoardEvents {
   private readonly unsubscribe: () => void
   /** Whether events travel to other instances (the Redis adapter): then local rooms do not tell who listens. */
   private distributed = false
+  /** Access signals received; a subscription checked while one arrived is checked again (see CollabHub). */
+  private accessSignals = 0
 
   constructor(private readonly deps: SocketEventsDeps) {
     this.io = new Server({ path: SOCKET_PATH, serveClient: false })
@@ -148,10 +150,18 @@ export class SocketEvents implements BoardEvents {
       if (typeof boardId !== 'string' || boardId.length === 0 || boardId.length > 64) {
         return reply({ error: { code: ErrorCode.invalidRequest, message: 'boardId must be a board id' } })
       }
+      const signalsSeen = this.accessSignals
       this.checkAccess(socket.data.principal, boardId).then(
         async (refusal) => {
           if (refusal) return reply({ error: refusal })
           await socket.join(boardRoom(boardId))
+          if (this.accessSignals !== signalsSeen) {
+            const late = await this.checkAccess(socket.data.principal, boardId)
+            if (late) {
+              await socket.leave(boardRoom(boardId))
+              return reply({ error: late })
+            }
+          }
           reply({ ok: true })
         },
         (err: unknown) => {
@@ -182,6 +192,7 @@ export class SocketEvents implements BoardEvents {
   // Access changes: drop subscriptions this instance holds that are no longer allowed.
   private async onSignal(signal: BoardSignal): Promise<void> {
     if (signal.type === 'guests.enabled') return
+    this.accessSignals++
     if (signal.type === 'board.deleted') {
       this.io.local.in(boardRoom(signal.boardId)).socketsLeave(boardRoom(signal.boardId))
       return
