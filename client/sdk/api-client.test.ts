@@ -1,17 +1,16 @@
 // The SDK's HTTP client against a real server: every call, and errors as ApiError.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer, TEST_ADMIN_TOKEN, type TestServer } from '../../server/test/helpers/server.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { TEST_ADMIN_TOKEN } from '../../server/test/helpers/server.js'
+import { useServer } from '../../server/test/helpers/suite.js'
 import { uniqueEmail } from '../../server/test/helpers/api.js'
 import { ApiClient, ApiError, mentionText, parseCommentBody } from './index.js'
 
-let server: TestServer
+const suite = useServer()
 let anon: ApiClient
 
-beforeAll(async () => {
-  server = await startServer()
-  anon = new ApiClient({ baseUrl: server.url })
+beforeAll(() => {
+  anon = new ApiClient({ baseUrl: suite.server.url })
 })
-afterAll(() => server?.stop())
 
 async function signUp(name: string): Promise<ApiClient> {
   const { token } = await anon.register({ email: uniqueEmail('sdk'), password: 'correct horse', name })

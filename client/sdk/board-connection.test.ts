@@ -3,28 +3,26 @@
 // permanent closes that end a session.
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { refusalMessages } from '../../shared/constants.js'
 import { uniqueEmail } from '../../server/test/helpers/api.js'
 import { waitFor } from '../../server/test/helpers/collab.js'
-import { startServer, type TestServer } from '../../server/test/helpers/server.js'
+import { useServer } from '../../server/test/helpers/suite.js'
 import { ApiClient, type BoardConnection, connectBoard, type SaveState } from './index.js'
 
-let server: TestServer
+const suite = useServer()
 let anon: ApiClient
 const open: BoardConnection[] = []
 
-beforeAll(async () => {
-  server = await startServer()
-  anon = new ApiClient({ baseUrl: server.url })
+beforeAll(() => {
+  anon = new ApiClient({ baseUrl: suite.server.url })
 })
 afterEach(() => {
   for (const c of open.splice(0)) c.destroy()
 })
-afterAll(() => server?.stop())
 
 function connect(boardId: string, token: string): BoardConnection {
-  const c = connectBoard({ baseUrl: server.url, boardId, token, WebSocket, maxBackoffTime: 200 })
+  const c = connectBoard({ baseUrl: suite.server.url, boardId, token, WebSocket, maxBackoffTime: 200 })
   open.push(c)
   return c
 }

@@ -1,25 +1,23 @@
 // The SDK's socket.io helper against a real server: subscribe acks, the
 // board events the web app reacts to, and refusals.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { uniqueEmail } from '../../server/test/helpers/api.js'
-import { startServer, type TestServer } from '../../server/test/helpers/server.js'
+import { useServer } from '../../server/test/helpers/suite.js'
 import { ApiClient, ApiError, type BoardEvents, connectBoardEvents } from './index.js'
 
-let server: TestServer
+const suite = useServer()
 let anon: ApiClient
 const sockets: BoardEvents[] = []
 
-beforeAll(async () => {
-  server = await startServer()
-  anon = new ApiClient({ baseUrl: server.url })
+beforeAll(() => {
+  anon = new ApiClient({ baseUrl: suite.server.url })
 })
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close()
 })
-afterAll(() => server?.stop())
 
 function events(token: string): BoardEvents {
-  const e = connectBoardEvents({ baseUrl: server.url, token })
+  const e = connectBoardEvents({ baseUrl: suite.server.url, token })
   sockets.push(e)
   return e
 }

@@ -1,16 +1,12 @@
 import { SignJWT } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Api, apiClient, registerUser, uniqueEmail } from './helpers/api.js'
-import { startServer, TEST_ADMIN_TOKEN, type TestServer } from './helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import { apiClient, registerUser, uniqueEmail } from './helpers/api.js'
+import { startServer, TEST_ADMIN_TOKEN } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 
-beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
-})
-afterAll(() => server?.stop())
+const suite = useServer()
+const { api } = suite
 
 describe('register', () => {
   it('creates a free user and returns a token', async () => {
@@ -84,7 +80,7 @@ describe('tokens', () => {
       .setIssuer('drawbridge')
       .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
       .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
-      .sign(server.config.tokenSecret)
+      .sign(suite.server.config.tokenSecret)
     const res = await api.get('/api/me', { token: expired })
     expect(res.status).toBe(401)
     expect(res.body.error.code).toBe('unauthenticated')
@@ -94,7 +90,7 @@ describe('tokens', () => {
 
   it('keeps the generated TOKEN_SECRET in DATA_DIR with mode 0600', async () => {
     const { statSync } = await import('node:fs')
-    const st = statSync(`${server.dataDir}/token-secret`)
+    const st = statSync(`${suite.server.dataDir}/token-secret`)
     expect(st.mode & 0o777).toBe(0o600)
   })
 })

@@ -7,21 +7,20 @@ import { join } from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { boards } from '../src/store/schema.js'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { apiClient, registerUser } from './helpers/api.js'
 import { createBoard } from './helpers/fixtures.js'
-import { startServer, TEST_ADMIN_TOKEN, type TestServer } from './helpers/server.js'
+import { startServer, TEST_ADMIN_TOKEN } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 let work: string
 
+const suite = useServer()
+const { api } = suite
+
 beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
   work = await mkdtemp(join(tmpdir(), 'drawbridge-cli-'))
 })
 afterAll(async () => {
-  await server?.stop()
   await rm(work, { recursive: true, force: true })
 })
 
@@ -40,7 +39,7 @@ function admin(args: string[], env: Record<string, string> = {}): Promise<{ code
 }
 const remote = ['--url', '', '--token', TEST_ADMIN_TOKEN]
 const at = () => {
-  remote[1] = server.url
+  remote[1] = suite.server.url
   return remote
 }
 
@@ -62,11 +61,11 @@ describe('admin CLI', () => {
 
   it('forces a sweep', async () => {
     const made = (await api.post('/api/boards', { body: { guestName: 'Gone' } })).body
-    await server.store.db.update(boards).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(boards.id, made.board.id))
+    await suite.server.store.db.update(boards).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(boards.id, made.board.id))
     const r = await admin(['sweep', ...at()])
     expect(r.code, r.err).toBe(0)
     expect(r.err).toMatch(/swept: [1-9]\d* board\(s\) deleted/)
-    expect(await server.store.db.select().from(boards).where(eq(boards.id, made.board.id))).toEqual([])
+    expect(await suite.server.store.db.select().from(boards).where(eq(boards.id, made.board.id))).toEqual([])
   })
 
   it('turns guests off and on', async () => {
@@ -77,7 +76,7 @@ describe('admin CLI', () => {
   })
 
   it('explains what is wrong', async () => {
-    expect((await admin(['sweep', '--url', server.url, '--token', 'wrong-token-000000'])).err).toContain('401')
+    expect((await admin(['sweep', '--url', suite.server.url, '--token', 'wrong-token-000000'])).err).toContain('401')
     expect((await admin(['sweep', '--url', 'http://127.0.0.1:1', '--token', TEST_ADMIN_TOKEN])).err).toContain('cannot reach')
     expect((await admin(['nonsense'])).code).toBe(1)
   })
@@ -90,7 +89,7 @@ describe('admin CLI', () => {
     expect(b.code, b.err).toBe(0)
     expect(existsSync(file)).toBe(true)
     const restored = join(work, 'restored')
-    const refused = await admin(['restore', file, '--data-dir', restored, '--url', server.url])
+    const refused = await admin(['restore', file, '--data-dir', restored, '--url', suite.server.url])
     expect(refused.err).toContain('stop it before restoring')
     const r = await admin(['restore', file, '--data-dir', restored, '--url', 'http://127.0.0.1:1'])
     expect(r.code, r.err).toBe(0)

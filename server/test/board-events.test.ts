@@ -1,37 +1,21 @@
 // socket.io board events: auth, subscription checks, every contract event,
 // unsubscription on access changes; duplicate and activity.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { registerUser } from './helpers/api.js'
 import { providerClient, waitFor } from './helpers/collab.js'
 import { castBoard, createBoard, createInvite, joinAsGuest, joinAsMember } from './helpers/fixtures.js'
 import { holdAccessChecks } from './helpers/hold.js'
-import { startServer, type TestServer } from './helpers/server.js'
-import { connectError, type EventSocket, eventSocket } from './helpers/sockets.js'
+import { useServer } from './helpers/suite.js'
+import { connectError } from './helpers/sockets.js'
 
-let server: TestServer
-let api: Api
-const sockets: EventSocket[] = []
-const events = async (token: string, boardId?: string, transports?: ('websocket' | 'polling')[]) => {
-  const s = await eventSocket(server.url, token, transports)
-  sockets.push(s)
-  if (boardId) expect(await s.subscribe(boardId)).toEqual({ ok: true })
-  return s
-}
-
-beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
-})
-afterAll(async () => {
-  for (const s of sockets) s.disconnect()
-  await server?.stop()
-})
+const suite = useServer()
+const { api, events } = suite
 
 describe('socket.io connection and subscription', () => {
   it('refuses bad tokens with a connect_error carrying the contract code', async () => {
-    expect(await connectError(server.url, null)).toMatchObject({ message: 'unauthenticated', data: { code: 'unauthenticated' } })
-    expect(await connectError(server.url, 'forged.token.value')).toMatchObject({ data: { code: 'unauthenticated' } })
+    expect(await connectError(suite.server.url, null)).toMatchObject({ message: 'unauthenticated', data: { code: 'unauthenticated' } })
+    expect(await connectError(suite.server.url, 'forged.token.value')).toMatchObject({ data: { code: 'unauthenticated' } })
   })
 
   it('checks access on board:subscribe', async () => {
@@ -58,7 +42,7 @@ describe('board events', () => {
   it('a subscription checked just before guests are turned away is refused, not kept', async () => {
     const cast = await castBoard(api)
     const guest = await events(cast.guestReader.token)
-    const hold = holdAccessChecks(server, 'guest')
+    const hold = holdAccessChecks(suite.server, 'guest')
     try {
       const answer = guest.subscribe(cast.boardId)
       await hold.reached
@@ -98,7 +82,7 @@ describe('board events', () => {
     await api.patch(`/api/boards/${cast.boardId}/participants/guest/${g.id}`, { token: cast.owner.token, body: { role: 'reader' } })
     expect((await owner.next('participant:updated', (p) => p.participant.id === g.id)).participant.role).toBe('reader')
     // Coming online is an update too.
-    const c = providerClient(server.url, cast.boardId, g.token)
+    const c = providerClient(suite.server.url, cast.boardId, g.token)
     await c.synced()
     await owner.next('participant:updated', (p) => p.participant.id === g.id && p.participant.online)
     c.destroy()
@@ -137,14 +121,14 @@ describe('board events', () => {
 describe('duplicate and activity', () => {
   it('duplicates content into a board owned by the caller; guests and reviewers may not', async () => {
     const cast = await castBoard(api)
-    const c = providerClient(server.url, cast.boardId, cast.owner.token)
+    const c = providerClient(suite.server.url, cast.boardId, cast.owner.token)
     await c.synced()
     c.doc.getMap('shapes').set('orig', new Y.Map([['type', 'rect']]))
-    await waitFor(() => server.hub.room(cast.boardId)?.doc.getMap('shapes').has('orig'))
+    await waitFor(() => suite.server.hub.room(cast.boardId)?.doc.getMap('shapes').has('orig'))
     const res = await api.post(`/api/boards/${cast.boardId}/duplicate`, { token: cast.memberEditor.token })
     expect(res.status).toBe(201)
     expect(res.body.board).toMatchObject({ title: 'Copy of Cast board', ownerId: cast.memberEditor.id, myRole: 'owner' })
-    const copy = providerClient(server.url, res.body.board.id, cast.memberEditor.token)
+    const copy = providerClient(suite.server.url, res.body.board.id, cast.memberEditor.token)
     await copy.synced()
     expect((copy.doc.getMap('shapes').get('orig') as Y.Map<unknown>).get('type')).toBe('rect')
     c.destroy()

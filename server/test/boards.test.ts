@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { describe, expect, it } from 'vitest'
+import { registerUser } from './helpers/api.js'
 import { createBoard, createInvite, joinAsGuest, joinAsMember, makePro } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 
-beforeAll(async () => {
-  server = await startServer({ OWNERLESS_TTL: '2h' })
-  api = apiClient(server.url)
-})
-afterAll(() => server?.stop())
+const suite = useServer({ OWNERLESS_TTL: '2h' })
+const { api } = suite
 
 describe('boards', () => {
   it('creates, lists, gets, patches and deletes', async () => {

@@ -1,34 +1,22 @@
 // Handwritten attack updates against the update guard. Each must be refused
 // (4422, with the reason for opted-in clients) and never reach anyone else.
 import * as encoding from 'lib0/encoding'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { encodeAwarenessMessage } from '../../shared/protocol.js'
-import { type Api, apiClient } from './helpers/api.js'
-import { providerClient, type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
+import { type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
 import { type Cast, castBoard, createBoard, createInvite, joinAsGuest } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
+const suite = useServer({ WS_MAX_MESSAGE_BYTES: String(256 * 1024), WS_RATE: '50', WS_BURST: '100' })
+const { api } = suite
 
-beforeAll(async () => {
-  server = await startServer({ WS_MAX_MESSAGE_BYTES: String(256 * 1024), WS_RATE: '50', WS_BURST: '100' })
-  api = apiClient(server.url)
-})
-afterAll(() => server?.stop())
-
-const opened: { destroy?: () => void; close?: () => void }[] = []
-function track<T extends { destroy?: () => void; close?: () => void }>(x: T): T {
-  opened.push(x)
-  return x
-}
 
 /** A board with an editor's shape `s1` and markup `e1`, watched by an observer. */
 async function scene(): Promise<{ cast: Cast; editor: ProviderClient; observer: ProviderClient }> {
   const cast = await castBoard(api)
-  const editor = track(providerClient(server.url, cast.boardId, cast.memberEditor.token))
-  const observer = track(providerClient(server.url, cast.boardId, cast.owner.token))
+  const editor = suite.provider(cast.boardId, cast.memberEditor.token)
+  const observer = suite.provider(cast.boardId, cast.owner.token)
   await Promise.all([editor.synced(), observer.synced()])
   editor.doc.transact(() => {
     const s = new Y.Map()
@@ -45,7 +33,7 @@ async function scene(): Promise<{ cast: Cast; editor: ProviderClient; observer: 
 
 /** A raw client whose local doc mirrors the server, writing as `clientId`. */
 async function attacker(boardId: string, token: string, clientId?: number) {
-  const raw = track(await RawClient.connect(server.url, boardId, token))
+  const raw = suite.track(await RawClient.connect(suite.server.url, boardId, token))
   raw.sendStep1()
   await raw.until(() => raw.syncPayloads().length > 0)
   const doc = raw.docFromServer()
@@ -69,13 +57,6 @@ async function expectRefused(raw: RawClient, reason: string, s: { editor: Provid
   await waitFor(() => s.observer.doc.getMap('meta').get('marker') === marker, 5000, 'barrier write')
   expect(saw()).toBe(false)
 }
-
-afterAll(() => {
-  for (const o of opened) {
-    o.destroy?.()
-    o.close?.()
-  }
-})
 
 describe('update guard: reviewers', () => {
   it('refuses a reviewer deleting an editor shape', async () => {
@@ -137,7 +118,7 @@ describe('update guard: reviewers', () => {
 
   it('lets a reviewer create, change and delete its own markup', async () => {
     const s = await scene()
-    const reviewer = track(providerClient(server.url, s.cast.boardId, s.cast.guestReviewer.token))
+    const reviewer = suite.provider(s.cast.boardId, s.cast.guestReviewer.token)
     await reviewer.synced()
     const mine = new Y.Map()
     reviewer.doc.getMap('markup').set('r1', mine)
@@ -223,7 +204,7 @@ describe('update guard: readers and forgery', () => {
   })
 
   it('refuses guests creating embed, table and webimage shapes', async () => {
-    const owner = await apiClient(server.url).post('/api/boards', { body: { guestName: 'Maker' } })
+    const owner = await api.post('/api/boards', { body: { guestName: 'Maker' } })
     const boardId = owner.body.board.id
     const guestToken = owner.body.token
     for (const kind of ['embed', 'table', 'webimage']) {
@@ -248,7 +229,7 @@ describe('update guard: readers and forgery', () => {
 
   it('stock clients (no ?ext=1) get the close code but no extension message', async () => {
     const s = await scene()
-    const raw = track(await RawClient.connect(server.url, s.cast.boardId, s.cast.memberReader.token, false))
+    const raw = suite.track(await RawClient.connect(suite.server.url, s.cast.boardId, s.cast.memberReader.token, false))
     const d = new Y.Doc()
     d.getMap('shapes').set('x', 1)
     raw.sendUpdate(Y.encodeStateAsUpdate(d))
@@ -273,22 +254,22 @@ describe('malformed and abusive traffic', () => {
     ['awareness count lie', encodeAwarenessMessage(new Uint8Array([0xff, 0xff, 0x7f]))],
   ])('closes with 4422 on %s, and the server keeps serving', async (_name, frame) => {
     const cast = await board()
-    const raw = track(await RawClient.connect(server.url, cast.boardId, cast.memberEditor.token))
+    const raw = suite.track(await RawClient.connect(suite.server.url, cast.boardId, cast.memberEditor.token))
     raw.send(frame)
     expect(await raw.waitClose()).toBe(4422)
-    const ok = track(providerClient(server.url, cast.boardId, cast.owner.token))
+    const ok = suite.provider(cast.boardId, cast.owner.token)
     await ok.synced()
   })
 
   it('ignores awareness for client ids it does not own, without closing', async () => {
     const cast = await board()
-    const a = track(providerClient(server.url, cast.boardId, cast.memberEditor.token))
-    const b = track(providerClient(server.url, cast.boardId, cast.memberReviewer.token))
+    const a = suite.provider(cast.boardId, cast.memberEditor.token)
+    const b = suite.provider(cast.boardId, cast.memberReviewer.token)
     await Promise.all([a.synced(), b.synced()])
     a.provider.awareness.setLocalStateField('cursor', { x: 1, y: 2 })
     await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.cursor?.x === 1)
     // b impersonates a's awareness id with a crafted message
-    const raw = track(await RawClient.connect(server.url, cast.boardId, cast.memberReviewer.token))
+    const raw = suite.track(await RawClient.connect(suite.server.url, cast.boardId, cast.memberReviewer.token))
     const e = encoding.createEncoder()
     encoding.writeVarUint(e, 1)
     encoding.writeVarUint(e, a.doc.clientID)
@@ -303,14 +284,14 @@ describe('malformed and abusive traffic', () => {
 
   it('closes oversized frames with 4413', async () => {
     const cast = await board()
-    const raw = track(await RawClient.connect(server.url, cast.boardId, cast.memberEditor.token))
+    const raw = suite.track(await RawClient.connect(suite.server.url, cast.boardId, cast.memberEditor.token))
     raw.send(new Uint8Array(256 * 1024 + 1))
     expect(await raw.waitClose()).toBe(4413)
   })
 
   it('closes a flood of messages with 4429', async () => {
     const cast = await board()
-    const raw = track(await RawClient.connect(server.url, cast.boardId, cast.memberEditor.token))
+    const raw = suite.track(await RawClient.connect(suite.server.url, cast.boardId, cast.memberEditor.token))
     await raw.until(() => raw.messages.length > 0)
     for (let i = 0; i < 400; i++) raw.send(new Uint8Array([3]))
     expect(await raw.waitClose()).toBe(4429)
@@ -329,7 +310,7 @@ describe('malformed and abusive traffic', () => {
       [cast.boardId, cast.stranger.token, 4403],
     ]
     for (const [boardId, token, code] of cases) {
-      const raw = track(await RawClient.connect(server.url, boardId, token))
+      const raw = suite.track(await RawClient.connect(suite.server.url, boardId, token))
       expect(await raw.waitClose(), `${boardId} ${String(token).slice(0, 10)}`).toBe(code)
       expect(raw.syncPayloads()).toEqual([])
     }

@@ -1,29 +1,13 @@
 // Access changes reach open connections at once, with the contract's codes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type Api, apiClient } from './helpers/api.js'
-import { providerClient, type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
+import { RawClient, waitFor } from './helpers/collab.js'
 import { castBoard, createBoard, createInvite, joinAsGuest, makePro } from './helpers/fixtures.js'
 import { holdAccessChecks } from './helpers/hold.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
-const clients: ProviderClient[] = []
-const connect = (boardId: string, token: string) => {
-  const c = providerClient(server.url, boardId, token)
-  clients.push(c)
-  return c
-}
-
-beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
-})
-afterAll(async () => {
-  for (const c of clients) c.destroy()
-  await server?.stop()
-})
+const suite = useServer()
+const { api, provider: connect } = suite
 
 describe('live policy', () => {
   // The guest's check passes, then guests are turned away before it joins the
@@ -32,7 +16,7 @@ describe('live policy', () => {
     it(`a guest checked just before guests are turned away is closed once it joins, 4403 (${warm ? 'open' : 'unloaded'} room)`, async () => {
       const cast = await castBoard(api)
       if (warm) await connect(cast.boardId, cast.owner.token).synced()
-      const hold = holdAccessChecks(server, 'guest')
+      const hold = holdAccessChecks(suite.server, 'guest')
       try {
         const guest = connect(cast.boardId, cast.guestEditor.token)
         await hold.reached
@@ -72,7 +56,7 @@ describe('live policy', () => {
     await api.del(`/api/boards/${cast.boardId}/participants/user/${cast.memberReviewer.id}`, { token: cast.owner.token })
     expect(await g.closed()).toBe(4403)
     expect(await m.closed()).toBe(4403)
-    const again = await RawClient.connect(server.url, cast.boardId, cast.guestEditor.token)
+    const again = await RawClient.connect(suite.server.url, cast.boardId, cast.guestEditor.token)
     expect(await again.waitClose()).toBe(4403)
   })
 
@@ -108,7 +92,7 @@ describe('live policy', () => {
     const owner = connect(cast.boardId, cast.owner.token)
     const editor = connect(cast.boardId, cast.memberEditor.token)
     await Promise.all([owner.synced(), editor.synced()])
-    const raw = await RawClient.connect(server.url, cast.boardId, cast.memberReviewer.token)
+    const raw = await RawClient.connect(suite.server.url, cast.boardId, cast.memberReviewer.token)
     await raw.until(() => raw.ext.find((e) => e.kind === 'welcome'))
     await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { locked: true } })
     await raw.until(() => raw.ext.find((e) => e.kind === 'board' && e.locked))
@@ -132,7 +116,7 @@ describe('live policy', () => {
     expect((await api.del(`/api/boards/${cast.boardId}`, { token: cast.owner.token })).status).toBe(204)
     expect(await a.closed()).toBe(4404)
     expect(await b.closed()).toBe(4404)
-    expect(server.hub.room(cast.boardId)).toBeUndefined()
+    expect(suite.server.hub.room(cast.boardId)).toBeUndefined()
   })
 
   it('a tier change re-checks guest editors (pro → free caps them to reviewer)', async () => {

@@ -2,21 +2,15 @@
 // (a) the server's document only ever holds what each role may write;
 // (b) honest clients always converge to the server's state.
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type Api, apiClient } from './helpers/api.js'
 import { providerClient, type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
 import { castBoard } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 
-beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
-})
-afterAll(() => server?.stop())
+const suite = useServer()
+const { api } = suite
 
 type Honest = 'editorA' | 'editorB' | 'reviewer'
 type Op =
@@ -99,7 +93,7 @@ function attack(doc: Y.Doc, op: Extract<Op, { what: 'attack' }>): unknown {
 }
 
 async function sendAttack(boardId: string, token: string, op: Extract<Op, { what: 'attack' }>): Promise<void> {
-  const raw = await RawClient.connect(server.url, boardId, token)
+  const raw = await RawClient.connect(suite.server.url, boardId, token)
   raw.sendStep1()
   await raw.until(() => raw.syncPayloads().length > 0 || raw.closeCode !== null)
   const doc = raw.docFromServer()
@@ -123,7 +117,7 @@ function ownerRole(owners: Map<number, string>, roles: Map<string, string>, clie
 
 /** Property (a): every entry was created by a role allowed to create it there. */
 function assertOnlyAllowed(boardId: string, roles: Map<string, string>): void {
-  const room = server.hub.room(boardId)!
+  const room = suite.server.hub.room(boardId)!
   const { doc, owners } = room
   for (const root of ['shapes', 'meta'] as const) {
     for (const item of (doc.getMap(root) as any)._map.values() as Iterable<Y.Item>) {
@@ -168,9 +162,9 @@ describe('guard properties', () => {
           [`guest:${cast.guestReader.id}`, 'reader'],
         ])
         const honest: Record<Honest, ProviderClient> = {
-          editorA: providerClient(server.url, cast.boardId, cast.memberEditor.token),
-          editorB: providerClient(server.url, cast.boardId, cast.guestEditor.token),
-          reviewer: providerClient(server.url, cast.boardId, cast.memberReviewer.token),
+          editorA: providerClient(suite.server.url, cast.boardId, cast.memberEditor.token),
+          editorB: providerClient(suite.server.url, cast.boardId, cast.guestEditor.token),
+          reviewer: providerClient(suite.server.url, cast.boardId, cast.memberReviewer.token),
         }
         try {
           await Promise.all(Object.values(honest).map((c) => c.synced()))
@@ -183,7 +177,7 @@ describe('guard properties', () => {
             }
             if (Math.random() < 0.3) await new Promise((r) => setTimeout(r, 5))
           }
-          const room = () => server.hub.room(cast.boardId)
+          const room = () => suite.server.hub.room(cast.boardId)
           await waitFor(
             () => {
               const r = room()

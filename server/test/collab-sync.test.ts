@@ -1,29 +1,14 @@
 // Unmodified y-websocket providers against the hub: sync per role, presence
 // stamping, online status.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type Api, apiClient } from './helpers/api.js'
-import { providerClient, type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
+import { RawClient, waitFor } from './helpers/collab.js'
 import { castBoard } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
-const clients: ProviderClient[] = []
-const connect = (boardId: string, token: string, params?: Record<string, string>) => {
-  const c = providerClient(server.url, boardId, token, { params })
-  clients.push(c)
-  return c
-}
-
-beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
-})
-afterAll(async () => {
-  for (const c of clients) c.destroy()
-  await server?.stop()
-})
+const suite = useServer()
+const { api } = suite
+const connect = (boardId: string, token: string, params?: Record<string, string>) => suite.provider(boardId, token, { params })
 
 const shape = (doc: Y.Doc, id: string) => doc.getMap('shapes').get(id) as Y.Map<unknown> | undefined
 
@@ -164,13 +149,13 @@ describe('verified presence', () => {
     await g.synced()
     expect(await online()).toEqual([cast.guestEditor.id])
     g.destroy()
-    await waitFor(() => server.hub.localPrincipals(cast.boardId).size === 0)
+    await waitFor(() => suite.server.hub.localPrincipals(cast.boardId).size === 0)
     expect(await online()).toEqual([])
   })
 
   it('welcomes opted-in clients with their identity and role', async () => {
     const cast = await castBoard(api)
-    const raw = await RawClient.connect(server.url, cast.boardId, cast.guestEditor.token)
+    const raw = await RawClient.connect(suite.server.url, cast.boardId, cast.guestEditor.token)
     const welcome = await raw.until(() => raw.ext.find((e) => e.kind === 'welcome'))
     expect(welcome).toMatchObject({
       kind: 'welcome',

@@ -1,31 +1,15 @@
 // Comment threads and notifications: rights, stamped authors, mentions,
 // stored and live notifications, hostile bodies, rate limit, lifecycle.
 import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { comments } from '../src/store/schema.js'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { apiClient, registerUser } from './helpers/api.js'
 import { castBoard, createBoard, createInvite, joinAsGuest, joinAsMember } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
-import { type EventSocket, eventSocket } from './helpers/sockets.js'
+import { startServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
-const sockets: EventSocket[] = []
-const events = async (token: string, boardId?: string) => {
-  const s = await eventSocket(server.url, token)
-  sockets.push(s)
-  if (boardId) expect(await s.subscribe(boardId)).toEqual({ ok: true })
-  return s
-}
-
-beforeAll(async () => {
-  server = await startServer({ COMMENT_RATE_LIMIT: '1000' })
-  api = apiClient(server.url)
-})
-afterAll(async () => {
-  for (const s of sockets) s.disconnect()
-  await server?.stop()
-})
+const suite = useServer({ COMMENT_RATE_LIMIT: '1000' })
+const { api, events } = suite
 
 const post = (boardId: string, token: string, body: unknown) => api.post(`/api/boards/${boardId}/comments`, { token, body })
 
@@ -202,7 +186,7 @@ describe('lifecycle', () => {
     const cast = await castBoard(api)
     await post(cast.boardId, cast.owner.token, { anchor: { x: 0, y: 0 }, body: 'doomed' })
     await api.del(`/api/boards/${cast.boardId}`, { token: cast.owner.token })
-    expect(await server.store.db.select().from(comments).where(eq(comments.boardId, cast.boardId))).toEqual([])
+    expect(await suite.server.store.db.select().from(comments).where(eq(comments.boardId, cast.boardId))).toEqual([])
   })
 
   it('notifies a mentioned member who joined by link', async () => {

@@ -5,32 +5,30 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { encodeAwarenessMessage, encodeAwarenessUpdate, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../../shared/protocol.js'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { registerUser } from './helpers/api.js'
 import { providerClient, type ProviderClient, RawClient, waitFor } from './helpers/collab.js'
 import { castBoard, type Cast } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 let cast: Cast
 let bystander: ProviderClient
 let otherBoard: string
 
+const suite = useServer({ WS_MAX_MESSAGE_BYTES: String(64 * 1024) })
+const { api } = suite
+
 beforeAll(async () => {
-  server = await startServer({ WS_MAX_MESSAGE_BYTES: String(64 * 1024) })
-  api = apiClient(server.url)
   cast = await castBoard(api)
   // Another board with content and a live client: it must never notice.
   const owner = await registerUser(api)
   otherBoard = (await api.post('/api/boards', { token: owner.token, body: { title: 'Bystander' } })).body.board.id
-  bystander = providerClient(server.url, otherBoard, owner.token)
+  bystander = providerClient(suite.server.url, otherBoard, owner.token)
   await bystander.synced()
   bystander.doc.getMap('shapes').set('safe', new Y.Map([['type', 'rect']]))
-  await waitFor(() => server.hub.room(otherBoard)?.doc.getMap('shapes').has('safe'))
+  await waitFor(() => suite.server.hub.room(otherBoard)?.doc.getMap('shapes').has('safe'))
 })
 afterAll(async () => {
   bystander?.destroy()
-  await server?.stop()
 })
 
 /** Valid messages to start mutations from. */
@@ -71,7 +69,7 @@ describe('WebSocket protocol fuzzing', () => {
     const tokens = [cast.memberEditor.token, cast.guestReviewer.token, cast.memberReader.token]
     await fc.assert(
       fc.asyncProperty(frames, fc.nat(2), async (messages, who) => {
-        const raw = await RawClient.connect(server.url, cast.boardId, tokens[who]!)
+        const raw = await RawClient.connect(suite.server.url, cast.boardId, tokens[who]!)
         await raw.until(() => raw.messages.length > 0)
         for (const m of messages) raw.send(m)
         raw.sendStep1()
@@ -82,15 +80,15 @@ describe('WebSocket protocol fuzzing', () => {
       }),
       { numRuns: 150 },
     )
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    expect((await fetch(`${suite.server.url}/healthz`)).status).toBe(200)
     expect(bystander.closes).toEqual([])
-    expect((server.hub.room(otherBoard)?.doc.getMap('shapes').get('safe') as Y.Map<unknown>).get('type')).toBe('rect')
-    expect(server.hub.room(otherBoard)?.doc.store.pendingStructs).toBeNull()
+    expect((suite.server.hub.room(otherBoard)?.doc.getMap('shapes').get('safe') as Y.Map<unknown>).get('type')).toBe('rect')
+    expect(suite.server.hub.room(otherBoard)?.doc.store.pendingStructs).toBeNull()
     // The fuzzed board still works for honest clients.
-    const ok = providerClient(server.url, cast.boardId, cast.owner.token)
+    const ok = providerClient(suite.server.url, cast.boardId, cast.owner.token)
     await ok.synced()
     ok.doc.getMap('meta').set('after-fuzz', true)
-    await waitFor(() => server.hub.room(cast.boardId)?.doc.getMap('meta').get('after-fuzz') === true)
+    await waitFor(() => suite.server.hub.room(cast.boardId)?.doc.getMap('meta').get('after-fuzz') === true)
     ok.destroy()
   }, 120_000)
 })
@@ -125,7 +123,7 @@ describe('JSON API fuzzing', () => {
       }),
       { numRuns: 300 },
     )
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    expect((await fetch(`${suite.server.url}/healthz`)).status).toBe(200)
     expect(bystander.closes).toEqual([])
   }, 120_000)
 })

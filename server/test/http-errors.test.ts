@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { registerUser } from './helpers/api.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 let token: string
 
+const suite = useServer()
+const { api } = suite
+
 beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
   token = (await registerUser(api)).token
 })
-afterAll(() => server?.stop())
 
 const isContractError = (body: any) =>
   typeof body?.error?.code === 'string' && typeof body?.error?.message === 'string' && !JSON.stringify(body).includes('    at ')

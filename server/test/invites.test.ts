@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { describe, expect, it } from 'vitest'
+import { registerUser } from './helpers/api.js'
 import { createBoard, createInvite, joinAsGuest, joinAsMember, makePro } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 
-beforeAll(async () => {
-  server = await startServer({ PUBLIC_URL: 'https://draw.example.com' })
-  api = apiClient(server.url)
-})
-afterAll(() => server?.stop())
+const suite = useServer({ PUBLIC_URL: 'https://draw.example.com' })
+const { api } = suite
 
 async function ownerWithBoard(pro = false) {
   const owner = await registerUser(api, 'Owner')

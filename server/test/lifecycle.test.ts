@@ -4,37 +4,16 @@ import { eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { boards } from '../src/store/schema.js'
-import { type Api, apiClient, registerUser, uniqueEmail } from './helpers/api.js'
-import { providerClient, waitFor } from './helpers/collab.js'
+import { apiClient, registerUser, uniqueEmail } from './helpers/api.js'
+import { waitFor } from './helpers/collab.js'
 import { createInvite, joinAsGuest, joinAsMember } from './helpers/fixtures.js'
 import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 import { createTestDatabase, postgresBaseUrl, type TestDatabase } from './helpers/services.js'
-import { type EventSocket, eventSocket } from './helpers/sockets.js'
 
-let server: TestServer
-let api: Api
-const cleanup: (() => void)[] = []
-const provider = (boardId: string, token: string) => {
-  const c = providerClient(server.url, boardId, token)
-  cleanup.push(() => c.destroy())
-  return c
-}
-const events = async (token: string, boardId?: string): Promise<EventSocket> => {
-  const s = await eventSocket(server.url, token)
-  cleanup.push(() => s.disconnect())
-  if (boardId) expect(await s.subscribe(boardId)).toEqual({ ok: true })
-  return s
-}
-
-beforeAll(async () => {
-  // The sweeper is driven by hand where timing matters; its timer is slow.
-  server = await startServer({ OWNERLESS_TTL: '3s', SWEEP_INTERVAL: '60s' })
-  api = apiClient(server.url)
-})
-afterAll(async () => {
-  for (const c of cleanup) c()
-  await server?.stop()
-})
+// The sweeper is driven by hand where timing matters; its timer is slow.
+const suite = useServer({ OWNERLESS_TTL: '3s', SWEEP_INTERVAL: '60s' })
+const { api, events, provider } = suite
 
 async function guestBoard(name = 'Gus') {
   const res = await api.post('/api/boards', { body: { guestName: name, title: 'Sketch' } })
@@ -43,7 +22,7 @@ async function guestBoard(name = 'Gus') {
 }
 
 const setExpiry = (boardId: string, at: string) =>
-  server.store.db.update(boards).set({ expiresAt: sql`now() + ${at}::interval` }).where(eq(boards.id, boardId))
+  suite.server.store.db.update(boards).set({ expiresAt: sql`now() + ${at}::interval` }).where(eq(boards.id, boardId))
 
 describe('ownerless board lifecycle', () => {
   it('create as guest, share, a user joins and claims; the board survives its TTL', async () => {
@@ -57,7 +36,7 @@ describe('ownerless board lifecycle', () => {
     const claimed = await watcher.next('board:claimed')
     expect(claimed.board).toMatchObject({ id: made.board.id, ownerless: false, myRole: 'editor' })
     await new Promise((r) => setTimeout(r, 3500))
-    await server.sweeper.sweep()
+    await suite.server.sweeper.sweep()
     expect((await api.get(`/api/boards/${made.board.id}`, { token: user.token })).status).toBe(200)
     // The creating guest keeps its access and role, but may no longer share.
     expect((await api.get(`/api/boards/${made.board.id}`, { token: made.token })).body.board.myRole).toBe('editor')
@@ -84,12 +63,12 @@ describe('ownerless board lifecycle', () => {
     c.doc.getMap('shapes').set('s', new Y.Map())
     const watcher = await events(made.token, made.board.id)
     await new Promise((r) => setTimeout(r, 3200))
-    const result = await server.sweeper.sweep()
+    const result = await suite.server.sweeper.sweep()
     expect(result.deleted).toBeGreaterThanOrEqual(1)
     expect(await c.closed()).toBe(4404)
     expect(await watcher.next('board:deleted', (p) => p.boardId === made.board.id)).toEqual({ boardId: made.board.id, reason: 'expired' })
     expect((await api.get(`/api/boards/${made.board.id}`, { token: made.token })).status).toBe(401)
-    const rows = await server.store.db.select().from(boards).where(eq(boards.id, made.board.id))
+    const rows = await suite.server.store.db.select().from(boards).where(eq(boards.id, made.board.id))
     expect(rows).toHaveLength(0)
   })
 
@@ -97,14 +76,14 @@ describe('ownerless board lifecycle', () => {
     const made = await guestBoard()
     const watcher = await events(made.token, made.board.id)
     await setExpiry(made.board.id, '59 minutes')
-    await server.sweeper.sweep()
+    await suite.server.sweeper.sweep()
     const first = await watcher.next('board:expiring')
     expect(first.boardId).toBe(made.board.id)
     expect(Date.parse(first.expiresAt)).toBeGreaterThan(Date.now() + 58 * 60_000)
-    await server.sweeper.sweep()
+    await suite.server.sweeper.sweep()
     await setExpiry(made.board.id, '9 minutes')
-    await server.sweeper.sweep()
-    await server.sweeper.sweep()
+    await suite.server.sweeper.sweep()
+    await suite.server.sweeper.sweep()
     await watcher.next('board:expiring', (p) => Date.parse(p.expiresAt) < Date.now() + 10 * 60_000)
     await new Promise((r) => setTimeout(r, 200))
     expect(watcher.received.filter(([e]) => e === 'board:expiring')).toHaveLength(2)
@@ -122,25 +101,25 @@ describe('ownerless board lifecycle', () => {
       const link = await createInvite(api, made.token, made.board.id, 'reader')
       const user = await joinAsMember(api, link.token, 'Racer')
       await setExpiry(made.board.id, '-1 second')
-      const [claim] = await Promise.all([api.post(`/api/boards/${made.board.id}/claim`, { token: user.token }), server.sweeper.sweep()])
-      const exists = (await server.store.db.select().from(boards).where(eq(boards.id, made.board.id))).length === 1
+      const [claim] = await Promise.all([api.post(`/api/boards/${made.board.id}/claim`, { token: user.token }), suite.server.sweeper.sweep()])
+      const exists = (await suite.server.store.db.select().from(boards).where(eq(boards.id, made.board.id))).length === 1
       if (claim.status === 200) expect(exists).toBe(true)
       else {
         expect(claim.status).toBe(404)
         expect(exists).toBe(false)
       }
-      await server.sweeper.sweep()
-      expect((await server.store.db.select().from(boards).where(eq(boards.id, made.board.id))).length === 1).toBe(claim.status === 200)
+      await suite.server.sweeper.sweep()
+      expect((await suite.server.store.db.select().from(boards).where(eq(boards.id, made.board.id))).length === 1).toBe(claim.status === 200)
     }
   })
 
   it('two sweepers at once delete each board exactly once, without errors', async () => {
     const { Sweeper } = await import('../src/sweeper/sweeper.js')
-    const deps = (server.sweeper as any).deps
+    const deps = (suite.server.sweeper as any).deps
     const other = new Sweeper(deps)
     const made = await Promise.all(Array.from({ length: 12 }, (_, i) => guestBoard(`Twin ${i}`)))
     for (const m of made) await setExpiry(m.board.id, '-1 second')
-    const [a, b] = await Promise.all([server.sweeper.sweep(), other.sweep()])
+    const [a, b] = await Promise.all([suite.server.sweeper.sweep(), other.sweep()])
     expect(a.deleted + b.deleted).toBe(12)
   })
 })
@@ -152,10 +131,10 @@ describe('board notifications for the account a creating guest became', () => {
     const nia = reg.body.token
     const live = await events(nia)
     await setExpiry(made.board.id, '9 minutes')
-    await server.sweeper.sweep()
+    await suite.server.sweeper.sweep()
     expect(await live.next('notification', (n) => n.type === 'board.expiring')).toMatchObject({ boardId: made.board.id, data: { minutes: 10 } })
     await setExpiry(made.board.id, '-1 second')
-    await server.sweeper.sweep()
+    await suite.server.sweeper.sweep()
     expect(await live.next('notification', (n) => n.type === 'board.deleted')).toMatchObject({ boardId: made.board.id, data: { reason: 'expired' } })
     const second = await guestBoard('Nia again')
     await api.post('/api/auth/login', { token: second.token, body: { email: reg.body.user.email, password: 'correct horse' } })
@@ -175,7 +154,7 @@ describe('guest work carried into an account', () => {
     c.doc.getMap('markup').set('gina-note', new Y.Map([['text', 'mine']]))
     const comment = await api.post(`/api/boards/${made.board.id}/comments`, { token: made.token, body: { anchor: { x: 1, y: 2 }, body: 'hello' } })
     expect(comment.status).toBe(201)
-    await waitFor(() => server.hub.room(made.board.id)?.owners.size)
+    await waitFor(() => suite.server.hub.room(made.board.id)?.owners.size)
     const email = uniqueEmail('gina')
     const reg = await api.post('/api/auth/register', { token: made.token, body: { email, password: 'correct horse', name: 'Gina Real' } })
     expect(reg.status).toBe(201)
@@ -207,14 +186,14 @@ describe('guest work carried into an account', () => {
     const g = provider(board.id, guest.token)
     await g.synced()
     g.doc.getMap('markup').set('rev-note', new Y.Map([['text', 'a']]))
-    await waitFor(() => server.hub.room(board.id)?.doc.getMap('markup').has('rev-note'))
+    await waitFor(() => suite.server.hub.room(board.id)?.doc.getMap('markup').has('rev-note'))
     const existing = await registerUser(api, 'Rev Account')
     const login = await api.post('/api/auth/login', { token: guest.token, body: { email: existing.user.email, password: 'correct horse' } })
     expect(login.status).toBe(200)
     const r = provider(board.id, login.body.token)
     await r.synced()
     ;(r.doc.getMap('markup').get('rev-note') as Y.Map<unknown>).set('text', 'b')
-    await waitFor(() => (server.hub.room(board.id)?.doc.getMap('markup').get('rev-note') as Y.Map<unknown>)?.get('text') === 'b')
+    await waitFor(() => (suite.server.hub.room(board.id)?.doc.getMap('markup').get('rev-note') as Y.Map<unknown>)?.get('text') === 'b')
     expect(r.closes).toEqual([])
   })
 })

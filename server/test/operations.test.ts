@@ -3,25 +3,21 @@
 import { connect as tcpConnect } from 'node:net'
 import { Writable } from 'node:stream'
 import pino from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { loadConfig } from '../src/config.js'
 import { REDACT_PATHS } from '../src/logger.js'
 import { startDrawbridge } from '../src/server.js'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { apiClient, registerUser } from './helpers/api.js'
 import { providerClient, RawClient, waitFor } from './helpers/collab.js'
 import { castBoard, createBoard, createInvite, joinAsGuest } from './helpers/fixtures.js'
-import { startServer, TEST_ADMIN_TOKEN, type TestServer } from './helpers/server.js'
+import { startServer, TEST_ADMIN_TOKEN } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 import { connectError, eventSocket } from './helpers/sockets.js'
 
-let server: TestServer
-let api: Api
 
-beforeAll(async () => {
-  server = await startServer({ METRICS_TOKEN: 'metrics-secret-token', CORS_ORIGINS: 'https://allowed.example' })
-  api = apiClient(server.url)
-})
-afterAll(() => server?.stop())
+const suite = useServer({ METRICS_TOKEN: 'metrics-secret-token', CORS_ORIGINS: 'https://allowed.example' })
+const { api } = suite
 
 const metric = (text: string, name: string, labels = '') => {
   const line = text.split('\n').find((l) => l.startsWith(name + (labels ? `{${labels}}` : '')) && !l.startsWith('#'))
@@ -30,18 +26,18 @@ const metric = (text: string, name: string, labels = '') => {
 
 describe('metrics', () => {
   it('are protected by METRICS_TOKEN and report collaboration, sweeper and HTTP figures', async () => {
-    expect((await fetch(`${server.url}/metrics`)).status).toBe(401)
+    expect((await fetch(`${suite.server.url}/metrics`)).status).toBe(401)
     const cast = await castBoard(api)
-    const c = providerClient(server.url, cast.boardId, cast.memberEditor.token)
+    const c = providerClient(suite.server.url, cast.boardId, cast.memberEditor.token)
     await c.synced()
     c.doc.getMap('shapes').set('m', new Y.Map())
-    const reader = providerClient(server.url, cast.boardId, cast.guestReader.token)
+    const reader = providerClient(suite.server.url, cast.boardId, cast.guestReader.token)
     await reader.synced()
     reader.doc.getMap('shapes').set('no', 1)
     await reader.closed()
-    await waitFor(() => server.hub.connectionCount === 1)
-    await server.sweeper.sweep()
-    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-secret-token' } })
+    await waitFor(() => suite.server.hub.connectionCount === 1)
+    await suite.server.sweeper.sweep()
+    const res = await fetch(`${suite.server.url}/metrics`, { headers: { authorization: 'Bearer metrics-secret-token' } })
     expect(res.status).toBe(200)
     const text = await res.text()
     expect(metric(text, 'drawbridge_collab_connections')).toBe(1)
@@ -77,7 +73,7 @@ describe('logs', () => {
         cb()
       },
     })
-    const config = loadConfig({ PORT: '0', DATA_DIR: server.dataDir + '-logs', LOG_LEVEL: 'debug', SERVE_WEB: 'false', ADMIN_TOKEN: TEST_ADMIN_TOKEN })
+    const config = loadConfig({ PORT: '0', DATA_DIR: suite.server.dataDir + '-logs', LOG_LEVEL: 'debug', SERVE_WEB: 'false', ADMIN_TOKEN: TEST_ADMIN_TOKEN })
     const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink)
     const running = await startDrawbridge(config, logger)
     try {
@@ -106,7 +102,7 @@ describe('logs', () => {
 describe('export and import', () => {
   async function richBoard() {
     const cast = await castBoard(api)
-    const c = providerClient(server.url, cast.boardId, cast.owner.token)
+    const c = providerClient(suite.server.url, cast.boardId, cast.owner.token)
     await c.synced()
     c.doc.transact(() => {
       const s = new Y.Map<unknown>()
@@ -118,7 +114,7 @@ describe('export and import', () => {
       c.doc.getMap('markup').set('note-1', new Y.Map<unknown>([['text', 'Ünïcödé ✓'], ['done', false]]))
       c.doc.getMap('meta').set('background', 'dots')
     })
-    await waitFor(() => server.hub.room(cast.boardId)?.doc.getMap('meta').get('background') === 'dots')
+    await waitFor(() => suite.server.hub.room(cast.boardId)?.doc.getMap('meta').get('background') === 'dots')
     const t = (await api.post(`/api/boards/${cast.boardId}/comments`, { token: cast.guestReviewer.token, body: { anchor: { shapeId: 'rect-1' }, body: 'Nice <b>' } })).body.thread
     await api.post(`/api/boards/${cast.boardId}/comments/${t.id}/replies`, { token: cast.owner.token, body: { body: 'Thanks' } })
     await api.patch(`/api/boards/${cast.boardId}/comments/${t.id}`, { token: cast.owner.token, body: { resolved: true } })
@@ -144,10 +140,10 @@ describe('export and import', () => {
 
   it('round-trips the binary Yjs state losslessly', async () => {
     const cast = await richBoard()
-    const res = await fetch(`${server.url}/api/boards/${cast.boardId}/export?format=yjs`, { headers: { authorization: `Bearer ${cast.owner.token}` } })
+    const res = await fetch(`${suite.server.url}/api/boards/${cast.boardId}/export?format=yjs`, { headers: { authorization: `Bearer ${cast.owner.token}` } })
     expect(res.headers.get('content-type')).toBe('application/octet-stream')
     const bytes = new Uint8Array(await res.arrayBuffer())
-    const imp = await fetch(`${server.url}/api/boards/import?title=Binary%20copy`, {
+    const imp = await fetch(`${suite.server.url}/api/boards/import?title=Binary%20copy`, {
       method: 'POST',
       headers: { authorization: `Bearer ${cast.owner.token}`, 'content-type': 'application/octet-stream' },
       body: Buffer.from(bytes),
@@ -155,7 +151,7 @@ describe('export and import', () => {
     expect(imp.status).toBe(201)
     const board = ((await imp.json()) as any).board
     expect(board.title).toBe('Binary copy')
-    const again = new Uint8Array(await (await fetch(`${server.url}/api/boards/${board.id}/export?format=yjs`, { headers: { authorization: `Bearer ${cast.owner.token}` } })).arrayBuffer())
+    const again = new Uint8Array(await (await fetch(`${suite.server.url}/api/boards/${board.id}/export?format=yjs`, { headers: { authorization: `Bearer ${cast.owner.token}` } })).arrayBuffer())
     const a = new Y.Doc()
     const b = new Y.Doc()
     Y.applyUpdate(a, bytes)
@@ -163,10 +159,10 @@ describe('export and import', () => {
     expect(Y.encodeStateVector(b)).toEqual(Y.encodeStateVector(a))
     for (const root of ['shapes', 'markup', 'meta']) expect(b.getMap(root).toJSON()).toEqual(a.getMap(root).toJSON())
     // The importer owns the imported client ids: it can keep editing.
-    const c = providerClient(server.url, board.id, cast.owner.token)
+    const c = providerClient(suite.server.url, board.id, cast.owner.token)
     await c.synced()
     ;(c.doc.getMap('shapes').get('rect-1') as Y.Map<unknown>).set('x', 1)
-    await waitFor(() => (server.hub.room(board.id)?.doc.getMap('shapes').get('rect-1') as Y.Map<unknown>)?.get('x') === 1)
+    await waitFor(() => (suite.server.hub.room(board.id)?.doc.getMap('shapes').get('rect-1') as Y.Map<unknown>)?.get('x') === 1)
     c.destroy()
   })
 
@@ -184,13 +180,13 @@ describe('export and import', () => {
     expect(bad.body.error.message).toContain('document')
     const evil = new Y.Doc()
     evil.getMap('secrets').set('x', 1)
-    const refused = await fetch(`${server.url}/api/boards/import`, {
+    const refused = await fetch(`${suite.server.url}/api/boards/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${cast.owner.token}`, 'content-type': 'application/octet-stream' },
       body: Buffer.from(Y.encodeStateAsUpdate(evil)),
     })
     expect(refused.status).toBe(400)
-    const garbage = await fetch(`${server.url}/api/boards/import`, {
+    const garbage = await fetch(`${suite.server.url}/api/boards/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${cast.owner.token}`, 'content-type': 'application/octet-stream' },
       body: new Uint8Array([1, 2, 3, 4, 5]),
@@ -219,10 +215,10 @@ describe('the global guest switch', () => {
 
   it('the admin switch ends every guest session at once (4403, socket.io, HTTP) and can be turned back on', async () => {
     const cast = await castBoard(api)
-    const g = providerClient(server.url, cast.boardId, cast.guestEditor.token)
-    const m = providerClient(server.url, cast.boardId, cast.memberEditor.token)
+    const g = providerClient(suite.server.url, cast.boardId, cast.guestEditor.token)
+    const m = providerClient(suite.server.url, cast.boardId, cast.memberEditor.token)
     await Promise.all([g.synced(), m.synced()])
-    const gs = await eventSocket(server.url, cast.guestReader.token)
+    const gs = await eventSocket(suite.server.url, cast.guestReader.token)
     expect(await gs.subscribe(cast.boardId)).toEqual({ ok: true })
     const off = await api.call('PUT', '/api/admin/guests', { token: TEST_ADMIN_TOKEN, body: { enabled: false } })
     expect(off.body).toEqual({ enabled: false })
@@ -231,7 +227,7 @@ describe('the global guest switch', () => {
     const me = await api.get('/api/me', { token: cast.guestReader.token })
     expect(me.status).toBe(403)
     expect(me.body.error.code).toBe('guests_not_allowed')
-    expect((await connectError(server.url, cast.guestReader.token))?.data.code).toBe('guests_not_allowed')
+    expect((await connectError(suite.server.url, cast.guestReader.token))?.data.code).toBe('guests_not_allowed')
     expect((await api.post(`/api/invites/${(await createInvite(api, cast.owner.token, cast.boardId, 'reader')).token}/join`, { body: { name: 'x' } })).status).toBe(403)
     expect(m.closes).toEqual([])
     await api.call('PUT', '/api/admin/guests', { token: TEST_ADMIN_TOKEN, body: { enabled: true } })
@@ -244,7 +240,7 @@ describe('the global guest switch', () => {
 
 describe('hardening', () => {
   it('sends security headers', async () => {
-    const res = await fetch(`${server.url}/api/me`)
+    const res = await fetch(`${suite.server.url}/api/me`)
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'")
     expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN')
@@ -265,9 +261,9 @@ describe('hardening', () => {
   })
 
   it('answers CORS only for allowed origins', async () => {
-    const ok = await fetch(`${server.url}/api/me`, { method: 'OPTIONS', headers: { origin: 'https://allowed.example', 'access-control-request-method': 'GET' } })
+    const ok = await fetch(`${suite.server.url}/api/me`, { method: 'OPTIONS', headers: { origin: 'https://allowed.example', 'access-control-request-method': 'GET' } })
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://allowed.example')
-    const no = await fetch(`${server.url}/api/me`, { headers: { origin: 'https://evil.example' } })
+    const no = await fetch(`${suite.server.url}/api/me`, { headers: { origin: 'https://evil.example' } })
     expect(no.headers.get('access-control-allow-origin')).toBeNull()
   })
 

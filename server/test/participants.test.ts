@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Api, apiClient, registerUser } from './helpers/api.js'
+import { describe, expect, it } from 'vitest'
+import { registerUser } from './helpers/api.js'
 import { castBoard, createBoard, createInvite, joinAsGuest, joinAsMember } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 
-beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
-})
-afterAll(() => server?.stop())
+const suite = useServer()
+const { api } = suite
 
 describe('participants', () => {
   it('lists the owner, members and guests with roles', async () => {

@@ -1,12 +1,9 @@
-// The whole role × action matrix, tried over HTTP against a real server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// The whole role × action matrix, tried over HTTP against a real suite.server.
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ACTIONS, CAPABILITIES, capability } from '../../shared/capabilities.js'
-import { type Api, apiClient } from './helpers/api.js'
 import { type Actor, type Cast, castBoard, createInvite, joinAsGuest } from './helpers/fixtures.js'
-import { startServer, type TestServer } from './helpers/server.js'
+import { useServer } from './helpers/suite.js'
 
-let server: TestServer
-let api: Api
 let cast: Cast
 let creator: Actor
 let ownerless: string
@@ -31,15 +28,15 @@ function boardOf(name: SubjectName): string {
   return name === 'creatorGuest' ? ownerless : cast.boardId
 }
 
+const suite = useServer()
+const { api } = suite
+
 beforeAll(async () => {
-  server = await startServer()
-  api = apiClient(server.url)
   cast = await castBoard(api)
   const made = await api.post('/api/boards', { body: { guestName: 'Cora Creator' } })
   creator = { token: made.body.token, kind: 'guest', id: made.body.guest.id, name: 'Cora Creator' }
   ownerless = made.body.board.id
 })
-afterAll(() => server?.stop())
 
 /** A fresh guest to act on, so destructive attempts never disturb the cast. */
 async function victim(name: SubjectName): Promise<Actor> {

@@ -13,7 +13,9 @@ export interface CallOptions {
   headers?: Record<string, string>
 }
 
-export function apiClient(baseUrl: string) {
+/** `baseUrl` may be a function, for a client made before its server starts. */
+export function apiClient(baseUrl: string | (() => string)) {
+  const base = typeof baseUrl === 'string' ? () => baseUrl : baseUrl
   async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers }
     if (options.token) headers.authorization = `Bearer ${options.token}`
@@ -25,7 +27,7 @@ export function apiClient(baseUrl: string) {
       body = JSON.stringify(options.body)
       headers['content-type'] = 'application/json'
     }
-    const res = await fetch(baseUrl + path, { method, headers, body })
+    const res = await fetch(base() + path, { method, headers, body })
     const text = await res.text()
     let parsed: unknown = text
     try {
