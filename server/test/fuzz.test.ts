@@ -2,7 +2,7 @@
 // inputs (fast-check): the process never crashes, answers stay in the
 // contract, and other boards are never affected.
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { encodeAwarenessMessage, encodeAwarenessUpdate, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../../shared/protocol.js'
 import { registerUser } from './helpers/api.js'
@@ -22,13 +22,10 @@ beforeAll(async () => {
   // Another board with content and a live client: it must never notice.
   const owner = await registerUser(api)
   otherBoard = (await api.post('/api/boards', { token: owner.token, body: { title: 'Bystander' } })).body.board.id
-  bystander = providerClient(suite.server.url, otherBoard, owner.token)
+  bystander = suite.provider(otherBoard, owner.token)
   await bystander.synced()
   bystander.doc.getMap('shapes').set('safe', new Y.Map([['type', 'rect']]))
   await waitFor(() => suite.server.hub.room(otherBoard)?.doc.getMap('shapes').has('safe'))
-})
-afterAll(async () => {
-  bystander?.destroy()
 })
 
 /** Valid messages to start mutations from. */

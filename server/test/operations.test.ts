@@ -28,10 +28,10 @@ describe('metrics', () => {
   it('are protected by METRICS_TOKEN and report collaboration, sweeper and HTTP figures', async () => {
     expect((await fetch(`${suite.server.url}/metrics`)).status).toBe(401)
     const cast = await castBoard(api)
-    const c = providerClient(suite.server.url, cast.boardId, cast.memberEditor.token)
+    const c = suite.provider(cast.boardId, cast.memberEditor.token)
     await c.synced()
     c.doc.getMap('shapes').set('m', new Y.Map())
-    const reader = providerClient(suite.server.url, cast.boardId, cast.guestReader.token)
+    const reader = suite.provider(cast.boardId, cast.guestReader.token)
     await reader.synced()
     reader.doc.getMap('shapes').set('no', 1)
     await reader.closed()

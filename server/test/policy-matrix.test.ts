@@ -1,4 +1,4 @@
-// The whole role × action matrix, tried over HTTP against a real suite.server.
+// The whole role × action matrix, tried over HTTP against a real server.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ACTIONS, CAPABILITIES, capability } from '../../shared/capabilities.js'
 import { type Actor, type Cast, castBoard, createInvite, joinAsGuest } from './helpers/fixtures.js'
