@@ -62,6 +62,13 @@ export interface TestPage {
   page: Page
   /** Console errors and uncaught exceptions seen so far. */
   errors: string[]
+  /**
+   * Declares one failed response as expected from now on (its status, method
+   * and a path pattern): neither Chrome's console line nor ours for it counts
+   * as an error. For flows where the failure is the point, or a request already
+   * in flight when access is taken away.
+   */
+  expectFailure(status: number, method: string, path: RegExp): void
 }
 
 /** A separate context per person: its own localStorage, like a separate browser. */
@@ -75,15 +82,25 @@ export async function openPage(browser: Browser, options: { width?: number; heig
   // Fail at the step that is stuck, not at the test's overall timeout.
   page.setDefaultTimeout(8000)
   const errors: string[] = []
+  const expected: { status: number; method: string; path: RegExp }[] = []
+  const isExpected = (status: number, method: string | null, url: string) => {
+    const path = new URL(url).pathname
+    return expected.some((e) => e.status === status && (method === null || e.method === method) && e.path.test(path))
+  }
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()} @ ${msg.location().url}`)
+    if (msg.type() !== 'error') return
+    // Chrome's line for a failed request carries the status and the URL but not the method.
+    const failed = /status of (\d{3})/.exec(msg.text())
+    if (failed && msg.location().url && isExpected(Number(failed[1]), null, msg.location().url)) return
+    errors.push(`console: ${msg.text()} @ ${msg.location().url}`)
   })
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
   // Chrome's console line for a failed request does not name the request; this does.
   page.on('response', (res) => {
-    if (res.status() >= 400) errors.push(`http ${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`)
+    if (res.status() < 400 || isExpected(res.status(), res.request().method(), res.url())) return
+    errors.push(`http ${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`)
   })
-  return { context, page, errors }
+  return { context, page, errors, expectFailure: (status, method, path) => void expected.push({ status, method, path }) }
 }
 
 export async function shot(page: Page, name: string): Promise<void> {
