@@ -3,7 +3,7 @@
 // permanent closes that end a session.
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { refusalMessages } from '../../shared/constants.js'
 import { uniqueEmail } from '../../server/test/helpers/api.js'
 import { waitFor } from '../../server/test/helpers/collab.js'
@@ -12,19 +12,12 @@ import { ApiClient, type BoardConnection, connectBoard, type SaveState } from '.
 
 const suite = useServer()
 let anon: ApiClient
-const open: BoardConnection[] = []
 
 beforeAll(() => {
   anon = new ApiClient({ baseUrl: suite.server.url })
 })
-afterEach(() => {
-  for (const c of open.splice(0)) c.destroy()
-})
-
 function connect(boardId: string, token: string): BoardConnection {
-  const c = connectBoard({ baseUrl: suite.server.url, boardId, token, WebSocket, maxBackoffTime: 200 })
-  open.push(c)
-  return c
+  return suite.track(connectBoard({ baseUrl: suite.server.url, boardId, token, WebSocket, maxBackoffTime: 200 }))
 }
 
 async function ownerWithBoard() {

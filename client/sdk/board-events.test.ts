@@ -1,25 +1,18 @@
 // The SDK's socket.io helper against a real server: subscribe acks, the
 // board events the web app reacts to, and refusals.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { uniqueEmail } from '../../server/test/helpers/api.js'
 import { useServer } from '../../server/test/helpers/suite.js'
 import { ApiClient, ApiError, type BoardEvents, connectBoardEvents } from './index.js'
 
 const suite = useServer()
 let anon: ApiClient
-const sockets: BoardEvents[] = []
 
 beforeAll(() => {
   anon = new ApiClient({ baseUrl: suite.server.url })
 })
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close()
-})
-
 function events(token: string): BoardEvents {
-  const e = connectBoardEvents({ baseUrl: suite.server.url, token })
-  sockets.push(e)
-  return e
+  return suite.track(connectBoardEvents({ baseUrl: suite.server.url, token }))
 }
 
 async function user(name: string) {

@@ -1,6 +1,8 @@
 // One real server for a test file (or describe block), started before its
-// tests and stopped after them, with the clients its tests open closed first.
-import { afterAll, beforeAll, expect } from 'vitest'
+// tests and stopped after them. Clients a test opens are closed when that test
+// ends (each y-websocket provider holds a process 'exit' listener until then);
+// clients opened in hooks are closed before the server stops.
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import { type Api, apiClient } from './api.js'
 import { providerClient, type ProviderClient } from './collab.js'
 import { startServer, type TestServer } from './server.js'
@@ -16,7 +18,7 @@ export interface ServerSuite {
   readonly server: TestServer
   /** HTTP client for the suite's server; usable once the tests run. */
   readonly api: Api
-  /** Closes `x` after the suite's tests, before the server stops. */
+  /** Closes `x` when the current test ends (or, from a hook, before the server stops). */
   track<T extends Closable>(x: T): T
   /** An unmodified y-websocket provider on `boardId`, tracked. */
   provider(boardId: string, token: string, options?: Parameters<typeof providerClient>[3]): ProviderClient
@@ -26,12 +28,24 @@ export interface ServerSuite {
 
 export function useServer(env: Record<string, string> = {}): ServerSuite {
   let server: TestServer | undefined
-  const cleanups: (() => void)[] = []
+  const suiteCleanups: (() => void)[] = []
+  const testCleanups: (() => void)[] = []
+  let cleanups = suiteCleanups
+  const run = (list: (() => void)[]) => {
+    for (const cleanup of list.splice(0)) cleanup()
+  }
   beforeAll(async () => {
     server = await startServer(env)
   })
+  beforeEach(() => {
+    cleanups = testCleanups
+  })
+  afterEach(() => {
+    run(testCleanups)
+    cleanups = suiteCleanups
+  })
   afterAll(async () => {
-    for (const cleanup of cleanups.splice(0)) cleanup()
+    run(suiteCleanups)
     await server?.stop()
   })
   const running = (): TestServer => {
