@@ -1,8 +1,10 @@
 // Ownerless boards: sweeper, claiming, guest work carried into an account,
 // and the socket.io events that tell everyone. Short TTL, real clients.
 import { eq, inArray, sql } from 'drizzle-orm'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { ErrorCode } from '../../shared/constants.js'
 import { boards } from '../src/store/schema.js'
 import { apiClient, registerUser, uniqueEmail } from './helpers/api.js'
 import { waitFor } from './helpers/collab.js'
@@ -244,5 +246,42 @@ describe.skipIf(!pgBase)('on PostgreSQL with two instances', () => {
       if (claim.status === 200) wins++
     }
     process.stdout.write(`claim/sweep race on PostgreSQL: ${wins} of 20 claims won\n`)
+  })
+
+  it('a claim whose board is deleted while its access is being read is a 404, not a 403', async () => {
+    // Deterministic form of a race CI once hit: the sweeper deleted the board
+    // between the claim reading the board and reading the claimer's membership.
+    // A transaction holding the memberships table makes the claim wait there.
+    const apiA = apiClient(a.url)
+    const made = (await apiA.post('/api/boards', { body: { guestName: 'Del' } })).body
+    const link = await createInvite(apiA, made.token, made.board.id, 'reader')
+    const user = await joinAsMember(apiA, link.token, 'Racer')
+    const blocker = new pg.Client({ connectionString: db.url })
+    const watcher = new pg.Client({ connectionString: db.url })
+    await blocker.connect()
+    await watcher.connect()
+    try {
+      await blocker.query('BEGIN')
+      await blocker.query('LOCK TABLE memberships IN ACCESS EXCLUSIVE MODE')
+      const claim = apiA.post(`/api/boards/${made.board.id}/claim`, { token: user.token })
+      // Wait until the claim is queued behind the lock.
+      for (let tries = 0; ; tries++) {
+        const { rows } = await watcher.query(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+           WHERE c.relname = 'memberships' AND NOT l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        )
+        if (rows[0].n > 0) break
+        if (tries > 200) throw new Error('the claim never waited for the memberships table')
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      await blocker.query('DELETE FROM boards WHERE id = $1', [made.board.id])
+      await blocker.query('COMMIT')
+      const res = await claim
+      expect(res.status).toBe(404)
+      expect(res.body.error.code).toBe(ErrorCode.notFound)
+    } finally {
+      await blocker.end()
+      await watcher.end()
+    }
   })
 })

@@ -55,6 +55,10 @@ export function effectiveGuestRole(granted: GrantableRole, isCreator: boolean, t
   return isCreator ? granted : weakerRole(granted, guestRoleCap(tier))
 }
 
+function userAccess(loaded: BoardWithTier, principal: ResolvedPrincipal, role: Role | null): BoardAccess {
+  return { ...loaded, principal, role, subject: role ? { role, guest: false, creatorGuest: false } : null }
+}
+
 export class Policy {
   constructor(private readonly options: PolicyOptions) {}
 
@@ -64,11 +68,27 @@ export class Policy {
 
   /** Loads the board and the principal's role on it. 404 if the board is missing. */
   async access(db: DbOrTx, principal: ResolvedPrincipal, boardId: string): Promise<BoardAccess> {
-    const loaded = await loadBoard(db, boardId)
-    if (!loaded) throw notFound('Board')
-    return this.accessTo(db, principal, loaded)
+    if (principal.kind === 'guest') {
+      const loaded = await loadBoard(db, boardId)
+      if (!loaded) throw notFound('Board')
+      return this.accessTo(db, principal, loaded)
+    }
+    // The board and the user's membership in one statement, so one snapshot:
+    // a board deleted meanwhile (the sweeper, another instance) is a 404, not
+    // a "no access" 403 from a membership that went with it.
+    const [row] = await db
+      .select({ board: boards, ownerPlan: users.plan, memberRole: memberships.role })
+      .from(boards)
+      .leftJoin(users, eq(users.id, boards.ownerId))
+      .leftJoin(memberships, and(eq(memberships.boardId, boards.id), eq(memberships.userId, principal.user.id)))
+      .where(eq(boards.id, boardId))
+      .limit(1)
+    if (!row) throw notFound('Board')
+    const loaded: BoardWithTier = { board: row.board, tier: row.ownerPlan === 'pro' ? 'pro' : 'free' }
+    return userAccess(loaded, principal, row.board.ownerId === principal.user.id ? 'owner' : row.memberRole)
   }
 
+  /** Access on a board already loaded (the hub and socket.io keep it per room). */
   async accessTo(db: DbOrTx, principal: ResolvedPrincipal, loaded: BoardWithTier): Promise<BoardAccess> {
     const { board, tier } = loaded
     if (principal.kind === 'guest') {
@@ -78,18 +98,13 @@ export class Policy {
       const creatorGuest = g.isCreator && board.ownerId === null
       return { ...loaded, principal, role, subject: { role, guest: true, creatorGuest } }
     }
-    let role: Role | null = null
-    if (board.ownerId === principal.user.id) {
-      role = 'owner'
-    } else {
-      const [m] = await db
-        .select({ role: memberships.role })
-        .from(memberships)
-        .where(and(eq(memberships.boardId, board.id), eq(memberships.userId, principal.user.id)))
-        .limit(1)
-      role = m?.role ?? null
-    }
-    return { ...loaded, principal, role, subject: role ? { role, guest: false, creatorGuest: false } : null }
+    if (board.ownerId === principal.user.id) return userAccess(loaded, principal, 'owner')
+    const [m] = await db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.boardId, board.id), eq(memberships.userId, principal.user.id)))
+      .limit(1)
+    return userAccess(loaded, principal, m?.role ?? null)
   }
 
   /** Why this principal cannot be on the board at all, or null if it can. */
