@@ -1,6 +1,6 @@
 // The one policy module: "may principal P do action A on board B?". Routes,
 // the collaboration hub and socket.io all ask it; none re-implements a rule.
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import {
   capability,
   type Action,
@@ -35,15 +35,29 @@ export interface PolicyOptions {
   guestsEnabled: () => boolean
 }
 
-export async function loadBoard(db: DbOrTx, boardId: string): Promise<BoardWithTier | undefined> {
+/**
+ * The board and its owner's plan; with `userId`, also that user's membership
+ * role, read in the same statement and so from one snapshot.
+ */
+async function selectBoard(db: DbOrTx, boardId: string, userId: string | null) {
   const [row] = await db
-    .select({ board: boards, ownerPlan: users.plan })
+    .select({ board: boards, ownerPlan: users.plan, memberRole: memberships.role })
     .from(boards)
     .leftJoin(users, eq(users.id, boards.ownerId))
+    .leftJoin(memberships, userId === null ? sql`false` : and(eq(memberships.boardId, boards.id), eq(memberships.userId, userId)))
     .where(eq(boards.id, boardId))
     .limit(1)
-  if (!row) return undefined
-  return { board: row.board, tier: row.ownerPlan === 'pro' ? 'pro' : 'free' }
+  return row
+}
+
+const withTier = (row: { board: BoardRow; ownerPlan: string | null }): BoardWithTier => ({
+  board: row.board,
+  tier: row.ownerPlan === 'pro' ? 'pro' : 'free',
+})
+
+export async function loadBoard(db: DbOrTx, boardId: string): Promise<BoardWithTier | undefined> {
+  const row = await selectBoard(db, boardId, null)
+  return row && withTier(row)
 }
 
 /**
@@ -68,23 +82,13 @@ export class Policy {
 
   /** Loads the board and the principal's role on it. 404 if the board is missing. */
   async access(db: DbOrTx, principal: ResolvedPrincipal, boardId: string): Promise<BoardAccess> {
-    if (principal.kind === 'guest') {
-      const loaded = await loadBoard(db, boardId)
-      if (!loaded) throw notFound('Board')
-      return this.accessTo(db, principal, loaded)
-    }
-    // The board and the user's membership in one statement, so one snapshot:
-    // a board deleted meanwhile (the sweeper, another instance) is a 404, not
-    // a "no access" 403 from a membership that went with it.
-    const [row] = await db
-      .select({ board: boards, ownerPlan: users.plan, memberRole: memberships.role })
-      .from(boards)
-      .leftJoin(users, eq(users.id, boards.ownerId))
-      .leftJoin(memberships, and(eq(memberships.boardId, boards.id), eq(memberships.userId, principal.user.id)))
-      .where(eq(boards.id, boardId))
-      .limit(1)
+    // A user's membership comes with the board, from one snapshot: a board
+    // deleted meanwhile (the sweeper, another instance) is a 404, not a
+    // "no access" 403 from a membership that went with it.
+    const row = await selectBoard(db, boardId, principal.kind === 'user' ? principal.user.id : null)
     if (!row) throw notFound('Board')
-    const loaded: BoardWithTier = { board: row.board, tier: row.ownerPlan === 'pro' ? 'pro' : 'free' }
+    const loaded = withTier(row)
+    if (principal.kind === 'guest') return this.accessTo(db, principal, loaded)
     return userAccess(loaded, principal, row.board.ownerId === principal.user.id ? 'owner' : row.memberRole)
   }
 
