@@ -264,16 +264,14 @@ describe.skipIf(!pgBase)('on PostgreSQL with two instances', () => {
       await blocker.query('BEGIN')
       await blocker.query('LOCK TABLE memberships IN ACCESS EXCLUSIVE MODE')
       const claim = apiA.post(`/api/boards/${made.board.id}/claim`, { token: user.token })
-      // Wait until the claim is queued behind the lock.
-      for (let tries = 0; ; tries++) {
+      const queued = async () => {
         const { rows } = await watcher.query(
           `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
            WHERE c.relname = 'memberships' AND NOT l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         )
-        if (rows[0].n > 0) break
-        if (tries > 200) throw new Error('the claim never waited for the memberships table')
-        await new Promise((r) => setTimeout(r, 25))
+        return rows[0].n > 0
       }
+      await waitFor(queued, 5000, 'the claim to wait for the memberships table')
       await blocker.query('DELETE FROM boards WHERE id = $1', [made.board.id])
       await blocker.query('COMMIT')
       const res = await claim

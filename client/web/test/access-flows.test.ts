@@ -3,7 +3,8 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { cameraOf, canvasPoint, chromiumPath, hasChromium, shot } from './browser.js'
-import { register, useBrowserSuite, waitUntil } from './setup.js'
+import { waitFor } from '../../../server/test/helpers/collab.js'
+import { register, useBrowserSuite } from './setup.js'
 
 const focusedLabel = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '')
 
@@ -114,7 +115,7 @@ describe.skipIf(!hasChromium)(`keyboard and small screens (${chromiumPath})`, ()
     await touch('touchStart', [{ x: c.x - 30, y: c.y }, { x: c.x + 30, y: c.y }])
     for (let i = 1; i <= 6; i++) await touch('touchMove', [{ x: c.x - 30 - i * 12, y: c.y }, { x: c.x + 30 + i * 12, y: c.y }])
     await touch('touchEnd', [])
-    await waitUntil(async () => (await page.locator('.zoom-level').textContent()) !== before, 3000, 'pinch zoom')
+    await waitFor(async () => (await page.locator('.zoom-level').textContent()) !== before, 3000, 'pinch zoom')
     expect(parseInt((await page.locator('.zoom-level').textContent())!, 10)).toBeGreaterThan(parseInt(before!, 10))
     expect(await cameraOf(page)).not.toBe('')
 

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { ApiClient } from '../../sdk/index.js'
 import { cameraOf, canvasPoint, chromiumPath, drag, hasChromium, shot } from './browser.js'
-import { register, useBrowserSuite, waitUntil } from './setup.js'
+import { waitFor } from '../../../server/test/helpers/collab.js'
+import { register, useBrowserSuite } from './setup.js'
 
 describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
@@ -93,7 +94,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await r.page.keyboard.down('Control')
     await r.page.mouse.wheel(0, -300)
     await r.page.keyboard.up('Control')
-    await waitUntil(async () => (await cameraOf(r.page)) !== panned, 2000, 'zoom')
+    await waitFor(async () => (await cameraOf(r.page)) !== panned, 2000, 'zoom')
     expect(await r.page.locator('.zoom-level').textContent()).not.toBe('100%')
     // Nothing a reader does reaches the document.
     expect(await o.page.locator('.item').count()).toBe(1)
@@ -108,7 +109,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     // The follower fits the leader's view into its own (slightly shorter: it has a banner), so about the same zoom.
     const ownerZoom = parseInt((await o.page.locator('.zoom-level').textContent())!, 10)
     expect(ownerZoom).toBeGreaterThan(160)
-    await waitUntil(async () => Math.abs(parseInt((await r.page.locator('.zoom-level').textContent())!, 10) - ownerZoom) < ownerZoom * 0.1, 10_000, 'the follower takes the leader’s zoom')
+    await waitFor(async () => Math.abs(parseInt((await r.page.locator('.zoom-level').textContent())!, 10) - ownerZoom) < ownerZoom * 0.1, 10_000, 'the follower takes the leader’s zoom')
     await shot(r.page, 'flow2-reader-following')
   })
 
@@ -150,7 +151,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await v.page.keyboard.press('v')
     const scribbleBefore = await o.page.locator('.item-scribble path').boundingBox()
     await drag(v.page, await canvasPoint(v.page, -130, 130), await canvasPoint(v.page, -130, 230))
-    await waitUntil(async () => (await o.page.locator('.item-scribble path').boundingBox())!.y > scribbleBefore!.y + 50, 10_000, 'scribble moved')
+    await waitFor(async () => (await o.page.locator('.item-scribble path').boundingBox())!.y > scribbleBefore!.y + 50, 10_000, 'scribble moved')
     await v.page.getByText('Saved').waitFor()
     expect(await v.page.getByTestId('toast').count()).toBe(0)
 

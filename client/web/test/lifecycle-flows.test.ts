@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { canvasPoint, chromiumPath, drag, hasChromium, shot } from './browser.js'
-import { register, useBrowserSuite, waitUntil } from './setup.js'
+import { waitFor } from '../../../server/test/helpers/collab.js'
+import { register, useBrowserSuite } from './setup.js'
 
 describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
@@ -46,7 +47,7 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
     await u.page.getByRole('button', { name: 'Claim board' }).click()
     await u.page.getByTestId('temp-banner').waitFor({ state: 'detached' })
     await g.page.getByTestId('temp-banner').waitFor({ state: 'detached' })
-    await waitUntil(async () => (await g.page.locator('.board-title').textContent()) === 'Untitled', 10_000, 'title without the temporary marker')
+    await waitFor(async () => (await g.page.locator('.board-title').textContent()) === 'Untitled', 10_000, 'title without the temporary marker')
     await shot(u.page, 'flow4-claimed-user')
     await shot(g.page, 'flow4-claimed-guest')
   }, 60_000)
@@ -135,7 +136,7 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
       w.__drawbridge.doc.getMap('shapes').forEach((m) => m.set('x', 999))
     })
     await g.page.getByTestId('toast').getByText('This board is locked; only its owner can change it.', { exact: false }).waitFor()
-    await waitUntil(async () => (await g.page.locator('.item-rect').count()) === 1, 10_000, 'resynced shape')
+    await waitFor(async () => (await g.page.locator('.item-rect').count()) === 1, 10_000, 'resynced shape')
     await g.page.getByText('Saved').waitFor()
     const shapes = (await owner.api.getBoard(board.id)) && (await g.page.evaluate(() => (window as unknown as { __drawbridge: { doc: { getMap(n: string): { toJSON(): Record<string, { x: number }> } } } }).__drawbridge.doc.getMap('shapes').toJSON()))
     expect(Object.values(shapes).map((s) => s.x)).not.toContain(999)

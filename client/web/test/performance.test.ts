@@ -6,7 +6,8 @@ import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { connectBoard } from '../../sdk/index.js'
 import { chromiumPath, hasChromium, shot } from './browser.js'
-import { register, useBrowserSuite, waitUntil } from './setup.js'
+import { waitFor } from '../../../server/test/helpers/collab.js'
+import { register, useBrowserSuite } from './setup.js'
 
 const SHAPES = 5000
 const TYPES = ['rect', 'ellipse', 'sticky', 'text'] as const
@@ -35,7 +36,7 @@ async function fillBoard(baseUrl: string, boardId: string, token: string): Promi
       }
     })
   }
-  await waitUntil(() => conn.saveState === 'saved', 30_000, 'shapes saved')
+  await waitFor(() => conn.saveState === 'saved', 30_000, 'shapes saved')
   conn.destroy()
 }
 

@@ -33,16 +33,6 @@ export async function pageAs(browser: Browser, person: Person | null, options: {
   return tp
 }
 
-export async function waitUntil<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await check()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 /**
  * One real server (serving the built app) and one browser for a describe
  * block; pages opened with `open` fail their test on any console error.

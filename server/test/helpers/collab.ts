@@ -180,10 +180,13 @@ export class RawClient {
   }
 }
 
-export async function waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+type Maybe<T> = T | undefined | null | false
+
+/** Polls `check` (which may be async, e.g. a browser or database query) until it returns something truthy. */
+export async function waitFor<T>(check: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs = 5000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const value = check()
+    const value = await check()
     if (value) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
