@@ -26,6 +26,8 @@ export const users = pgTable('users', {
   name: text('name').notNull(),
   passwordHash: text('password_hash').notNull(),
   plan: text('plan', { enum: ['free', 'pro'] }).notNull().default('free'),
+  /** Bumped by a password change or "sign out everywhere": user tokens carry it, older ones stop working. */
+  tokenVersion: integer('token_version').notNull().default(0),
   createdAt: ts('created_at').notNull().defaultNow(),
 })
 
@@ -154,6 +156,8 @@ export const comments = pgTable(
     authorKind: text('author_kind', { enum: ['user', 'guest'] }).notNull(),
     authorId: text('author_id').notNull(),
     authorName: text('author_name').notNull(),
+    /** Set on comments that came with an imported board: the original author's name, as display text only. */
+    importedAuthor: text('imported_author'),
     body: text('body').notNull(),
     mentions: jsonb('mentions').$type<string[]>().notNull().default([]),
     resolved: boolean('resolved').notNull().default(false),
