@@ -50,6 +50,9 @@ describe('configuration', () => {
     ['TOKEN_SECRET', 'short'],
     ['PUBLIC_URL', 'ftp://x'],
     ['GUESTS_ENABLED', 'maybe'],
+    ['TRUST_PROXY', 'sometimes'],
+    ['TRUST_PROXY', '10.0.0.0/8, 300.1.1.1'],
+    ['TRUST_PROXY', '101'],
   ])('names %s when it is %j', (variable, value) => {
     try {
       loadConfig({ DATA_DIR: dir(), [variable]: value })
@@ -59,6 +62,18 @@ describe('configuration', () => {
       expect((err as ConfigError).variable).toBe(variable)
       expect((err as Error).message).toContain(variable)
     }
+  })
+
+  it('reads TRUST_PROXY as off, a hop count (true = 1 hop) or proxy addresses, never "trust every hop"', () => {
+    const trust = (value?: string) => loadConfig({ DATA_DIR: dir(), ...(value === undefined ? {} : { TRUST_PROXY: value }) }).trustProxy
+    expect(trust()).toBe(false)
+    expect(trust('false')).toBe(false)
+    expect(trust('0')).toBe(false)
+    expect(trust('true')).toEqual({ hops: 1 })
+    expect(trust('1')).toEqual({ hops: 1 })
+    expect(trust('2')).toEqual({ hops: 2 })
+    expect(trust('10.0.0.0/8, 192.168.1.5 ,loopback')).toEqual({ addresses: ['10.0.0.0/8', '192.168.1.5', 'loopback'] })
+    expect(trust('::1, fd00::/8')).toEqual({ addresses: ['::1', 'fd00::/8'] })
   })
 
   it('generates TOKEN_SECRET once, mode 0600, and reuses it', () => {

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
 import { ErrorCode } from '../../../shared/constants.js'
 import { normalizeDisplayName } from '../../../shared/names.js'
@@ -19,6 +19,11 @@ import type { GuestRow, ResolvedPrincipal, UserRow } from './principals.js'
 export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 256
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u
+
+function checkPassword(password: string, field = 'password'): void {
+  if (password.length < PASSWORD_MIN) throw badRequest(`${field} must be at least ${PASSWORD_MIN} characters`)
+  if (password.length > PASSWORD_MAX) throw badRequest(`${field} must be at most ${PASSWORD_MAX} characters`)
+}
 
 /** Emails compare case-insensitively and in one Unicode form. */
 export function normalizeEmail(raw: string): string {
@@ -77,8 +82,7 @@ export class AccountService {
     presenting: ResolvedPrincipal | null = null,
   ): Promise<{ user: User; token: string }> {
     const email = normalizeEmail(input.email)
-    if (input.password.length < PASSWORD_MIN) throw badRequest(`password must be at least ${PASSWORD_MIN} characters`)
-    if (input.password.length > PASSWORD_MAX) throw badRequest(`password must be at most ${PASSWORD_MAX} characters`)
+    checkPassword(input.password)
     const name = normalizeDisplayName(input.name)
     if (!name.ok) throw badRequest(`name ${name.reason}`)
     const passwordHash = await hashPassword(input.password)
@@ -94,7 +98,7 @@ export class AccountService {
       return created
     })
     if (guest) this.announceLink(guest, row)
-    return { user: presentUser(row), token: await this.d.tokens.issue({ kind: 'user', id: row.id }) }
+    return { user: presentUser(row), token: await this.userToken(row) }
   }
 
   /** Presenting a guest token at login carries its work into the existing account too. */
@@ -108,7 +112,46 @@ export class AccountService {
       await this.d.db.transaction((tx) => linkGuest(tx, guest, row))
       this.announceLink(guest, row)
     }
-    return { user: presentUser(row), token: await this.d.tokens.issue({ kind: 'user', id: row.id }) }
+    return { user: presentUser(row), token: await this.userToken(row) }
+  }
+
+  private userToken(row: UserRow): Promise<string> {
+    return this.d.tokens.issue({ kind: 'user', id: row.id, tokenVersion: row.tokenVersion })
+  }
+
+  /**
+   * A new password; every token issued before stops working, on every
+   * instance, and live connections opened with them close. The caller stays
+   * signed in with the fresh token returned.
+   */
+  async changePassword(user: UserRow, input: { currentPassword: string; newPassword: string }): Promise<{ user: User; token: string }> {
+    // The stored hash, not the one read when the token was checked: a
+    // concurrent change must be proven with the password it set.
+    const [current] = await this.d.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id)).limit(1)
+    const ok = await verifyPassword(input.currentPassword, current?.passwordHash)
+    if (!current || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'The current password is wrong')
+    checkPassword(input.newPassword, 'newPassword')
+    const passwordHash = await hashPassword(input.newPassword)
+    const row = await this.bumpTokenVersion(user.id, { passwordHash })
+    return { user: presentUser(row), token: await this.userToken(row) }
+  }
+
+  /** Signs the user out everywhere: every token issued so far, this one included, stops working. */
+  async logoutAll(user: UserRow): Promise<void> {
+    await this.bumpTokenVersion(user.id, {})
+  }
+
+  private async bumpTokenVersion(userId: string, set: { passwordHash?: string }): Promise<UserRow> {
+    const [row] = await this.d.db
+      .update(users)
+      .set({ ...set, tokenVersion: sql`${users.tokenVersion} + 1` })
+      .where(eq(users.id, userId))
+      .returning()
+    if (!row) throw new AppError(401, ErrorCode.unauthenticated, 'The token is invalid or has expired')
+    // After the commit: instances that hear it close what older tokens opened;
+    // those that miss it (Redis down) re-check from the database when it is back.
+    this.d.signals.publish({ type: 'user.signed_out', userId, tokenVersion: row.tokenVersion })
+    return row
   }
 
   private announceLink(guest: GuestRow, user: UserRow): void {

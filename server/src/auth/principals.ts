@@ -1,6 +1,7 @@
 // Turns a bearer token into a principal, checked against the database: a
 // valid signature is not enough, the guest must still exist, not be removed,
-// and the link it came through must not be revoked.
+// and the link it came through must not be revoked; a user token must carry
+// the user's current token version (older ones were signed out).
 import { and, eq, isNull } from 'drizzle-orm'
 import type { DbOrTx } from '../store/db.js'
 import { boards, guests, invites, users } from '../store/schema.js'
@@ -62,7 +63,7 @@ export class PrincipalResolver {
     if (!claims) return { ok: false, why: 'invalid' }
     if (claims.kind === 'user') {
       const user = await loadUser(this.db, claims.id)
-      return user ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
+      return user && user.tokenVersion === claims.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
     }
     if (!this.guestsEnabled()) return { ok: false, why: 'guests_off' }
     const guest = await loadActiveGuest(this.db, claims.id)
@@ -74,11 +75,15 @@ export class PrincipalResolver {
   }
 }
 
-/** Re-reads a principal from the database; null when it may no longer act. */
+/**
+ * Re-reads a principal from the database; null when it may no longer act.
+ * A user resolved from a token carries the token's version (resolve checked
+ * they match), so a newer one in the database means that token was signed out.
+ */
 export async function refreshPrincipal(db: DbOrTx, p: ResolvedPrincipal): Promise<ResolvedPrincipal | null> {
   if (p.kind === 'user') {
     const user = await loadUser(db, p.user.id)
-    return user ? { kind: 'user', user } : null
+    return user && user.tokenVersion === p.user.tokenVersion ? { kind: 'user', user } : null
   }
   const guest = await loadActiveGuest(db, p.guest.id)
   return guest && guest !== 'revoked' ? { kind: 'guest', guest } : null

@@ -1,7 +1,11 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 
-export type TokenClaims = { kind: 'user'; id: string } | { kind: 'guest'; id: string; boardId: string }
+/**
+ * `tokenVersion` is the user's `token_version` when the token was issued;
+ * bumping it (sign out everywhere, password change) voids every older token.
+ */
+export type TokenClaims = { kind: 'user'; id: string; tokenVersion: number } | { kind: 'guest'; id: string; boardId: string }
 
 const ISSUER = 'drawbridge'
 
@@ -19,7 +23,7 @@ export class TokenService {
   }
 
   async issue(claims: TokenClaims): Promise<string> {
-    const jwt = new SignJWT(claims.kind === 'guest' ? { knd: 'g', bid: claims.boardId } : { knd: 'u' })
+    const jwt = new SignJWT(claims.kind === 'guest' ? { knd: 'g', bid: claims.boardId } : { knd: 'u', ver: claims.tokenVersion })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.id)
       .setIssuer(ISSUER)
@@ -34,9 +38,16 @@ export class TokenService {
   async verify(token: string): Promise<TokenClaims | null> {
     if (token.length > 4096) return null
     try {
-      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, algorithms: ['HS256'] })
+      // jose checks `exp` only when present: without `requiredClaims` a
+      // token signed without one would never expire.
+      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] })
       if (typeof payload.sub !== 'string' || payload.sub === '') return null
-      if (payload.knd === 'u') return { kind: 'user', id: payload.sub }
+      if (payload.knd === 'u') {
+        // Tokens issued before versions existed carry none: version 0, the column's default.
+        const ver = payload.ver ?? 0
+        if (typeof ver !== 'number' || !Number.isSafeInteger(ver) || ver < 0) return null
+        return { kind: 'user', id: payload.sub, tokenVersion: ver }
+      }
       if (payload.knd === 'g' && typeof payload.bid === 'string') {
         return { kind: 'guest', id: payload.sub, boardId: payload.bid }
       }

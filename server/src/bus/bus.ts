@@ -19,7 +19,12 @@ export interface Bus extends SignalTransport {
   /** Starts receiving a board's traffic from other instances; resolves once subscribed. */
   joinRoom(boardId: string, handler: RoomHandler): Promise<void>
   leaveRoom(boardId: string): void
-  /** 'down' when the transport is lost, 'up' when it is back (after a 'down'). */
+  /**
+   * 'down' when the transport is lost, 'up' when it is back (after a 'down').
+   * Signals sent meanwhile by others may be lost to this instance, so on
+   * 'up' whatever holds live connections re-checks all of them against the
+   * database (signals this instance published meanwhile are sent then).
+   */
   onHealth(listener: (up: boolean) => void): () => void
   close(): Promise<void>
 }

@@ -2,7 +2,10 @@
 // each board's room traffic to its own channel; every message carries the
 // sending instance's id so nobody applies its own echo. Pub/sub drops what is
 // sent while a subscriber is disconnected: after an outage the hub catches up
-// from the database, where every accepted update is stored (see hub.ts).
+// from the database, where every accepted update is stored (see hub.ts), and
+// every holder of live connections re-checks them (access changes are in the
+// database too). Signals this instance could not publish are kept (bounded)
+// and sent once Redis is back, for instances that never saw the outage.
 import { EventEmitter } from 'node:events'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -13,6 +16,13 @@ import type { Bus, RoomHandler, RoomMessageKind } from './bus.js'
 import type { BoardSignal, SignalHandler } from './signals.js'
 
 const KIND_CODE: Record<RoomMessageKind, number> = { update: 0, awareness: 1 }
+/**
+ * Signals kept while Redis is unreachable. Past this the oldest go: the
+ * instances that lost them were cut off too, and re-check everything against
+ * the database when they are back, so a full queue costs no access change.
+ */
+export const MAX_UNSENT_SIGNALS = 1000
+const RETRY_UNSENT_MS = 1000
 const CODE_KIND: RoomMessageKind[] = ['update', 'awareness']
 
 export function encodeRoomMessage(origin: string, kind: RoomMessageKind, data: Uint8Array): Buffer {
@@ -52,6 +62,10 @@ export class RedisBus implements Bus {
   private readonly signalChannel: string
   private up = false
   private wasDown = false
+  /** Serialized signals Redis did not take, oldest first. */
+  private readonly unsent: string[] = []
+  private droppedSignals = 0
+  private retryTimer: NodeJS.Timeout | null = null
 
   private constructor(private readonly options: RedisBusOptions) {
     const common = {
@@ -109,6 +123,7 @@ export class RedisBus implements Bus {
     this.up = up
     if (!up) this.wasDown = true
     this.options.logger[up ? 'info' : 'warn']({ instance: this.instanceId }, up ? 'redis connection restored' : 'redis connection lost')
+    if (up) this.sendUnsent()
     if (up && !this.wasDown) return
     this.emitter.emit('health', up)
   }
@@ -124,9 +139,49 @@ export class RedisBus implements Bus {
     // Applied here at once (even if Redis is down), and sent to the others.
     queueMicrotask(() => this.emitter.emit('signal', signal))
     const message = JSON.stringify({ origin: this.instanceId, signal })
+    // Behind a backlog, in line: a removal must not overtake the grant before it.
+    if (!this.up || this.unsent.length > 0) return this.keep(message)
+    this.send(message)
+  }
+
+  /** Signals waiting for Redis to come back (tests, metrics). */
+  get unsentSignals(): number {
+    return this.unsent.length
+  }
+
+  private send(message: string): void {
     this.client.publish(this.signalChannel, message).catch((err: Error) => {
-      this.options.logger.warn({ err: err.message, signal }, 'could not publish a signal')
+      this.options.logger.warn({ err: err.message }, 'could not publish a signal; it is sent again once Redis is back')
+      this.keep(message)
     })
+  }
+
+  private keep(message: string): void {
+    this.unsent.push(message)
+    if (this.unsent.length > MAX_UNSENT_SIGNALS) {
+      this.unsent.shift()
+      if (this.droppedSignals++ === 0) this.options.logger.warn({ max: MAX_UNSENT_SIGNALS }, 'too many unsent signals; dropping the oldest')
+    }
+    // A publish can fail while the connection still looks up; try again soon
+    // rather than only at the next reconnect.
+    if (this.up && !this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null
+        this.sendUnsent()
+      }, RETRY_UNSENT_MS)
+      this.retryTimer.unref()
+    }
+  }
+
+  private sendUnsent(): void {
+    if (!this.up || this.unsent.length === 0) return
+    if (this.droppedSignals > 0) {
+      this.options.logger.warn({ dropped: this.droppedSignals }, 'signals were dropped during the Redis outage; instances re-check from the database')
+      this.droppedSignals = 0
+    }
+    const batch = this.unsent.splice(0)
+    this.options.logger.info({ signals: batch.length }, 'sending signals kept during the Redis outage')
+    for (const message of batch) this.send(message)
   }
 
   subscribe(handler: SignalHandler): () => void {
@@ -176,6 +231,7 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
     this.emitter.removeAllListeners()
     this.rooms.clear()
     await Promise.allSettled([this.subscriber.quit(), this.client.quit()])

@@ -14,6 +14,8 @@ export type BoardSignal =
   /** The global guest switch was turned off: every guest everywhere goes. */
   | { type: 'guests.disabled' }
   | { type: 'guests.enabled' }
+  /** The user signed out everywhere or changed the password: tokens older than `tokenVersion` are void, their connections close. */
+  | { type: 'user.signed_out'; userId: string; tokenVersion: number }
 
 export type SignalHandler = (signal: BoardSignal) => void
 

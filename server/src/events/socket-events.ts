@@ -1,7 +1,8 @@
 // socket.io board events on the shared HTTP server. Routes call the
 // BoardEvents methods once, on the instance that made the change; the adapter
 // (in-process, or Redis across instances) carries them to every subscriber.
-import { Server as EngineServer } from 'engine.io'
+import type { IncomingMessage } from 'node:http'
+import { Server as EngineServer, type Socket as EngineSocket } from 'engine.io'
 import type { Logger } from 'pino'
 import { type DefaultEventsMap, Server, type Socket } from 'socket.io'
 import { ErrorCode } from '../../../shared/constants.js'
@@ -19,14 +20,17 @@ import { principalKey } from '../boards/deps.js'
 import { loadBoard, type Policy } from '../boards/policy.js'
 import { boardParticipants } from '../boards/participant-service.js'
 import { presentBoard } from '../boards/present.js'
-import type { BoardSignal, SignalTransport } from '../bus/signals.js'
-import type { ConnectionLimiter } from '../http/connection-limiter.js'
+import type { Bus } from '../bus/bus.js'
+import type { BoardSignal } from '../bus/signals.js'
+import type { ConnectionLimiter, Slot } from '../http/connection-limiter.js'
 import type { PathRouter } from '../http/path-router.js'
 import type { Db } from '../store/db.js'
 
 interface SocketData {
   principal: ResolvedPrincipal
   key: string
+  /** Access signals seen when authentication started (see onConnection). */
+  signalsSeen: number
 }
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, SocketData>
@@ -36,7 +40,8 @@ export interface SocketEventsDeps {
   db: Db
   policy: Policy
   resolver: PrincipalResolver
-  signals: SignalTransport
+  /** Signals, and the transport's health: after an outage every subscription is re-checked. */
+  signals: Pick<Bus, 'publish' | 'subscribe' | 'onHealth'>
   /** Caps open sockets per client address. */
   limiter: ConnectionLimiter
   logger: Logger
@@ -57,6 +62,12 @@ export class SocketEvents implements BoardEvents {
   readonly io: IO
   readonly engine: EngineServer
   private readonly unsubscribe: () => void
+  private readonly unhealth: () => void
+  /**
+   * Slots taken in allowRequest, by handshake request, until the engine
+   * connection made from it owns them, or the request ends without one.
+   */
+  private readonly pendingSlots = new WeakMap<IncomingMessage, Slot>()
   /** Whether events travel to other instances (the Redis adapter): then local rooms do not tell who listens. */
   private distributed = false
   /** Access signals received; a subscription checked while one arrived is checked again (see CollabHub). */
@@ -68,22 +79,26 @@ export class SocketEvents implements BoardEvents {
     this.engine = new EngineServer({
       // Board events are small; a client has no business sending more.
       maxHttpBufferSize: 64 * 1024,
-      // One slot per open socket.io connection and address; see onConnection for the release.
+      // One slot per open socket.io connection and address. engine.io asks
+      // only for handshakes (requests without a session id, Server.verify);
+      // later requests of a session are not counted again.
       allowRequest: (req, callback) => {
-        if (req.url?.includes('sid=')) return callback(null, true)
-        const ip = deps.limiter.address(req)
-        if (!deps.limiter.acquire(ip)) return callback('too many connections from this address', false)
-        ;(req as { drawbridgeIp?: string }).drawbridgeIp = ip
+        const slot = deps.limiter.acquire(deps.limiter.address(req))
+        if (!slot) return callback('too many connections from this address', false)
+        this.pendingSlots.set(req, slot)
         callback(null, true)
       },
       cors: deps.corsOrigins.length ? { origin: deps.corsOrigins, credentials: false } : undefined,
     })
     this.io.bind(this.engine)
     // The slot taken in allowRequest is released when the transport closes,
-    // whether or not socket.io's authentication let it through.
-    this.engine.on('connection', (conn: { request: { drawbridgeIp?: string }; once(e: 'close', f: () => void): void }) => {
-      const ip = conn.request.drawbridgeIp
-      if (ip) conn.once('close', () => deps.limiter.release(ip))
+    // whether or not socket.io's authentication let it through; a handshake
+    // that fails after allowRequest gives it back in settle().
+    this.engine.on('connection', (conn: EngineSocket) => {
+      const slot = this.pendingSlots.get(conn.request)
+      if (!slot) return
+      this.pendingSlots.delete(conn.request)
+      conn.once('close', slot.release)
     })
     this.io.use((socket, next) => {
       this.authenticate(socket).then(
@@ -94,6 +109,9 @@ export class SocketEvents implements BoardEvents {
     this.io.on('connection', (socket) => this.onConnection(socket))
     this.unsubscribe = deps.signals.subscribe((signal) => {
       this.onSignal(signal).catch((err: unknown) => deps.logger.error({ err, signal }, 'socket.io signal failed'))
+    })
+    this.unhealth = deps.signals.onHealth((up) => {
+      if (up) this.recheckAll().catch((err: unknown) => deps.logger.error({ err }, 're-checking socket.io after an outage failed'))
     })
   }
 
@@ -113,11 +131,32 @@ export class SocketEvents implements BoardEvents {
   }
 
   attach(router: PathRouter): void {
-    router.onRequest(SOCKET_PATH, (req, res) => this.engine.handleRequest(req, res))
-    router.onUpgrade(SOCKET_PATH, (req, socket, head) => this.engine.handleUpgrade(req, socket, head))
+    router.onRequest(SOCKET_PATH, (req, res) => {
+      res.once('close', () => this.settle(req))
+      this.engine.handleRequest(req, res)
+    })
+    router.onUpgrade(SOCKET_PATH, (req, socket, head) => {
+      socket.once('close', () => this.settle(req))
+      this.engine.handleUpgrade(req, socket, head)
+    })
+  }
+
+  /**
+   * The request is over: a slot no connection took (unsupported protocol, a
+   * WebSocket handshake ws refused, a client gone mid-way) is given back.
+   * A successful polling handshake's connection takes its slot before the
+   * response is sent. A WebSocket whose socket closes before its connection
+   * exists gives the slot back here, and that (dead) connection holds none.
+   */
+  private settle(req: IncomingMessage): void {
+    const slot = this.pendingSlots.get(req)
+    if (!slot) return
+    this.pendingSlots.delete(req)
+    slot.release()
   }
 
   private async authenticate(socket: IOSocket): Promise<void> {
+    socket.data.signalsSeen = this.accessSignals
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token
     if (typeof token !== 'string' || token === '') throw connectError(ErrorCode.unauthenticated, 'auth.token is required')
     const check = await this.deps.resolver.resolve(token)
@@ -144,6 +183,16 @@ export class SocketEvents implements BoardEvents {
     const p = socket.data.principal
     // Members hear their own notifications on every socket they open.
     if (p.kind === 'user') void socket.join(userRoom(p.user.id))
+    // A sign-out that arrived while the token was being checked found no
+    // socket to close yet: check the token version again, now that it is in userRoom.
+    if (p.kind === 'user' && this.accessSignals !== socket.data.signalsSeen) {
+      this.deps.resolver.refresh(p).then(
+        (fresh) => {
+          if (!fresh) socket.disconnect(true)
+        },
+        (err: unknown) => this.deps.logger.error({ err }, 're-checking a new socket failed'),
+      )
+    }
     socket.on(SocketEvent.subscribe, (payload, ack) => {
       const reply = typeof ack === 'function' ? ack : () => {}
       const boardId = (payload as { boardId?: unknown } | undefined)?.boardId
@@ -193,15 +242,40 @@ export class SocketEvents implements BoardEvents {
   private async onSignal(signal: BoardSignal): Promise<void> {
     if (signal.type === 'guests.enabled') return
     this.accessSignals++
+    if (signal.type === 'user.signed_out') {
+      for (const s of await this.io.local.in(userRoom(signal.userId)).fetchSockets()) {
+        const p = s.data.principal
+        if (p.kind === 'user' && p.user.tokenVersion < signal.tokenVersion) s.disconnect(true)
+      }
+      return
+    }
     if (signal.type === 'board.deleted') {
       this.io.local.in(boardRoom(signal.boardId)).socketsLeave(boardRoom(signal.boardId))
       return
     }
     if (signal.type === 'guest.linked') return this.onSignal({ type: 'access.changed', boardId: signal.boardId, target: { kind: 'guest', id: signal.guestId } })
-    const boardIds =
-      signal.type === 'guests.disabled'
-        ? [...this.io.of('/').adapter.rooms.keys()].filter((r) => r.startsWith('board:')).map((r) => r.slice(6))
-        : [signal.boardId]
+    return this.recheckBoards(signal.type === 'guests.disabled' ? this.localBoards() : [signal.boardId])
+  }
+
+  private localBoards(): string[] {
+    return [...this.io.of('/').adapter.rooms.keys()].filter((r) => r.startsWith('board:')).map((r) => r.slice(6))
+  }
+
+  /**
+   * After a bus outage: signals sent meanwhile may never arrive, so every
+   * socket's token and every subscription on this instance is checked
+   * against the database.
+   */
+  private async recheckAll(): Promise<void> {
+    this.accessSignals++
+    for (const s of await this.io.local.fetchSockets()) {
+      const p = s.data.principal
+      if (p?.kind === 'user' && !(await this.deps.resolver.refresh(p))) s.disconnect(true)
+    }
+    await this.recheckBoards(this.localBoards())
+  }
+
+  private async recheckBoards(boardIds: string[]): Promise<void> {
     for (const boardId of boardIds) {
       const sockets = await this.io.local.in(boardRoom(boardId)).fetchSockets()
       for (const s of sockets) {
@@ -291,6 +365,7 @@ export class SocketEvents implements BoardEvents {
 
   async close(): Promise<void> {
     this.unsubscribe()
+    this.unhealth()
     this.io.disconnectSockets(true)
     await new Promise<void>((resolve) => {
       this.io.close(() => resolve())

@@ -34,4 +34,19 @@ export function authRoutes(app: App, { accounts, authRateLimit }: AuthRouteOptio
   )
 
   app.get('/api/me', async (request) => ({ principal: await accounts.describe(await request.principal()) }))
+
+  // Rate-limited like login: a stolen token must not buy unlimited guesses at the password.
+  app.post(
+    '/api/auth/password',
+    {
+      config: { rateLimit },
+      schema: { body: Type.Object({ currentPassword: Type.String({ maxLength: 4096 }), newPassword: Type.String({ maxLength: 4096 }) }) },
+    },
+    async (request) => accounts.changePassword(await request.user(), request.body),
+  )
+
+  app.post('/api/auth/logout-all', { config: { rateLimit } }, async (request, reply) => {
+    await accounts.logoutAll(await request.user())
+    return reply.status(204).send()
+  })
 }

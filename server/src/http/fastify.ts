@@ -8,7 +8,9 @@ import type { Redis } from 'ioredis'
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { ErrorCode } from '../../../shared/constants.js'
+import type { TrustProxy } from '../config.js'
 import { redactUrl } from '../logger.js'
+import { trustFunction } from './connection-limiter.js'
 import { errorBody, installErrorHandling } from './error-handler.js'
 import type { PathRouter } from './path-router.js'
 import type { App } from './types.js'
@@ -18,7 +20,7 @@ export const BODY_LIMIT = 1024 * 1024
 export interface FastifyOptions {
   logger: Logger
   router: PathRouter
-  trustProxy: boolean
+  trustProxy: TrustProxy
   /** Shared rate-limit counters across instances; in-memory when null. */
   redis: { client: Redis; prefix: string } | null
   /** Whether unmatched page requests get the web app's shell. */
@@ -39,7 +41,10 @@ export async function createFastify(options: FastifyOptions): Promise<{ app: App
     // Quiet by default: no per-request lines, only errors and lifecycle.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: options.trustProxy,
+    // The connection limiter's own function: request.ip (rate limits) and the
+    // connection caps must name the same client. (Fastify turns a bare hop
+    // count into "trust nobody", so it gets the function either way.)
+    trustProxy: options.trustProxy === false ? false : trustFunction(options.trustProxy),
     // A request id from the load balancer is kept, and echoed back.
     requestIdHeader: 'x-request-id',
     // Slow clients (slowloris): the whole request must arrive in time.
