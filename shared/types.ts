@@ -82,6 +82,11 @@ export interface Reply {
   body: string
   mentions: string[]
   createdAt: string
+  /**
+   * Only on comments that came with an imported board: the name the export
+   * file gave as author, display text only. `author` is whoever imported it.
+   */
+  importedAuthor?: string
 }
 
 export interface Thread extends Reply {

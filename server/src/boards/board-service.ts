@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
 import type { Action } from '../../../shared/capabilities.js'
 import { ErrorCode, TEMPORARY_TITLE_SUFFIX } from '../../../shared/constants.js'
-import { normalizeDisplayName } from '../../../shared/names.js'
+import { normalizeDisplayName, normalizeTitle } from '../../../shared/names.js'
 import type { AccessMode, Board, Guest } from '../../../shared/types.js'
 import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
 import { badRequest, forbidden, guestForbidden, unauthenticated } from '../errors.js'
@@ -16,8 +16,9 @@ import { presentBoard, presentGuest } from './present.js'
 export const TITLE_MAX = 200
 const DEFAULT_TITLE = 'Untitled'
 
+/** Titles: NFC, no control/bidi/invisible characters, whitespace collapsed (no badge rule). */
 export function checkTitle(raw: unknown, field = 'title'): string {
-  const checked = normalizeDisplayName(raw, TITLE_MAX)
+  const checked = normalizeTitle(raw, TITLE_MAX)
   if (!checked.ok) throw badRequest(`${field} ${checked.reason}`)
   return checked.name
 }
@@ -42,6 +43,11 @@ export class BoardService {
     private readonly d: Deps,
     private readonly events: BoardEvents,
   ) {}
+
+  /** Hourly caps on temporary boards (enforced by the route, in the shared rate-limit store). */
+  get guestBoardLimits(): { perAddress: number; total: number } {
+    return { perAddress: this.d.config.guestBoardsPerIpPerHour, total: this.d.config.guestBoardsPerHour }
+  }
 
   async access(principal: ResolvedPrincipal, boardId: string, action: Action): Promise<BoardAccess> {
     const access = await this.d.policy.access(this.d.db, principal, boardId)

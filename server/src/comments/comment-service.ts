@@ -3,8 +3,10 @@
 import { and, asc, eq, isNull, or } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
 import { COMMENT_BODY_MAX } from '../../../shared/constants.js'
+import { normalizeDisplayName } from '../../../shared/names.js'
+import { textProblem, VISIBLE } from '../../../shared/text.js'
 import type { Anchor, Author, Reply, Thread } from '../../../shared/types.js'
-import type { ResolvedPrincipal } from '../auth/principals.js'
+import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
 import type { BoardService } from '../boards/board-service.js'
 import { type Deps, principalKey } from '../boards/deps.js'
 import type { BoardEvents } from '../boards/events.js'
@@ -17,14 +19,53 @@ import { comments } from '../store/schema.js'
 type Row = typeof comments.$inferSelect
 
 const MENTION = /@\[([^\]\n]{1,64})\]\(user:([A-Za-z0-9_-]{1,64})\)/g
-// Newlines and tabs are text; every other control character is refused.
-const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u
 
-export function checkBody(raw: string): string {
-  if (raw.trim().length === 0) throw badRequest('body must not be empty')
-  if ([...raw].length > COMMENT_BODY_MAX) throw badRequest(`body must be at most ${COMMENT_BODY_MAX} characters`)
-  if (FORBIDDEN_CONTROL.test(raw)) throw badRequest('body must not contain control characters other than newlines and tabs')
-  return raw
+/** NFC; newlines and tabs are text, control, bidi and invisible characters are refused. */
+export function checkBody(raw: string, field = 'body'): string {
+  const body = raw.normalize('NFC')
+  if (body.trim().length === 0) throw badRequest(`${field} must not be empty`)
+  if ([...body].length > COMMENT_BODY_MAX) throw badRequest(`${field} must be at most ${COMMENT_BODY_MAX} characters`)
+  const problem = textProblem(body, { multiline: true })
+  if (problem) throw badRequest(`${field} ${problem}`)
+  if (!VISIBLE.test(body)) throw badRequest(`${field} must contain visible text`)
+  return body
+}
+
+/** A comment as it comes in an export file; only the author's name is used. */
+export interface ImportedComment {
+  author: { name: string }
+  importedAuthor?: string
+  body: string
+  createdAt: string
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
+// Older than any Drawbridge, or in the future beyond clock skew: not a real export.
+const IMPORT_EARLIEST = Date.UTC(2000, 0, 1)
+const IMPORT_SKEW_MS = 86_400_000
+
+/**
+ * The row of an imported comment, checked like a new one. The author is the
+ * importer (whoever wrote it in the file cannot be verified); the name in the
+ * file is kept as display text only. Mentions are dropped: nobody is notified
+ * or linked by text the importer did not write on this board.
+ */
+export function importedCommentRow(c: ImportedComment, field: string, importer: UserRow, now = Date.now()) {
+  const name = normalizeDisplayName(c.importedAuthor ?? c.author.name)
+  if (!name.ok) throw badRequest(`${field}.${c.importedAuthor === undefined ? 'author.name' : 'importedAuthor'} ${name.reason}`)
+  const time = ISO_TIME.test(c.createdAt) ? Date.parse(c.createdAt) : Number.NaN
+  if (!(time >= IMPORT_EARLIEST && time <= now + IMPORT_SKEW_MS)) {
+    throw badRequest(`${field}.createdAt must be an ISO-8601 time between 2000 and now`)
+  }
+  return {
+    authorKind: 'user' as const,
+    authorId: importer.id,
+    authorName: importer.name,
+    importedAuthor: name.name,
+    body: checkBody(c.body, `${field}.body`),
+    mentions: [] as string[],
+    createdAt: new Date(time),
+  }
 }
 
 export function mentionedIds(body: string): string[] {
@@ -34,7 +75,9 @@ export function mentionedIds(body: string): string[] {
 const authorOf = (r: Row): Author => ({ kind: r.authorKind, id: r.authorId, name: r.authorName, guest: r.authorKind === 'guest' })
 
 function presentReply(r: Row): Reply {
-  return { id: r.id, author: authorOf(r), body: r.body, mentions: r.mentions, createdAt: r.createdAt.toISOString() }
+  const reply: Reply = { id: r.id, author: authorOf(r), body: r.body, mentions: r.mentions, createdAt: r.createdAt.toISOString() }
+  if (r.importedAuthor !== null) reply.importedAuthor = r.importedAuthor
+  return reply
 }
 
 function presentThread(t: Row, replies: Row[]): Thread {
@@ -78,12 +121,14 @@ export class CommentService {
     const ids = mentionedIds(body)
     if (ids.length === 0) return ids
     if (access.principal.kind === 'guest') throw guestForbidden('Guests cannot mention people')
-    const members = new Set(
-      (await boardParticipants(this.d.db, access)).filter((p) => p.kind === 'user').map((p) => p.id),
-    )
+    const members = await this.memberIds(access)
     const outsiders = ids.filter((id) => !members.has(id))
     if (outsiders.length > 0) throw badRequest(`body mentions someone without access to this board (${outsiders.join(', ')})`)
     return ids
+  }
+
+  private async memberIds(access: BoardAccess): Promise<Set<string>> {
+    return new Set((await boardParticipants(this.d.db, access)).filter((p) => p.kind === 'user').map((p) => p.id))
   }
 
   private stamp(p: ResolvedPrincipal) {
@@ -118,12 +163,16 @@ export class CommentService {
     this.events.commentUpdated(boardId, { ...before, replies: [...before.replies, presentReply(row!)] })
     await this.notifyMentions(principal, access, threadId, mentions, body)
     // Everyone who wrote in the thread hears of the reply (members only, not
-    // the replier, and not twice for someone it also mentions).
+    // the replier, and not twice for someone it also mentions). Members as of
+    // now: someone removed from the board since, or an author id that never
+    // had access, hears nothing of it.
     const me = principalKey(principal.kind, principal.kind === 'user' ? principal.user.id : principal.guest.id)
-    const writers = [before, ...before.replies]
+    const authors = [before, ...before.replies]
       .map((c) => c.author)
       .filter((a) => a.kind === 'user' && principalKey(a.kind, a.id) !== me && !mentions.includes(a.id))
       .map((a) => a.id)
+    const members = authors.length === 0 ? new Set<string>() : await this.memberIds(access)
+    const writers = [...new Set(authors)].filter((id) => members.has(id))
     await this.notifications.notify(writers, 'reply', boardId, {
       threadId,
       boardTitle: access.board.title,

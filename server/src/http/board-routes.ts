@@ -1,8 +1,11 @@
+import { normalizeIP } from '@fastify/rate-limit'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { ErrorCode } from '../../../shared/constants.js'
 import type { BoardService } from '../boards/board-service.js'
 import type { InviteService } from '../boards/invite-service.js'
 import type { ParticipantService } from '../boards/participant-service.js'
-import { guestForbidden, unauthenticated } from '../errors.js'
+import { AppError, guestForbidden, unauthenticated } from '../errors.js'
 import { BoardParams, Kind, Role, type App } from './types.js'
 
 export interface BoardRouteOptions {
@@ -13,8 +16,39 @@ export interface BoardRouteOptions {
 }
 
 const Title = Type.String({ maxLength: 1000 })
+const HOUR_MS = 3_600_000
+
+/**
+ * Hourly caps on temporary boards: per client address (an IPv6 address
+ * counts with its /64, which one client usually holds whole) and for the
+ * whole server. The counters live in the rate-limit store, so with Redis all
+ * instances share them. Only account-less creations count.
+ */
+function guestBoardLimiter(app: App, limits: { perAddress: number; total: number }) {
+  const checks = [
+    {
+      what: 'from your address',
+      limit: app.createRateLimit({ max: limits.perAddress, timeWindow: HOUR_MS, keyGenerator: (r) => `guest-boards:ip:${normalizeIP(r.ip)}` }),
+    },
+    {
+      what: 'on this server',
+      limit: app.createRateLimit({ max: limits.total, timeWindow: HOUR_MS, keyGenerator: () => 'guest-boards:all' }),
+    },
+  ]
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    // In order: a client over its own cap does not use up everyone's.
+    for (const { what, limit } of checks) {
+      const verdict = await limit(request)
+      if (verdict.isAllowed || !verdict.isExceeded) continue
+      const seconds = Math.max(1, verdict.ttlInSeconds)
+      reply.header('retry-after', String(seconds))
+      throw new AppError(429, ErrorCode.rateLimited, `Too many temporary boards created ${what}; try again in ${seconds} s, or sign in to create boards`)
+    }
+  }
+}
 
 export function boardRoutes(app: App, { boards, invites, participants, authRateLimit }: BoardRouteOptions): void {
+  const guestBoardAllowed = guestBoardLimiter(app, boards.guestBoardLimits)
   app.post(
     '/api/boards',
     { schema: { body: Type.Object({ title: Type.Optional(Title), guestName: Type.Optional(Type.String({ maxLength: 1000 })) }) } },
@@ -26,6 +60,7 @@ export function boardRoutes(app: App, { boards, invites, participants, authRateL
       if (guestName === undefined) {
         throw unauthenticated('Sign in to create a board, or pass guestName to create a temporary board as a guest')
       }
+      await guestBoardAllowed(request, reply)
       return reply.status(201).send(await boards.createForGuest(guestName, title))
     },
   )

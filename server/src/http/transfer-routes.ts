@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
-import { type BoardExport, EXPORT_FORMAT, EXPORT_VERSION, type TransferService } from '../boards/transfer-service.js'
+import { type BoardImport, EXPORT_FORMAT, EXPORT_VERSION, IMPORT_LIMITS, type TransferService } from '../boards/transfer-service.js'
 import { badRequest, guestForbidden } from '../errors.js'
 import { BoardParams, type App } from './types.js'
 
@@ -13,13 +13,22 @@ const Document = Type.Object({
   markup: Type.Record(Type.String(), Type.Unknown()),
   meta: Type.Record(Type.String(), Type.Unknown()),
 })
-const Author = Type.Object({ kind: Type.Union([Type.Literal('user'), Type.Literal('guest')]), id: Type.String(), name: Type.String(), guest: Type.Boolean() })
+// Of the author only the name is used (as display text; the importer becomes
+// the author). Lengths are generous so that the service's checks, the same
+// as for new comments, answer with the precise reason.
+const Author = Type.Object({ name: Type.String({ maxLength: 1000 }) })
 const Comment = {
   author: Author,
-  body: Type.String({ maxLength: 10_000 }),
-  mentions: Type.Optional(Type.Array(Type.String())),
+  importedAuthor: Type.Optional(Type.String({ maxLength: 1000 })),
+  body: Type.String({ maxLength: 50_000 }),
+  mentions: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 })),
   createdAt: Type.String({ maxLength: 40 }),
 }
+// As for new comments: a point or a shape, nothing else.
+const Anchor = Type.Union([
+  Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }),
+  Type.Object({ shapeId: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+])
 const ExportBody = Type.Object({
   format: Type.Literal(EXPORT_FORMAT),
   version: Type.Literal(EXPORT_VERSION),
@@ -29,10 +38,11 @@ const ExportBody = Type.Object({
     Type.Array(
       Type.Object({
         ...Comment,
-        anchor: Type.Union([Type.Object({ x: Type.Number(), y: Type.Number() }), Type.Object({ shapeId: Type.String() })]),
+        anchor: Anchor,
         resolved: Type.Optional(Type.Boolean()),
-        replies: Type.Optional(Type.Array(Type.Object(Comment))),
+        replies: Type.Optional(Type.Array(Type.Object(Comment), { maxItems: IMPORT_LIMITS.repliesPerThread })),
       }),
+      { maxItems: IMPORT_LIMITS.threads },
     ),
   ),
 })
@@ -80,7 +90,7 @@ export function transferRoutes(app: App, { transfers, maxImportBytes }: { transf
           const where = first?.instancePath ? `body${first.instancePath.replace(/\//g, '.')}` : 'body'
           throw badRequest(`${where}: must be a ${EXPORT_FORMAT} export (version ${EXPORT_VERSION}) or a binary Yjs update${first?.message ? ` (${first.message})` : ''}`)
         }
-        return reply.status(201).send({ board: await transfers.importJson(principal, body as BoardExport) })
+        return reply.status(201).send({ board: await transfers.importJson(principal, body as BoardImport) })
       },
     )
   })

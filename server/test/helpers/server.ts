@@ -23,6 +23,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     AUTH_RATE_LIMIT: '100000',
     COMMENT_RATE_LIMIT: '100000',
+    GUEST_BOARDS_PER_IP_PER_HOUR: '100000',
+    GUEST_BOARDS_PER_HOUR: '100000',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     SERVE_WEB: 'false',
     ...env,

@@ -40,11 +40,13 @@ export function Body({ text }: { text: string }) {
   )
 }
 
-function Byline({ author, at }: { author: Author; at: string }) {
+function Byline({ author, importedAuthor, at }: { author: Author; importedAuthor?: string | undefined; at: string }) {
   return (
     <div class="byline">
       <strong>{author.name}</strong>
       {author.guest ? <span class="badge badge-guest">GUEST</span> : null}
+      {/* Came with an imported board: the file's author name, unverified, so plain text only. */}
+      {importedAuthor !== undefined ? <span class="muted small" data-testid="imported-author">imported, originally by {importedAuthor}</span> : null}
       <time dateTime={at} class="muted small">
         {new Date(at).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}
       </time>
@@ -55,7 +57,7 @@ function Byline({ author, at }: { author: Author; at: string }) {
 function Entry({ entry }: { entry: Reply }) {
   return (
     <li class="comment">
-      <Byline author={entry.author} at={entry.createdAt} />
+      <Byline author={entry.author} importedAuthor={entry.importedAuthor} at={entry.createdAt} />
       <Body text={entry.body} />
     </li>
   )
@@ -121,7 +123,7 @@ export function CommentsPanel(p: Props) {
               {visible.map((t) => (
                 <li key={t.id}>
                   <button type="button" class={`thread-item${t.resolved ? ' resolved' : ''}`} onClick={() => p.onOpen(t.id)}>
-                    <Byline author={t.author} at={t.createdAt} />
+                    <Byline author={t.author} importedAuthor={t.importedAuthor} at={t.createdAt} />
                     <Body text={t.body.length > 140 ? t.body.slice(0, 140) + '…' : t.body} />
                     <span class="muted small">
                       {t.replies.length} {t.replies.length === 1 ? 'reply' : 'replies'}
