@@ -90,13 +90,15 @@ export const RefusalReason = {
   futureDelete: 'future_delete',
   forbiddenShapeType: 'forbidden_shape_type',
   schema: 'schema',
+  tooComplex: 'too_complex',
+  markupQuota: 'markup_quota',
 } as const
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason]
 
 /** Plain-language text for each refusal, shown by the web app. */
 export const refusalMessages: Record<RefusalReason, string> = {
   malformed: 'The change could not be read.',
-  too_large: 'The change is too large.',
+  too_large: "This board is full. Delete something (a guest's markup, say) to make room, then try again.",
   read_only: 'You can only view this board.',
   locked: 'This board is locked; only its owner can change it.',
   archived: 'This board is archived and read-only.',
@@ -110,6 +112,8 @@ export const refusalMessages: Record<RefusalReason, string> = {
   future_delete: 'The change deletes content the server has not seen.',
   forbidden_shape_type: 'Guests cannot add embeds, tables or web images.',
   schema: 'The change does not fit the board format.',
+  too_complex: 'The change is too big or too deeply nested; make it in smaller steps.',
+  markup_quota: 'You have used all the space for markup on this board; delete some of your markup first.',
 }
 
 /** Root types of the board document. */

@@ -91,6 +91,8 @@ export class BoardConnection extends Emitter<BoardConnectionEvents> {
   synced = false
   /** Last `saved.clocks` from the server, per client id. */
   private savedClocks = new Map<number, number>()
+  /** The reason of the last `refused` message on this connection. */
+  private lastRefusal: RefusalReason | null = null
   private resets: number[] = []
   private destroyed = false
   private localFields: Record<string, unknown> = {}
@@ -178,7 +180,11 @@ export class BoardConnection extends Emitter<BoardConnectionEvents> {
     }
     const onClosed = (event: { code: number; reason: string }) => {
       if (provider !== this.provider) return
-      if (event.code === CloseCode.updateRefused) this.reset()
+      // A full board (4413 announced by a `too_large` refusal) is not the
+      // end: like any refused update, start over from the server's state.
+      const full = event.code === CloseCode.tooLarge && this.lastRefusal === 'too_large'
+      this.lastRefusal = null
+      if (event.code === CloseCode.updateRefused || full) this.reset()
       else this.end(event.code)
     }
     const onAwareness = () => {
@@ -219,6 +225,7 @@ export class BoardConnection extends Emitter<BoardConnectionEvents> {
         this.updateSave()
         return
       case ExtKind.refused:
+        this.lastRefusal = message.reason
         this.emit('refused', { reason: message.reason, message: message.message || refusalMessages[message.reason] })
         return
       case ExtKind.board:

@@ -1,11 +1,12 @@
 // `npm run bench [scenario…]`: prints one JSON line per scenario.
-// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard (default: all).
+// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard, stall (default: all).
 // The server runs pinned to core 0, this load generator to core 1 (taskset).
 import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
 import { guardCost } from './guard-cost.js'
 import { round } from './lean-client.js'
 import { coldJoin, cursors, fanout, fanoutMulti, ceiling, memory } from './scenarios.js'
 import { hasTaskset, pinSelf, startBenchServer } from './server-proc.js'
+import { stall } from './stall.js'
 
 const wanted = new Set(process.argv.slice(2))
 const want = (name: string) => wanted.size === 0 || wanted.has(name)
@@ -100,6 +101,13 @@ async function main() {
   if (want('cold-join')) print(await withServer((s) => coldJoin(s)))
   if (want('cursors')) print(await withServer((s) => cursors(s, 50, 20)))
   if (want('multi')) await multiInstance()
+  // The worst updates the limits allow (MAX_UPDATE_STRUCTS) against /healthz,
+  // with the per-address work budget on and, to show what slicing alone
+  // does, off.
+  if (want('stall')) {
+    print(await withServer((s) => stall(s)))
+    print({ ...(await withServer((s) => stall(s), { UPDATE_WORK_RATE: '100000000', UPDATE_WORK_BURST: '1000000000' })), workBudget: 'off' })
+  }
   if (want('guard')) {
     const g = guardCost()
     const load = await withServer((s) => fanout(s, 20, 20, 8))

@@ -19,6 +19,7 @@ import { RedisBus } from './bus/redis-bus.js'
 import { DocStore } from './collab/doc-store.js'
 import { CollabHub } from './collab/hub.js'
 import { PresenceRegistry } from './collab/presence.js'
+import { DEFAULT_UPDATE_LIMITS } from './collab/update-scan.js'
 import { COLLAB_PATH, CollabEndpoint } from './collab/ws-endpoint.js'
 import { CommentService } from './comments/comment-service.js'
 import type { Config } from './config.js'
@@ -44,6 +45,12 @@ import { transferRoutes } from './http/transfer-routes.js'
 import { Metrics } from './metrics.js'
 
 export { BODY_LIMIT } from './http/fastify.js'
+
+/**
+ * Yjs client ids one connection may claim. A page load is one id; a client
+ * that keeps its document offline brings one per earlier session.
+ */
+const MAX_CLIENT_IDS_PER_CONNECTION = 256
 
 /** A WebSocket client with more than this unsent is not reading; it is dropped (it will resync). */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024
@@ -117,7 +124,14 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     docStore,
     bus,
     logger,
-    maxDocBytes: config.limits.maxDocBytes,
+    limits: {
+      update: { ...DEFAULT_UPDATE_LIMITS, maxStructs: config.limits.maxUpdateStructs },
+      presence: { maxStateBytes: config.limits.presenceMaxBytes, rate: config.limits.presenceRate, burst: config.limits.presenceRate * 2 },
+      maxClientIdsPerConnection: MAX_CLIENT_IDS_PER_CONNECTION,
+      maxDocBytes: config.limits.maxDocBytes,
+      markupPerPrincipal: config.limits.markupQuotaBytes,
+      markupPerBoard: config.limits.markupBoardQuotaBytes,
+    },
     metrics: metrics.roomHooks(),
     guestsEnabled: () => settings.guestsEnabled,
   })
@@ -208,6 +222,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
       rate: config.wsRate,
       burst: config.wsBurst,
       maxBufferedBytes: MAX_BUFFERED_BYTES,
+      work: { rate: config.limits.updateWorkRate, burst: config.limits.updateWorkBurst },
     },
     logger,
     limiter,

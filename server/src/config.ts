@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import proxyAddr from 'proxy-addr'
 import { parseDuration } from '../../shared/duration.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -28,6 +29,17 @@ export interface Limits {
   requestTimeoutMs: number
   /** Largest import (JSON or Yjs). */
   maxImportBytes: number
+  /** Structs one Yjs update may hold (checked before it is decoded). */
+  maxUpdateStructs: number
+  /** Update work per second per client address (structs, deletions, KiB), and its burst. */
+  updateWorkRate: number
+  updateWorkBurst: number
+  /** Live markup one reviewer may have on a board, and all markup on a board before reviewers are stopped. */
+  markupQuotaBytes: number
+  markupBoardQuotaBytes: number
+  /** Largest presence (awareness) state, and presence messages per second per connection. */
+  presenceMaxBytes: number
+  presenceRate: number
 }
 
 export interface Config {
@@ -47,18 +59,31 @@ export interface Config {
   logLevel: LogLevel
   authRateLimit: number
   commentRateLimit: number
+  /** Temporary (account-less) boards one client address may create per hour. */
+  guestBoardsPerIpPerHour: number
+  /** Temporary boards the whole server (all instances) creates per hour. */
+  guestBoardsPerHour: number
   wsRate: number
   wsBurst: number
   userTokenTtlSeconds: number
   guestTokenTtlSeconds: number
   guestsEnabled: boolean
   corsOrigins: string[]
-  /** Behind a load balancer: take the client address from X-Forwarded-For. */
-  trustProxy: boolean
+  /** Behind a load balancer: which X-Forwarded-For entries to believe (see TrustProxy). */
+  trustProxy: TrustProxy
   /** Serve the built web app from dist/web when it exists. */
   serveWeb: boolean
   limits: Limits
 }
+
+/**
+ * Whose word on the client address to take. `false`: nobody's, the socket's
+ * peer is the client. `hops`: that many proxies in front of every request
+ * (the client is the entry that many places from the right of
+ * X-Forwarded-For, counting the peer). `addresses`: peers and entries in
+ * these addresses/CIDRs are proxies; the client is the first one that is not.
+ */
+export type TrustProxy = false | { hops: number } | { addresses: string[] }
 
 export class ConfigError extends Error {
   constructor(
@@ -118,6 +143,33 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw
 }
 
+/**
+ * TRUST_PROXY: false (default), a hop count, or addresses/CIDRs. `true` is
+ * one hop: with X-Forwarded-For overwritten by the one proxy in front, its
+ * only entry is the client; the leftmost entry of a longer header is what the
+ * client itself sent, so it is never taken on trust.
+ */
+function trustProxy(env: Env): TrustProxy {
+  const raw = str(env, 'TRUST_PROXY')
+  if (raw === undefined) return false
+  const lower = raw.toLowerCase()
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false
+  if (['true', 'yes', 'on'].includes(lower)) return { hops: 1 }
+  if (/^\d+$/.test(raw)) return { hops: int(env, 'TRUST_PROXY', 0, 1, 100) }
+  const addresses = raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+  for (const a of addresses) {
+    try {
+      proxyAddr.compile(a)
+    } catch {
+      throw new ConfigError('TRUST_PROXY', `expected false, true, a hop count or addresses/CIDRs separated by commas; "${a}" is none of these`)
+    }
+  }
+  return { addresses }
+}
+
 /** Reads TOKEN_SECRET, or the one kept in DATA_DIR, generating it on first boot. */
 function tokenSecret(env: Env, dataDir: string): Uint8Array {
   const given = str(env, 'TOKEN_SECRET')
@@ -175,13 +227,15 @@ export function loadConfig(env: Env): Config {
     logLevel,
     authRateLimit: int(env, 'AUTH_RATE_LIMIT', 20, 1, 1_000_000),
     commentRateLimit: int(env, 'COMMENT_RATE_LIMIT', 30, 1, 1_000_000),
+    guestBoardsPerIpPerHour: int(env, 'GUEST_BOARDS_PER_IP_PER_HOUR', 10, 1, 1_000_000),
+    guestBoardsPerHour: int(env, 'GUEST_BOARDS_PER_HOUR', 500, 1, 10_000_000),
     wsRate: int(env, 'WS_RATE', 200, 1, 1_000_000),
     wsBurst: int(env, 'WS_BURST', 2000, 1, 10_000_000),
     userTokenTtlSeconds: int(env, 'USER_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
     guestTokenTtlSeconds: int(env, 'GUEST_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
     guestsEnabled: bool(env, 'GUESTS_ENABLED', true),
     corsOrigins,
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     serveWeb: bool(env, 'SERVE_WEB', true),
     limits: {
       maxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -194,6 +248,22 @@ export function loadConfig(env: Env): Config {
       headersTimeoutMs: duration(env, 'HTTP_HEADERS_TIMEOUT', 15_000, 100),
       requestTimeoutMs: duration(env, 'HTTP_REQUEST_TIMEOUT', 120_000, 100),
       maxImportBytes: int(env, 'MAX_IMPORT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      ...workLimits(env),
     },
+  }
+}
+
+/** The limits that bound what one participant can cost a board and the server (docs/SECURITY.md). */
+function workLimits(env: Env) {
+  const maxDocBytes = int(env, 'MAX_DOC_BYTES', 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024)
+  const markupBoardQuotaBytes = int(env, 'MARKUP_BOARD_QUOTA_BYTES', Math.min(16 * 1024 * 1024, Math.floor(maxDocBytes / 4)), 1024, maxDocBytes)
+  return {
+    maxUpdateStructs: int(env, 'MAX_UPDATE_STRUCTS', 50_000, 100, 10_000_000),
+    updateWorkRate: int(env, 'UPDATE_WORK_RATE', 20_000, 100, 100_000_000),
+    updateWorkBurst: int(env, 'UPDATE_WORK_BURST', 100_000, 100, 1_000_000_000),
+    markupQuotaBytes: int(env, 'MARKUP_QUOTA_BYTES', Math.min(4 * 1024 * 1024, markupBoardQuotaBytes), 1024, markupBoardQuotaBytes),
+    markupBoardQuotaBytes,
+    presenceMaxBytes: int(env, 'PRESENCE_MAX_BYTES', 32 * 1024, 256, 16 * 1024 * 1024),
+    presenceRate: int(env, 'PRESENCE_RATE', 30, 1, 10_000),
   }
 }

@@ -3,10 +3,13 @@
 import { nanoid } from 'nanoid'
 import * as Y from 'yjs'
 import { DOC_ROOTS, type DocRoot } from '../../../shared/constants.js'
-import type { Board, Thread } from '../../../shared/types.js'
+import type { Anchor, Board, Thread } from '../../../shared/types.js'
 import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
-import { checkUpdate, rootNamesOf } from '../collab/guard.js'
-import { badRequest, guestForbidden } from '../errors.js'
+import { importDocument } from '../collab/import-document.js'
+import { DEFAULT_UPDATE_LIMITS } from '../collab/update-scan.js'
+import { type ImportedComment, importedCommentRow } from '../comments/comment-service.js'
+import { AppError, badRequest, guestForbidden } from '../errors.js'
+import { ErrorCode } from '../../../shared/constants.js'
 import { boards, clientIds, comments, docSnapshots } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import { checkTitle, permanentTitle } from './board-service.js'
@@ -18,6 +21,15 @@ import { presentBoard } from './present.js'
 export const EXPORT_FORMAT = 'drawbridge.board'
 export const EXPORT_VERSION = 1
 
+/** What one JSON import may carry (far above what people write on a board). */
+export const IMPORT_LIMITS = { threads: 5_000, repliesPerThread: 1_000, comments: 20_000 } as const
+
+export interface ImportedThread extends ImportedComment {
+  anchor: Anchor
+  resolved?: boolean
+  replies?: ImportedComment[]
+}
+
 export interface BoardExport {
   format: typeof EXPORT_FORMAT
   version: typeof EXPORT_VERSION
@@ -25,6 +37,36 @@ export interface BoardExport {
   board: { title: string }
   document: Record<DocRoot, Record<string, unknown>>
   comments: Thread[]
+}
+
+/** A JSON import as it arrives: comments are whatever the file says until checked. */
+export type BoardImport = Omit<BoardExport, 'comments' | 'exportedAt'> & { comments?: ImportedThread[] }
+
+type CommentRow = typeof comments.$inferInsert
+// Rows per INSERT statement: well under PostgreSQL's 65,535 parameters.
+const INSERT_CHUNK = 1_000
+
+/**
+ * Every comment of an import, checked and re-stamped before anything is
+ * written: one bad comment refuses the whole file.
+ */
+function importedComments(threads: ImportedThread[], importer: UserRow): (boardId: string) => CommentRow[] {
+  const total = threads.reduce((n, t) => n + 1 + (t.replies?.length ?? 0), 0)
+  if (total > IMPORT_LIMITS.comments) throw badRequest(`comments: at most ${IMPORT_LIMITS.comments} comments and replies in all`)
+  const now = Date.now()
+  const rows = threads.flatMap((t, i) => {
+    const threadId = nanoid()
+    const head = { ...importedCommentRow(t, `comments[${i}]`, importer, now), id: threadId, threadId: null, anchor: t.anchor, resolved: Boolean(t.resolved) }
+    const replies = (t.replies ?? []).map((r, j) => ({
+      ...importedCommentRow(r, `comments[${i}].replies[${j}]`, importer, now),
+      id: nanoid(),
+      threadId,
+      anchor: null,
+      resolved: false,
+    }))
+    return [head, ...replies]
+  })
+  return (boardId) => rows.map((r) => ({ ...r, boardId }))
 }
 
 function emptyDoc(): Y.Doc {
@@ -77,47 +119,51 @@ export class TransferService {
   }
 
   /** A new board owned by the caller, from a JSON export. */
-  async importJson(principal: ResolvedPrincipal, input: BoardExport): Promise<Board> {
+  async importJson(principal: ResolvedPrincipal, input: BoardImport): Promise<Board> {
     const user = this.importer(principal)
+    const title = checkTitle(input.board.title, 'board.title')
+    const commentRows = importedComments(input.comments ?? [], user)
     const doc = emptyDoc()
-    doc.transact(() => {
-      for (const root of DOC_ROOTS) {
-        const target = doc.getMap(root)
-        for (const [key, value] of Object.entries(input.document[root] ?? {})) {
-          // Entries of shapes and markup are maps (the board schema); their
-          // values, and meta's, stay plain JSON, so export(import(x)) is x.
-          const isEntry = root !== 'meta' && value !== null && typeof value === 'object' && !Array.isArray(value)
-          target.set(key, isEntry ? new Y.Map(Object.entries(value as Record<string, unknown>)) : value)
+    let state: Uint8Array
+    try {
+      doc.transact(() => {
+        for (const root of DOC_ROOTS) {
+          const target = doc.getMap(root)
+          for (const [key, value] of Object.entries(input.document[root] ?? {})) {
+            // Entries of shapes and markup are maps (the board schema); their
+            // values, and meta's, stay plain JSON, so export(import(x)) is x.
+            const isEntry = root !== 'meta' && value !== null && typeof value === 'object' && !Array.isArray(value)
+            target.set(key, isEntry ? new Y.Map(Object.entries(value as Record<string, unknown>)) : value)
+          }
         }
-      }
-    })
-    const state = Y.encodeStateAsUpdate(doc)
-    const clientId = doc.clientID
-    doc.destroy()
-    return this.create(user, checkTitle(input.board.title), state, [clientId], input.comments ?? [])
+      })
+      state = Y.encodeStateAsUpdate(doc)
+    } catch (err) {
+      // Values nested past what a stack can encode.
+      throw badRequest(`document: could not be read as a board (${(err as Error).message})`)
+    } finally {
+      doc.destroy()
+    }
+    // The document it makes passes the same checks as a binary import.
+    const checked = await this.checkDocument(user, state)
+    return this.create(user, title, checked.state, checked.clients, commentRows)
   }
 
   /** A new board owned by the caller, from a binary Yjs state (checked like any update). */
   async importYjs(principal: ResolvedPrincipal, data: Uint8Array, rawTitle: unknown): Promise<Board> {
     const user = this.importer(principal)
     const title = rawTitle === undefined ? 'Imported board' : checkTitle(rawTitle)
-    const doc = emptyDoc()
-    let clients: number[] = []
-    try {
-      const { structs } = Y.decodeUpdate(data)
-      clients = [...new Set(structs.map((s) => s.id.client))]
-    } catch {
-      throw badRequest('body is not a Yjs update')
-    }
-    const owner = `user:${user.id}`
-    const verdict = checkUpdate(data, { doc, rootNames: rootNamesOf(doc), owners: new Map(clients.map((c) => [c, owner])), locked: false, archived: false }, {
-      principalKey: owner,
-      role: 'owner',
-      guest: false,
-    })
-    doc.destroy()
-    if (!verdict.ok) throw badRequest(`body is not a valid board document (${verdict.reason})`)
-    return this.create(user, title, data, clients, [])
+    const checked = await this.checkDocument(user, data)
+    return this.create(user, title, checked.state, checked.clients, () => [])
+  }
+
+  /** Through the update guard and its limits, like a live update from the board's owner (see import-document.ts). */
+  private async checkDocument(user: UserRow, data: Uint8Array): Promise<{ state: Uint8Array; clients: number[] }> {
+    const limits = this.d.config.limits
+    const result = await importDocument(data, `user:${user.id}`, { update: DEFAULT_UPDATE_LIMITS, maxDocBytes: limits.maxDocBytes })
+    if (result.ok) return result
+    if (result.reason === 'too_large') throw new AppError(413, ErrorCode.tooLarge, `body: ${result.detail}`)
+    throw badRequest(`body is not a valid board document (${result.reason}: ${result.detail.slice(0, 200)})`)
   }
 
   private importer(principal: ResolvedPrincipal): UserRow {
@@ -125,7 +171,7 @@ export class TransferService {
     return principal.user
   }
 
-  private async create(user: UserRow, title: string, state: Uint8Array, clients: number[], threads: Thread[]): Promise<Board> {
+  private async create(user: UserRow, title: string, state: Uint8Array, clients: number[], commentRows: (boardId: string) => CommentRow[]): Promise<Board> {
     const id = nanoid()
     await this.d.db.transaction(async (tx) => {
       await tx.insert(boards).values({ id, title, ownerId: user.id })
@@ -135,23 +181,8 @@ export class TransferService {
           .insert(clientIds)
           .values(clients.map((clientId) => ({ boardId: id, clientId, principalKind: 'user' as const, principalId: user.id })))
       }
-      for (const t of threads) {
-        const threadId = nanoid()
-        const rows = [t, ...(t.replies ?? [])].map((c, i) => ({
-          id: i === 0 ? threadId : nanoid(),
-          boardId: id,
-          threadId: i === 0 ? null : threadId,
-          anchor: i === 0 ? t.anchor : null,
-          authorKind: c.author.kind,
-          authorId: c.author.id,
-          authorName: c.author.name,
-          body: c.body,
-          mentions: c.mentions ?? [],
-          resolved: i === 0 ? Boolean(t.resolved) : false,
-          createdAt: new Date(c.createdAt),
-        }))
-        await tx.insert(comments).values(rows)
-      }
+      const rows = commentRows(id)
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(comments).values(rows.slice(i, i + INSERT_CHUNK))
       await recordActivity(tx, id, ActivityType.created, actorOf({ kind: 'user', user }), { imported: true })
     })
     return presentBoard((await loadBoard(this.d.db, id))!, 'owner')

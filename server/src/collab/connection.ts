@@ -5,6 +5,7 @@ import { CloseCode } from '../../../shared/constants.js'
 import type { PresenceUser } from '../../../shared/types.js'
 import type { ResolvedPrincipal } from '../auth/principals.js'
 import { TokenBucket } from '../util/token-bucket.js'
+import { UNLIMITED_WORK, type WorkBudget } from './work-queue.js'
 
 /** The tiny socket interface the hub needs. */
 export interface Peer {
@@ -52,6 +53,14 @@ export class Connection {
   inflight = 0
   /** Updates that arrived before the part of their client's history they follow. */
   readonly heldBack: { update: Uint8Array; at: number }[] = []
+  /** Yjs client ids this connection claimed for its principal. */
+  claimedIds = 0
+  /** When it joined its room (performance.now()). */
+  openedAt = 0
+  /** It already made its room catch up from the database once (see Room.handleUpdate). */
+  caughtUp = false
+  /** Update work this connection may cost (shared by its client address). */
+  work: WorkBudget = UNLIMITED_WORK
   private readonly bucket: TokenBucket
   private preAuth: Uint8Array[] = []
   private backlog: Uint8Array[] | null = null
@@ -96,6 +105,7 @@ export class Connection {
     this.identity = identity
     this.sink = sink
     this.state = 'open'
+    this.openedAt = performance.now()
     sink.join(this)
     const queued = this.preAuth
     this.preAuth = []

@@ -45,13 +45,6 @@ export interface DocStoreMetrics {
   onCompaction?(boardId: string, updates: number, ms: number): void
 }
 
-/**
- * How long the first update of a batch waits for company. Each commit costs
- * about a millisecond of CPU on the embedded database whatever its size, so
- * under load this turns hundreds of commits a second into tens; the price is
- * a "saved" acknowledgement up to this much later (broadcast is not delayed).
- */
-export const GROUP_COMMIT_WINDOW_MS = 20
 
 /**
  * Memory for recently compacted snapshots, so a board that empties and is
@@ -207,6 +200,14 @@ export class DocStore {
     }
   }
 
+  /** What the board takes in the database: its snapshot and the log since. */
+  storedBytes(boardId: string): number {
+    return (this.snapshotBytes.get(boardId) ?? 0) + (this.logBytes.get(boardId) ?? 0)
+  }
+
+  /** Called after a compaction landed, with the board's stored size measured again. */
+  onCompacted: ((boardId: string, storedBytes: number) => void) | null = null
+
   /** Drops per-board bookkeeping (the room unloaded); load() rebuilds it. */
   forget(boardId: string): void {
     this.logCounts.delete(boardId)
@@ -214,10 +215,13 @@ export class DocStore {
     this.snapshotBytes.delete(boardId)
   }
 
-  // Group commit: whatever queued while the previous batch was being written
-  // goes out together, in one transaction.
+  // Group commit without a fixed window: a commit starts at the end of the
+  // loop turn its first update arrived in, and whatever queues while it is
+  // being written goes out together in the next one, as soon as it ends.
+  // Nobody sees an update before its commit (see durability.ts), so every
+  // millisecond of waiting here would be latency for everyone.
   private async run(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, GROUP_COMMIT_WINDOW_MS))
+    await new Promise((resolve) => setImmediate(resolve))
     try {
       while (this.queue.length > 0) {
         const batch = this.queue
@@ -289,8 +293,10 @@ export class DocStore {
    * the snapshot meanwhile (the board row lock orders concurrent writers).
    */
   compact(boardId: string): Promise<void> {
+    // One at a time; a caller that wants everything folded (a room unloading)
+    // gets another round for what was logged while the running one worked.
     const running = this.compactions.get(boardId)
-    if (running) return running
+    if (running) return running.then(() => this.compact(boardId))
     // Nothing was logged here since the board was loaded: nothing to fold.
     // (Only this instance's appends are counted; another instance compacts
     // what it appended, at its threshold or when its room unloads.)
@@ -341,6 +347,7 @@ export class DocStore {
     this.logCounts.set(boardId, Math.max(0, (this.logCounts.get(boardId) ?? 0) - rows.length))
     this.logBytes.set(boardId, Math.max(0, (this.logBytes.get(boardId) ?? 0) - foldedBytes))
     this.metrics.onCompaction?.(boardId, rows.length, performance.now() - started)
+    this.onCompacted?.(boardId, this.storedBytes(boardId))
     this.logger.debug({ boardId, folded: rows.length, bytes: data.length }, 'compacted board log')
   }
 

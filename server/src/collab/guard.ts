@@ -10,6 +10,7 @@
 import * as Y from 'yjs'
 import type { Role } from '../../../shared/capabilities.js'
 import { DOC_ROOTS, GUEST_FORBIDDEN_SHAPE_TYPES, type RefusalReason } from '../../../shared/constants.js'
+import { DEFAULT_UPDATE_LIMITS, integrationOrder, scanUpdate, type UpdateLimits, type UpdateScan } from './update-scan.js'
 
 export interface GuardSubject {
   /** `user:<id>` or `guest:<id>`: the key client ids are owned by. */
@@ -29,8 +30,13 @@ export interface GuardState {
 }
 
 export type GuardVerdict =
-  /** Accepted. `noop`: nothing new (the server already has it all). `clients`: ids that wrote new structs. */
-  | { ok: true; noop: boolean; clients: number[] }
+  /**
+   * Accepted. `noop`: nothing new (the server already has it all).
+   * `clients`: ids that wrote new structs; `ends`: each one's clock after
+   * this update. `markupEntries`: ids of the markup entries it writes in or
+   * deletes; `deleted`: the live items it deletes.
+   */
+  | { ok: true; noop: boolean; clients: number[]; ends: Map<number, number>; markupEntries: Y.ID[]; deleted: Y.Item[] }
   /** These client ids have no owner yet: claim them for the sender, then ask again. */
   | { ok: false; reason: 'unclaimed'; clients: number[] }
   | { ok: false; reason: RefusalReason; detail: string }
@@ -48,6 +54,8 @@ type Placement =
       /** The item whose type directly holds this item; null when the parent is the root. */
       parentItem: Struct | null
       key: string | null
+      /** Types between the root and this item (0 for a root-level entry). */
+      depth: number
     }
 
 class Refusal extends Error {
@@ -59,7 +67,14 @@ class Refusal extends Error {
   }
 }
 
-const MAX_DEPTH = 10_000
+/**
+ * Deepest nesting of types under a root-level entry. The board's own schema
+ * uses two levels; deep nesting made JSON export and clients overflow their
+ * stacks.
+ */
+export const MAX_TYPE_DEPTH = 32
+/** Guards the walk itself (origin chains can be long in a list). */
+const MAX_WALK = 10_000
 const KNOWN_ROOTS = new Set<string>(DOC_ROOTS)
 
 function storeState(doc: Y.Doc, client: number): number {
@@ -96,8 +111,17 @@ class UpdateView {
     return null
   }
 
-  /** A struct by id: the server's if it has that clock, else one of this update's. */
-  find(id: Y.ID): Struct {
+  /**
+   * A struct `from` refers to, by id: the server's if it has that clock,
+   * else one of this update's. Yjs integrates a client's structs in clock
+   * order and looks its own references up without waiting, so a reference to
+   * a later (or the same) clock of the same client makes Yjs throw halfway
+   * through applying: refused.
+   */
+  find(id: Y.ID, from: Struct): Struct {
+    if (id.client === from.id.client && id.clock >= from.id.clock) {
+      throw new Refusal('unresolvable', `${from.id.client}:${from.id.clock} refers to a later clock of its own client`)
+    }
     const s = storeStruct(this.state.doc, id) ?? this.findFresh(id)
     if (!s) throw new Refusal('unresolvable', `refers to ${id.client}:${id.clock}, which the server does not have`)
     return s
@@ -112,7 +136,7 @@ class UpdateView {
       const root = this.state.rootNames.get(type)
       if (root === undefined) throw new Refusal('unknown_root', 'refers to an unknown root type')
       // Placement of a direct child: the entry is the child itself (filled in by the caller).
-      p = { kind: 'placed', root, entry: null as unknown as Struct, parentItem: null, key: null }
+      p = { kind: 'placed', root, entry: null as unknown as Struct, parentItem: null, key: null, depth: -1 }
     } else {
       p = this.placementOf(holder, depth + 1)
     }
@@ -122,7 +146,7 @@ class UpdateView {
 
   /** Where `s` sits: root, root-level entry, parent item and map key. */
   placementOf(s: Struct, depth = 0): Placement {
-    if (depth > MAX_DEPTH) throw new Refusal('unresolvable', 'parent chain too deep or circular')
+    if (depth > MAX_WALK) throw new Refusal('unresolvable', 'parent chain too deep or circular')
     const cached = this.placements.get(s)
     if (cached) return cached
     let p: Placement
@@ -142,14 +166,14 @@ class UpdateView {
 
   private child(s: Struct, up: Placement, parentItem: Y.Item | null, key: string | null): Placement {
     if (up.kind === 'void') return up
-    if (parentItem === null) return { kind: 'placed', root: up.root, entry: s, parentItem: null, key }
-    return { kind: 'placed', root: up.root, entry: up.entry, parentItem, key }
+    if (parentItem === null) return { kind: 'placed', root: up.root, entry: s, parentItem: null, key, depth: 0 }
+    return { kind: 'placed', root: up.root, entry: up.entry, parentItem, key, depth: up.depth + 1 }
   }
 
   /** Mirrors Item.getMissing: how Yjs will place an item from an update. */
   private placementOfFresh(item: Y.Item, depth: number): Placement {
-    const left = item.origin ? this.find(item.origin) : null
-    const right = item.rightOrigin ? this.find(item.rightOrigin) : null
+    const left = item.origin ? this.find(item.origin, item) : null
+    const right = item.rightOrigin ? this.find(item.rightOrigin, item) : null
     if ((left && !(left instanceof Y.Item)) || (right && !(right instanceof Y.Item))) return { kind: 'void' }
     const parent = item.parent as unknown
     if (parent === null) {
@@ -159,15 +183,15 @@ class UpdateView {
       if (sp.kind === 'void') return sp
       const key = sibling.parentSub ?? this.inheritedKey(sibling, depth + 1)
       return sp.parentItem === null
-        ? { kind: 'placed', root: sp.root, entry: item, parentItem: null, key }
-        : { kind: 'placed', root: sp.root, entry: sp.entry, parentItem: sp.parentItem, key }
+        ? { kind: 'placed', root: sp.root, entry: item, parentItem: null, key, depth: 0 }
+        : { kind: 'placed', root: sp.root, entry: sp.entry, parentItem: sp.parentItem, key, depth: sp.depth }
     }
     if (typeof parent === 'string') {
       if (!KNOWN_ROOTS.has(parent)) throw new Refusal('unknown_root', `writes to unknown root "${parent.slice(0, 40)}"`)
-      return { kind: 'placed', root: parent, entry: item, parentItem: null, key: item.parentSub }
+      return { kind: 'placed', root: parent, entry: item, parentItem: null, key: item.parentSub, depth: 0 }
     }
     if (parent instanceof Y.ID) {
-      const holder = this.find(parent)
+      const holder = this.find(parent, item)
       if (!(holder instanceof Y.Item) || !(holder.content instanceof Y.ContentType)) return { kind: 'void' }
       const hp = this.placementOf(holder, depth + 1)
       return this.child(item, hp, holder, item.parentSub)
@@ -177,11 +201,11 @@ class UpdateView {
 
   /** The map key of a fresh item whose key is inherited from its own origin. */
   private inheritedKey(item: Y.Item, depth: number): string | null {
-    if (depth > MAX_DEPTH) throw new Refusal('unresolvable', 'origin chain too deep or circular')
+    if (depth > MAX_WALK) throw new Refusal('unresolvable', 'origin chain too deep or circular')
     if (item.parentSub !== null || item.parent instanceof Y.AbstractType || typeof item.parent === 'string') {
       return item.parentSub
     }
-    const sibling = (item.origin ? this.find(item.origin) : item.rightOrigin ? this.find(item.rightOrigin) : null) as
+    const sibling = (item.origin ? this.find(item.origin, item) : item.rightOrigin ? this.find(item.rightOrigin, item) : null) as
       | Y.Item
       | null
     if (!(sibling instanceof Y.Item)) return null
@@ -189,28 +213,52 @@ class UpdateView {
   }
 }
 
-function firstValue(content: Y.Item["content"]): unknown {
-  if (content instanceof Y.ContentAny) return content.arr[0]
-  if (content instanceof Y.ContentJSON) return content.arr[0]
-  if (content instanceof Y.ContentString) return content.str
-  return undefined
+/**
+ * The value a Y.Map shows for an entry written by this item: the last of
+ * its values (an item may carry several; Y.Map reads the last), whatever
+ * kind of content holds it.
+ */
+function exposedValue(content: Y.Item['content']): unknown {
+  const values = content.getContent()
+  return values[values.length - 1]
 }
 
 function isForbiddenShapeType(value: unknown): boolean {
   return typeof value === 'string' && GUEST_FORBIDDEN_SHAPE_TYPES.includes(value)
 }
 
-export function checkUpdate(update: Uint8Array, state: GuardState, subject: GuardSubject): GuardVerdict {
+/**
+ * Checks an update. `scan` is the structural pass (see update-scan.ts) when
+ * the caller already made it; otherwise it is made here with `limits`.
+ */
+export function checkUpdate(
+  update: Uint8Array,
+  state: GuardState,
+  subject: GuardSubject,
+  scan?: UpdateScan,
+  limits: UpdateLimits = DEFAULT_UPDATE_LIMITS,
+): GuardVerdict {
   try {
-    return check(update, state, subject)
+    return check(update, state, subject, scan ?? scanned(update, limits))
   } catch (err) {
     if (err instanceof Refusal) return { ok: false, reason: err.reason, detail: err.message }
     return { ok: false, reason: 'malformed', detail: `could not decode the update: ${(err as Error).message}` }
   }
 }
 
-function check(update: Uint8Array, state: GuardState, subject: GuardSubject): GuardVerdict {
+function scanned(update: Uint8Array, limits: UpdateLimits): UpdateScan {
+  const result = scanUpdate(update, limits)
+  if (!result.ok) throw new Refusal(result.reason, result.detail)
+  return result.scan
+}
+
+function check(update: Uint8Array, state: GuardState, subject: GuardSubject, scan: UpdateScan): GuardVerdict {
   const { doc } = state
+  // References between this update's own structs that go in a circle leave
+  // Yjs with structs it can never integrate (it keeps them pending).
+  if (scan.runs.length > 1 && scan.runs.some((r) => r.foreign.length > 0) && !integrationOrder(scan)) {
+    throw new Refusal('unresolvable', "the update's structs refer to each other in a circle")
+  }
   const { structs, ds } = Y.decodeUpdate(update)
   const view = new UpdateView(state)
 
@@ -268,7 +316,7 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject): Gu
 
   let freshCount = 0
   for (const list of view.fresh.values()) freshCount += list.length
-  if (freshCount === 0 && deletes.length === 0) return { ok: true, noop: true, clients: [] }
+  if (freshCount === 0 && deletes.length === 0) return { ok: true, noop: true, clients: [], ends: new Map(), markupEntries: [], deleted: [] }
 
   // Step 5: the role decides.
   if (state.archived) throw new Refusal('archived', 'the board is archived')
@@ -277,6 +325,8 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject): Gu
   const reviewer = subject.role === 'reviewer'
   const markup = doc.share.get('markup') as Y.Map<unknown> | undefined
   const ownsEntry = (entry: Struct) => ownerOf(entry.id.client) === subject.principalKey
+  const markupEntries = new Map<string, Y.ID>()
+  const touch = (entry: Struct) => markupEntries.set(`${entry.id.client}:${entry.id.clock}`, entry.id)
 
   for (const list of view.fresh.values()) {
     for (const s of list) {
@@ -289,6 +339,8 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject): Gu
       if (s.content instanceof Y.ContentDoc) throw new Refusal('subdocument', 'sub-documents are not allowed')
       const p = view.placementOf(s)
       if (p.kind === 'void') continue
+      if (p.depth > MAX_TYPE_DEPTH) throw new Refusal('too_complex', `types nested deeper than ${MAX_TYPE_DEPTH} levels`)
+      if (p.root === 'markup') touch(p.entry)
       if (p.parentItem === null && p.key === null) {
         throw new Refusal('schema', `"${p.root}" is a map; list inserts at its top level are not allowed`)
       }
@@ -304,25 +356,26 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject): Gu
         }
       }
       if (subject.guest && p.root === 'shapes') {
-        const direct = p.parentItem === null && isForbiddenShapeType((firstValue(s.content) as { type?: unknown })?.type)
-        const typeKey = p.parentItem !== null && p.parentItem === p.entry && p.key === 'type' && isForbiddenShapeType(firstValue(s.content))
+        const direct = p.parentItem === null && isForbiddenShapeType((exposedValue(s.content) as { type?: unknown } | null)?.type)
+        const typeKey = p.parentItem !== null && p.parentItem === p.entry && p.key === 'type' && isForbiddenShapeType(exposedValue(s.content))
         if (direct || typeKey) {
           throw new Refusal('forbidden_shape_type', 'guests cannot create embed, table or webimage shapes')
         }
       }
     }
   }
-  if (reviewer) {
-    for (const d of deletes) {
-      const p = view.placementOf(d)
-      if (p.kind === 'void') continue
-      if (p.root !== 'markup' || !ownsEntry(p.entry)) {
-        throw new Refusal('not_own_markup', 'deletes content created by someone else')
-      }
+  for (const d of deletes) {
+    const p = view.placementOf(d)
+    if (p.kind === 'void') continue
+    if (p.root === 'markup') touch(p.entry)
+    if (reviewer && (p.root !== 'markup' || !ownsEntry(p.entry))) {
+      throw new Refusal('not_own_markup', 'deletes content created by someone else')
     }
   }
   if (unclaimed.size > 0) return { ok: false, reason: 'unclaimed', clients: [...unclaimed] }
-  return { ok: true, noop: false, clients }
+  const ends = new Map<number, number>()
+  for (const c of clients) ends.set(c, nextClock.get(c)!)
+  return { ok: true, noop: false, clients, ends, markupEntries: [...markupEntries.values()], deleted: deletes }
 }
 
 /** Root type → name, for the guard. */

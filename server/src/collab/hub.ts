@@ -15,7 +15,7 @@ import { KeyedLock } from '../util/keyed-lock.js'
 import type { Connection } from './connection.js'
 import { BoardGoneError, type DocStore } from './doc-store.js'
 import { mergeInline } from './merge-worker.js'
-import { Room, type RoomMetrics } from './room.js'
+import { Room, type RoomLimits, type RoomMetrics } from './room.js'
 
 export interface HubDeps {
   db: Db
@@ -24,7 +24,8 @@ export interface HubDeps {
   docStore: DocStore
   bus: Bus
   logger: Logger
-  maxDocBytes: number
+  /** Per-room limits: update work, presence, document size, markup quotas. */
+  limits: RoomLimits
   metrics?: RoomMetrics
   /** The global guest switch: guests are refused at connect time when it is off. */
   guestsEnabled?: () => boolean
@@ -70,6 +71,8 @@ export class CollabHub {
   private readonly catchUps = new Map<string, NodeJS.Timeout>()
 
   constructor(private readonly deps: HubDeps) {
+    // Compaction measures a board's stored size again (deleted content shrinks).
+    deps.docStore.onCompacted = (boardId, bytes) => this.rooms.get(boardId)?.size.recount(bytes)
     this.unsubscribe = deps.bus.subscribe((signal) => {
       this.onSignal(signal).catch((err: unknown) => deps.logger.error({ err, signal }, 'applying a signal failed'))
     })
@@ -96,10 +99,18 @@ export class CollabHub {
     for (const room of this.rooms.values()) room.closeAll(CloseCode.tryAgainLater, 'a dependency is down; try again later')
   }
 
-  /** Back: whatever was published while we were away is in the database; catch up from there. */
+  /**
+   * Back: whatever was published while we were away is in the database;
+   * catch up from there. Signals sent meanwhile may never reach us, so every
+   * live connection is re-checked against the database as well.
+   */
   private resume(): void {
     this.unavailable = false
     for (const boardId of this.rooms.keys()) this.scheduleCatchUp(boardId, 0)
+    this.accessSignals++
+    for (const boardId of [...this.rooms.keys()]) {
+      this.recheck(boardId).catch((err: unknown) => this.deps.logger.error({ err, boardId }, 're-checking after an outage failed'))
+    }
   }
 
   /**
@@ -182,8 +193,8 @@ export class CollabHub {
     const { db, policy } = this.deps
     const loaded = await loadBoard(db, boardId)
     if (!loaded) return refuse(CloseCode.notFound, 'board not found')
-    const principal = await this.principalFor(claims.kind, claims.id)
-    if (principal === 'invalid') return refuse(CloseCode.unauthenticated, 'invalid token')
+    const principal = await this.principalFor(claims.kind, claims.id, claims.kind === 'user' ? claims.tokenVersion : undefined)
+    if (principal === 'invalid' || principal === 'signed_out') return refuse(CloseCode.unauthenticated, 'invalid token')
     if (principal === 'revoked') return refuse(CloseCode.forbidden, 'access removed')
     if (principal.kind === 'guest' && claims.kind === 'guest' && principal.guest.boardId !== claims.boardId) {
       return refuse(CloseCode.unauthenticated, 'invalid token')
@@ -218,10 +229,12 @@ export class CollabHub {
     }
   }
 
-  private async principalFor(kind: 'user' | 'guest', id: string): Promise<ResolvedPrincipal | 'invalid' | 'revoked'> {
+  /** `tokenVersion`: a user's token's; a different one in the database means that token was signed out. */
+  private async principalFor(kind: 'user' | 'guest', id: string, tokenVersion?: number): Promise<ResolvedPrincipal | 'invalid' | 'revoked' | 'signed_out'> {
     if (kind === 'user') {
       const user = await loadUser(this.deps.db, id)
-      return user ? { kind: 'user', user } : 'invalid'
+      if (!user) return 'invalid'
+      return user.tokenVersion === tokenVersion ? { kind: 'user', user } : 'signed_out'
     }
     const guest = await loadActiveGuest(this.deps.db, id)
     if (guest === undefined) return 'invalid'
@@ -256,7 +269,9 @@ export class CollabHub {
           const room = new Room(boardId, loaded, flags, {
             docStore: this.deps.docStore,
             logger: this.deps.logger,
-            maxDocBytes: this.deps.maxDocBytes,
+            limits: this.deps.limits,
+            shared: this.bus.kind === 'redis',
+            onBroken: (r, why) => this.breakRoom(r, why),
             metrics: this.deps.metrics ?? {},
             publish: (b, kind, data) => this.bus.publishRoom(b, kind, data),
             onEmpty: (r) => this.scheduleUnload(r),
@@ -274,6 +289,25 @@ export class CollabHub {
       this.loading.set(boardId, pending)
     }
     return pending
+  }
+
+  /**
+   * A room whose document holds what the database does not (a write failed)
+   * or that could not be rebuilt: every client is sent away to reconnect
+   * (1013) and the next join loads the board from storage again.
+   */
+  private breakRoom(room: Room, why: string): void {
+    void this.lock
+      .run(room.boardId, async () => {
+        if (this.rooms.get(room.boardId) !== room) return
+        this.deps.logger.warn({ boardId: room.boardId, why }, 'room dropped; clients reload it')
+        this.rooms.delete(room.boardId)
+        this.bus.leaveRoom(room.boardId)
+        this.deps.docStore.forget(room.boardId)
+        room.closeAll(CloseCode.tryAgainLater, why)
+        room.destroy()
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err, boardId: room.boardId }, 'dropping a room failed'))
   }
 
   private scheduleUnload(room: Room): void {
@@ -314,6 +348,8 @@ export class CollabHub {
         return
       case 'guests.enabled':
         return
+      case 'user.signed_out':
+        return this.signOut(signal.userId, signal.tokenVersion)
       case 'guest.linked': {
         const room = this.rooms.get(signal.boardId)
         if (room) room.reassignOwner(principalKey('guest', signal.guestId), principalKey('user', signal.userId))
@@ -322,6 +358,16 @@ export class CollabHub {
       default: {
         const unreachable: never = signal
         throw new Error(`unknown signal ${JSON.stringify(unreachable)}`)
+      }
+    }
+  }
+
+  /** Closes the user's connections opened with tokens older than `tokenVersion` (4401: sign in again). */
+  private signOut(userId: string, tokenVersion: number): void {
+    for (const room of this.rooms.values()) {
+      for (const conn of [...room.conns]) {
+        const p = conn.identity?.principal
+        if (p?.kind === 'user' && p.user.id === userId && p.user.tokenVersion < tokenVersion) conn.close(CloseCode.unauthenticated, 'signed out')
       }
     }
   }
@@ -351,7 +397,11 @@ export class CollabHub {
       if (guestsOnly && p.kind !== 'guest') continue
       const id = p.kind === 'user' ? p.user.id : p.guest.id
       if (target && (target.kind !== p.kind || target.id !== id)) continue
-      const fresh = await this.principalFor(p.kind, id)
+      const fresh = await this.principalFor(p.kind, id, p.kind === 'user' ? p.user.tokenVersion : undefined)
+      if (fresh === 'signed_out') {
+        conn.close(CloseCode.unauthenticated, 'signed out')
+        continue
+      }
       if (fresh === 'invalid' || fresh === 'revoked') {
         conn.close(CloseCode.forbidden, 'access removed')
         continue

@@ -1,23 +1,21 @@
-// One open board: its Y.Doc, the connections on it, verified presence, and
-// the path every update takes (guard → apply → broadcast → durable log).
+// One open board: its Y.Doc, the connections on it, and the path every update
+// takes: bound its work (update-scan) → guard → apply → store → broadcast.
+// Nobody sees an update before it is stored (see durability.ts).
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { CloseCode, DOC_ROOTS, ExtKind, type RefusalReason, refusalMessages } from '../../../shared/constants.js'
-import {
-  decodeAwarenessUpdate,
-  decodeMessage,
-  encodeAwarenessMessage,
-  encodeAwarenessUpdate,
-  encodeExt,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  encodeSyncUpdate,
-  type AwarenessEntry,
-  ProtocolError,
-} from '../../../shared/protocol.js'
+import { decodeMessage, encodeExt, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, ProtocolError } from '../../../shared/protocol.js'
 import type { Connection, MessageSink } from './connection.js'
 import type { DocStore, LoadedDoc } from './doc-store.js'
-import { checkUpdate, type GuardState, rootNamesOf } from './guard.js'
+import { Durability } from './durability.js'
+import { checkUpdate, type GuardState, type GuardVerdict, rootNamesOf } from './guard.js'
+import { RoomPresence } from './room-presence.js'
+import { type RoomLimits, SizeAccount } from './size-account.js'
+import { scanUpdate, sliceUpdate, type UpdateScan } from './update-scan.js'
+import { HEAVY_STRUCTS, heavyTurns, SLICE_STRUCTS } from './work-queue.js'
+
+export { REMOTE_AWARENESS_TTL_MS } from './room-presence.js'
+export type { RoomLimits } from './size-account.js'
 
 export interface BoardFlags {
   locked: boolean
@@ -35,27 +33,19 @@ export interface RoomMetrics {
 export interface RoomDeps {
   docStore: DocStore
   logger: Logger
-  maxDocBytes: number
+  limits: RoomLimits
   metrics: RoomMetrics
-  /** Accepted updates and awareness go to other instances through this. */
+  /** Other instances may hold the board too (and store updates this room has not seen). */
+  shared: boolean
+  /** Accepted updates (once stored) and awareness go to other instances through this. */
   publish(boardId: string, kind: 'update' | 'awareness', data: Uint8Array): void
   /** The last connection left. */
   onEmpty(room: Room): void
   /** A principal's first connection joined or its last one left. */
   presenceChanged(boardId: string, principalKey: string): void
+  /** The room can no longer vouch for its document (storage failed): drop it; clients reload. */
+  onBroken(room: Room, why: string): void
 }
-
-interface AwarenessState {
-  clock: number
-  state: string
-  /** null: it came from another instance. */
-  conn: Connection | null
-  /** When it was last renewed (clients renew every 15 s). */
-  at: number
-}
-
-/** A state from another instance not renewed for this long is gone (its instance may have died). */
-export const REMOTE_AWARENESS_TTL_MS = 45_000
 
 /** Updates held back waiting for the part before them (see holdBack): count, bytes, age. */
 const HELD_BACK_MAX = 500
@@ -65,10 +55,17 @@ const HELD_BACK_MS = 3_000
 /** Minimum spacing of update frames in a busy room (see queueBroadcast). */
 export const BROADCAST_WINDOW_MS = 8
 
+
 const EMPTY_STATE_VECTOR = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0
 
+function emptyDoc(): Y.Doc {
+  const doc = new Y.Doc()
+  for (const root of DOC_ROOTS) doc.getMap(root)
+  return doc
+}
+
 export class Room implements MessageSink {
-  private readonly ydoc = new Y.Doc()
+  private ydoc = emptyDoc()
   /**
    * The stored state not yet applied to `ydoc`. A board loaded from a single
    * snapshot is served from these bytes as they are; the Y.Doc is only built
@@ -82,19 +79,20 @@ export class Room implements MessageSink {
   readonly owners = new Map<number, string>()
   /** Resolves once the stored client-id owners are in `owners`. */
   private ownersLoading: Promise<void> | null
-  private readonly rootNames: Map<Y.AbstractType<any>, string>
-  private readonly awareness = new Map<number, AwarenessState>()
-  /** Last clock and state relayed per awareness client id, removals included. */
-  private readonly relayed = new Map<number, { clock: number; state: string }>()
-  private readonly awarenessOutbox = new Map<number, AwarenessEntry>()
-  private awarenessToPublish: AwarenessEntry[] = []
-  private awarenessScheduled = false
+  private rootNames: Map<Y.AbstractType<any>, string>
+  readonly presence: RoomPresence
+  private readonly durability = new Durability()
+  readonly size: SizeAccount
+  /** The document is being rebuilt from the database; every message waits. */
+  private rebuilding: Promise<void> | null = null
+  private catchingUp: { started: number; done: Promise<void> } | null = null
+  /** When the last finished catch-up started reading the database. */
+  private lastCatchUp = -Infinity
   private step1Cache: Uint8Array | null = null
   private fullStateCache: Uint8Array | null = null
   private outbox: { update: Uint8Array; from: Connection | null }[] = []
   private outboxScheduled = false
   private lastFlush = 0
-  private docBytes: number
   destroyed = false
 
   constructor(
@@ -103,7 +101,6 @@ export class Room implements MessageSink {
     public flags: BoardFlags,
     private readonly deps: RoomDeps,
   ) {
-    for (const root of DOC_ROOTS) this.ydoc.getMap(root)
     this.rootNames = rootNamesOf(this.ydoc)
     this.ownersLoading = deps.docStore.loadOwners(boardId).then((stored) => {
       for (const [id, owner] of stored) if (!this.owners.has(id)) this.owners.set(id, owner)
@@ -111,7 +108,27 @@ export class Room implements MessageSink {
     })
     // A failure surfaces to the first message that waits on it.
     this.ownersLoading.catch(() => {})
-    this.docBytes = loaded.bytes
+    this.size = new SizeAccount(deps.limits, loaded.bytes, (id) => this.owners.get(id))
+    const room = this
+    this.presence = new RoomPresence(
+      {
+        boardId,
+        get destroyed() {
+          return room.destroyed
+        },
+        conns: () => this.conns,
+        ownerOf: (id) => this.owners.get(id),
+        claim: (conn, ids) => this.claim(conn, ids),
+        refuse: (conn, reason, detail) => this.refuse(conn, reason, detail),
+        publish: (update) => this.deps.publish(this.boardId, 'awareness', update),
+        relayed: (n) => this.deps.metrics.awarenessRelayed?.(n),
+      },
+      deps.limits.presence,
+    )
+    this.load(loaded)
+  }
+
+  private load(loaded: LoadedDoc): void {
     if (loaded.snapshot && loaded.updates.length === 0) {
       this.pendingState = loaded.snapshot
       this.fullStateCache = loaded.snapshotFrame ?? encodeSyncStep2(loaded.snapshot)
@@ -131,11 +148,16 @@ export class Room implements MessageSink {
       this.pendingState = null
       Y.applyUpdate(this.ydoc, state)
       this.checkIntegrity()
-      const step1 = this.step1()
-      for (const c of this.awaitingStep1) c.send(step1)
-      this.awaitingStep1.clear()
+      this.sendAwaitedStep1()
     }
     return this.ydoc
+  }
+
+  private sendAwaitedStep1(): void {
+    if (this.awaitingStep1.size === 0) return
+    const step1 = this.step1()
+    for (const c of this.awaitingStep1) c.send(step1)
+    this.awaitingStep1.clear()
   }
 
   private checkIntegrity(): void {
@@ -159,10 +181,13 @@ export class Room implements MessageSink {
   /** Client ids of one principal now belong to another (a guest carried into an account). */
   reassignOwner(from: string, to: string): void {
     for (const [clientId, owner] of this.owners) if (owner === from) this.owners.set(clientId, to)
+    this.size.reassign(from, to)
   }
 
-  /** The current state as one update, without building the document if it is not built. */
-  encodeState(): Uint8Array {
+  /** The stored state as one update (what an export may show), without building the document if it is not built. */
+  async encodeState(): Promise<Uint8Array> {
+    if (this.rebuilding) await this.rebuilding
+    if (!this.durability.settled) await new Promise<void>((resolve) => this.durability.whenStored(resolve))
     return this.pendingState ?? Y.encodeStateAsUpdate(this.ydoc)
   }
 
@@ -171,10 +196,10 @@ export class Room implements MessageSink {
     if (this.connectionsOf(conn.principalKey) === 1) this.deps.presenceChanged(this.boardId, conn.principalKey)
     // A fresh client needs nothing but our state; one that has content gets
     // our step 1 once the document is built (see the step 1 handler).
-    if (this.pendingState === null) conn.send(this.step1())
+    if (this.pendingState === null && this.rebuilding === null) conn.send(this.step1())
     else this.awaitingStep1.add(conn)
-    const states = this.awarenessEntries()
-    if (states.length > 0) conn.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
+    const states = this.presence.snapshotMessage()
+    if (states) conn.send(states)
     if (conn.ext) {
       const id = conn.identity!
       const p = id.principal
@@ -197,15 +222,7 @@ export class Room implements MessageSink {
     if (!this.conns.delete(conn)) return
     this.awaitingStep1.delete(conn)
     if (conn.identity && this.connectionsOf(conn.principalKey) === 0) this.deps.presenceChanged(this.boardId, conn.principalKey)
-    const removed: AwarenessEntry[] = []
-    for (const [clientId, s] of this.awareness) {
-      if (s.conn !== conn) continue
-      this.awareness.delete(clientId)
-      const clock = s.clock + 1
-      this.relayed.set(clientId, { clock, state: 'null' })
-      removed.push({ clientId, clock, state: 'null' })
-    }
-    if (removed.length > 0) this.sendAwareness(removed, true)
+    this.presence.left(conn)
     if (this.conns.size === 0) this.deps.onEmpty(this)
   }
 
@@ -232,15 +249,14 @@ export class Room implements MessageSink {
     this.ydoc.destroy()
     this.pendingState = null
     this.awaitingStep1.clear()
-    this.awareness.clear()
-    this.relayed.clear()
-    this.awarenessOutbox.clear()
+    this.presence.clear()
     this.outbox = []
   }
 
   // ---- messages ----------------------------------------------------------
 
   receive(conn: Connection, data: Uint8Array): void | Promise<void> {
+    if (this.rebuilding) return this.rebuilding.then(() => (conn.state === 'open' ? this.receive(conn, data) : undefined))
     let message
     try {
       message = decodeMessage(data)
@@ -249,22 +265,28 @@ export class Room implements MessageSink {
       throw err
     }
     switch (message.type) {
-      case 'syncStep1':
-        conn.send(this.step2For(message.stateVector))
+      case 'syncStep1': {
+        const reply = this.step2For(message.stateVector, conn)
+        if (reply === null) return
+        // Only what is stored: if updates are still on their way to the
+        // database, the answer waits for them (it is computed now, so it
+        // holds nothing accepted later; those are broadcast after it).
+        this.durability.whenStored(() => conn.send(reply))
         // The client has content: building the document sends it our step 1,
         // so it can send back whatever we lack.
         if (!EMPTY_STATE_VECTOR(message.stateVector)) void this.doc
         return
+      }
       case 'syncStep2':
       case 'syncUpdate':
-        if (this.ownersLoading) return this.ownersLoading.then(() => this.handleUpdate(conn, message.update, false))
-        return this.handleUpdate(conn, message.update, false)
+        if (this.ownersLoading) return this.ownersLoading.then(() => this.receiveUpdate(conn, message.update))
+        return this.receiveUpdate(conn, message.update)
       case 'awareness':
-        if (this.ownersLoading) return this.ownersLoading.then(() => this.handleAwareness(conn, message.update))
-        return this.handleAwareness(conn, message.update)
+        if (this.ownersLoading) return this.ownersLoading.then(() => this.presence.receive(conn, message.update))
+        return this.presence.receive(conn, message.update)
       case 'queryAwareness': {
-        const states = this.awarenessEntries()
-        conn.send(encodeAwarenessMessage(encodeAwarenessUpdate(states)))
+        const states = this.presence.snapshotMessage()
+        if (states) conn.send(states)
         return
       }
       case 'ignored':
@@ -280,46 +302,115 @@ export class Room implements MessageSink {
     return (this.step1Cache ??= encodeSyncStep1(Y.encodeStateVector(this.doc)))
   }
 
-  private step2For(stateVector: Uint8Array): Uint8Array {
+  /** Our answer to a client's state vector; null when the connection used up its work budget on it. */
+  private step2For(stateVector: Uint8Array, conn: Connection): Uint8Array | null {
     if (EMPTY_STATE_VECTOR(stateVector)) {
       // Joiners with an empty document all get the same bytes, encoded once.
       return (this.fullStateCache ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc)))
     }
+    let reply: Uint8Array
     try {
-      return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
+      reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
     } catch {
       return (this.fullStateCache ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc)))
     }
+    // A state vector that claims little makes us encode a lot: that costs
+    // work budget (one unit per KiB), like the updates a client sends.
+    if (!conn.work.take(reply.length >> 10)) {
+      conn.close(CloseCode.rateLimited, 'too much work requested')
+      return null
+    }
+    return reply
   }
 
   private guardState(): GuardState {
     return { doc: this.doc, rootNames: this.rootNames, owners: this.owners, ...this.flags }
   }
 
-  private handleUpdate(conn: Connection, update: Uint8Array, claimed: boolean): void | Promise<void> {
+  /**
+   * Bounds the update's work before anything decodes it, then guards and
+   * applies it: at once when small; in slices, one event-loop turn each,
+   * when big (see update-scan.ts and work-queue.ts).
+   */
+  private receiveUpdate(conn: Connection, update: Uint8Array): void | Promise<void> {
+    const scanned = scanUpdate(update, this.deps.limits.update)
+    if (!scanned.ok) return this.refuse(conn, scanned.reason, scanned.detail)
+    const scan = scanned.scan
+    if (!conn.work.take(scan.structs + scan.deleteRanges + (update.length >> 10))) {
+      this.deps.metrics.updateRefused?.('too_complex')
+      return conn.close(CloseCode.rateLimited, 'update work budget used up; slow down')
+    }
+    if (scan.structs <= HEAVY_STRUCTS) return this.handleUpdate(conn, update, false, scan)
+    const slices = sliceUpdate(update, scan, SLICE_STRUCTS)
+    if (!slices) return this.refuse(conn, 'unresolvable', "the update's structs refer to each other in a circle")
+    return this.runSlices(conn, slices, slices.length === 1 ? scan : undefined)
+  }
+
+  private async runSlices(conn: Connection, slices: Uint8Array[], scan: UpdateScan | undefined): Promise<void> {
+    for (const slice of slices) {
+      await heavyTurns.next()
+      if (this.rebuilding) await this.rebuilding
+      if (conn.state !== 'open' || this.destroyed) return
+      await this.handleUpdate(conn, slice, false, scan)
+    }
+  }
+
+  private handleUpdate(conn: Connection, update: Uint8Array, claimed: boolean, scan?: UpdateScan, caughtUp = false): void | Promise<void> {
     const id = conn.identity!
-    const verdict = checkUpdate(update, this.guardState(), {
-      principalKey: id.principalKey,
-      role: id.role,
-      guest: id.principal.kind === 'guest',
-    })
+    const verdict = checkUpdate(
+      update,
+      this.guardState(),
+      { principalKey: id.principalKey, role: id.role, guest: id.principal.kind === 'guest' },
+      scan,
+      this.deps.limits.update,
+    )
     if (!verdict.ok) {
-      if (verdict.reason === 'unclaimed') {
-        if (claimed) return this.refuse(conn, 'foreign_client', 'client id could not be claimed')
-        return this.claim(conn, verdict.clients).then(() => this.handleUpdate(conn, update, true))
+      switch (verdict.reason) {
+        case 'unclaimed':
+          if (claimed) return this.refuse(conn, 'foreign_client', 'client id could not be claimed')
+          if (conn.claimedIds + verdict.clients.length > this.deps.limits.maxClientIdsPerConnection) {
+            return this.refuse(conn, 'too_complex', `more than ${this.deps.limits.maxClientIdsPerConnection} client ids on one connection`)
+          }
+          return this.claim(conn, verdict.clients).then(() => this.handleUpdate(conn, update, true, scan, caughtUp))
+        case 'foreign_client':
+        case 'unresolvable':
+        case 'clock_gap':
+        case 'future_delete':
+          // Another instance may have stored what this update builds on (or
+          // re-sends: a peer that got it from an instance that then died).
+          // The database decides, once per connection, before we refuse or
+          // hold back: a read that started after the connection opened has
+          // everything its client can have been sent.
+          if (!caughtUp && this.deps.shared && !conn.caughtUp) {
+            conn.caughtUp = true
+            return this.catchUpFromStore(conn.openedAt).then(() =>
+              conn.state === 'open' ? this.handleUpdate(conn, update, claimed, undefined, true) : undefined,
+            )
+          }
+          if (verdict.reason === 'clock_gap' && id.role !== 'reader') return this.holdBack(conn, update, verdict.detail)
+          return this.refuse(conn, verdict.reason, verdict.detail)
+        default:
+          return this.refuse(conn, verdict.reason, verdict.detail)
       }
-      if (verdict.reason === 'clock_gap' && id.role !== 'reader') return this.holdBack(conn, update, verdict.detail)
-      return this.refuse(conn, verdict.reason, verdict.detail)
     }
     if (verdict.noop) {
-      if (conn.inflight === 0) this.sendSaved(conn)
+      // It may repeat something not stored yet: "saved" waits for that.
+      this.durability.whenStored(() => {
+        if (conn.inflight === 0) this.sendSaved(conn)
+      })
       return
     }
-    if (this.docBytes + update.length > this.deps.maxDocBytes) {
+    const size = this.size.admit(update, verdict, id, this.doc)
+    if (size !== null) {
+      if (size.reason === 'markup_quota') return this.refuse(conn, 'markup_quota', size.detail)
+      // The contract's close code for a full document is 4413; opted-in
+      // clients are told first, so they start over from the server's state
+      // (as after 4422) and can make room instead of giving up on the board.
       this.deps.metrics.updateRefused?.('too_large')
-      return conn.close(CloseCode.tooLarge, 'document too large')
+      if (conn.ext) conn.send(encodeExt({ kind: ExtKind.refused, reason: 'too_large', message: refusalMessages.too_large }))
+      return conn.close(CloseCode.tooLarge, size.detail)
     }
-    this.accept(conn, update, verdict.clients)
+    this.accept(conn, update, verdict)
     if (conn.heldBack.length > 0) return this.retryHeldBack(conn)
   }
 
@@ -353,7 +444,7 @@ export class Room implements MessageSink {
     let next: void | Promise<void>
     for (let i = 0; i < held.length; i++) {
       if (conn.state !== 'open') return
-      next = this.handleUpdate(conn, held[i]!.update, false)
+      next = this.handleUpdate(conn, held[i]!.update, false, undefined, true)
       if (next) {
         // A claim is under way: the rest waits behind it, in order.
         const rest = held.slice(i + 1)
@@ -365,47 +456,153 @@ export class Room implements MessageSink {
     }
   }
 
-  private accept(conn: Connection, update: Uint8Array, clients: number[]): void {
-    Y.applyUpdate(this.doc, update, conn)
-    this.docBytes += update.length
+  /**
+   * Applies an accepted update to the document. The guard only accepts what
+   * Yjs applies completely; should Yjs throw anyway (or leave any of the
+   * update's structs pending, short of the clocks the guard saw), nothing
+   * half-applied may survive: the document is rebuilt from the database and
+   * `onFail` runs (the sender alone is refused). Structs already pending
+   * before (a remote update that arrived ahead of one it needs, waiting for
+   * a catch-up) are not this update's doing.
+   */
+  private apply(update: Uint8Array, origin: unknown, ends: Map<number, number>, onFail: (err: unknown) => void): boolean {
+    const doc = this.doc
+    let failure: unknown = null
+    try {
+      Y.applyUpdate(doc, update, origin)
+    } catch (err) {
+      failure = err
+    }
+    if (failure === null) {
+      for (const [client, end] of ends) {
+        if (Y.getState(doc.store, client) < end) {
+          failure = new Error(`structs of client ${client} left pending`)
+          break
+        }
+      }
+    }
+    if (failure === null) return true
+    this.log.error({ err: failure, boardId: this.boardId }, 'an update could not be applied; rebuilding the room from storage')
+    this.rebuild()
+    onFail(failure)
+    return false
+  }
+
+  private accept(conn: Connection, update: Uint8Array, verdict: Extract<GuardVerdict, { ok: true }>): void {
+    const before = new Map<number, number>()
+    for (const c of verdict.ends.keys()) before.set(c, Y.getState(this.doc.store, c))
+    if (!this.apply(update, conn, verdict.ends, () => this.refuse(conn, 'unresolvable', 'the update could not be applied'))) return
+    const seq = this.durability.accepted(verdict.ends, (c) => before.get(c) ?? 0)
+    this.size.accepted(update, verdict, this.doc)
     this.step1Cache = null
     this.fullStateCache = null
-    for (const c of clients) conn.ownedIds.add(c)
+    for (const c of verdict.clients) conn.ownedIds.add(c)
     this.deps.metrics.updateAccepted?.(update.length)
-    this.queueBroadcast(update, conn)
-    this.deps.publish(this.boardId, 'update', update)
     conn.inflight++
     this.deps.docStore.append(this.boardId, update).then(
       () => {
         conn.inflight--
+        // Joiners' answers that waited for this go out first, then the update.
+        this.durability.stored(seq, verdict.ends)
+        if (this.destroyed) return
+        this.queueBroadcast(update, conn)
+        this.deps.publish(this.boardId, 'update', update)
         if (conn.inflight === 0) this.sendSaved(conn)
       },
       (err: unknown) => {
         conn.inflight--
         this.log.error({ err, boardId: this.boardId }, 'update could not be stored')
-        conn.close(CloseCode.tryAgainLater, 'storage unavailable')
+        // The document now holds what the database does not: it cannot be
+        // served on. Everyone reconnects and reloads (senders re-send).
+        this.deps.onBroken(this, 'storage unavailable')
       },
     )
   }
 
+  /** Rebuilds the document from the database, after everything accepted so far is stored. */
+  private rebuild(): void {
+    if (this.rebuilding) return
+    this.rebuilding = (async () => {
+      await this.deps.docStore.flush()
+      const loaded = await this.deps.docStore.load(this.boardId)
+      if (this.destroyed) return
+      this.ydoc.destroy()
+      this.ydoc = emptyDoc()
+      this.rootNames = rootNamesOf(this.ydoc)
+      this.pendingState = null
+      this.step1Cache = null
+      this.fullStateCache = null
+      this.load(loaded)
+      this.size.reset(loaded.bytes)
+      this.durability.reset()
+      this.sendAwaitedStep1()
+    })()
+      .catch((err: unknown) => {
+        this.log.error({ err, boardId: this.boardId }, 'rebuilding a room failed')
+        this.deps.onBroken(this, 'rebuild failed')
+      })
+      .finally(() => {
+        this.rebuilding = null
+      })
+  }
 
   /**
-   * Applies an update another instance accepted (already guarded there).
-   * False if it depends on something we have not seen yet: Yjs keeps it
-   * pending, and the caller should catch up from the database.
+   * Applies what the database has that the room lacks, as of a read started
+   * at or after `since` (performance.now()): one read serves everyone who
+   * needs no fresher one.
+   */
+  private catchUpFromStore(since: number): Promise<void> {
+    if (this.catchingUp && this.catchingUp.started >= since) return this.catchingUp.done
+    if (this.lastCatchUp >= since && !this.catchingUp) return Promise.resolve()
+    const wait = this.catchingUp?.done ?? Promise.resolve()
+    const run = wait.then(async () => {
+      const started = performance.now()
+      try {
+        const loaded = await this.deps.docStore.load(this.boardId)
+        if (!this.destroyed && !this.rebuilding) this.catchUp([...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates])
+        this.lastCatchUp = Math.max(this.lastCatchUp, started)
+      } catch (err) {
+        this.log.warn({ err, boardId: this.boardId }, 'catching up from storage failed')
+      }
+    })
+    const entry = { started: performance.now(), done: run }
+    this.catchingUp = entry
+    void run.finally(() => {
+      if (this.catchingUp === entry) this.catchingUp = null
+    })
+    return run
+  }
+
+  /**
+   * Applies an update another instance accepted (guarded and stored there).
+   * False if it depends on something we have not seen yet: the caller
+   * should catch up from the database.
    */
   applyRemote(update: Uint8Array): boolean {
+    if (this.rebuilding) {
+      // The rebuild reads the database, which has it.
+      return true
+    }
     const doc = this.doc
-    Y.applyUpdate(doc, update, 'remote')
-    this.docBytes += update.length
+    let pending = false
+    try {
+      Y.applyUpdate(doc, update, 'remote')
+      pending = doc.store.pendingStructs !== null || doc.store.pendingDs !== null
+    } catch (err) {
+      this.log.error({ err, boardId: this.boardId }, 'a remote update could not be applied; rebuilding the room from storage')
+      this.rebuild()
+      return true
+    }
+    this.size.grew(update.length)
     this.step1Cache = null
     this.fullStateCache = null
     this.queueBroadcast(update, null)
-    return doc.store.pendingStructs === null && doc.store.pendingDs === null
+    return !pending
   }
 
   /** Applies stored state the room may lack; peers get only what was new. */
   catchUp(stored: Uint8Array[]): void {
+    if (this.rebuilding) return
     const doc = this.doc
     const before = Y.encodeStateVector(doc)
     Y.transact(doc, () => {
@@ -421,20 +618,24 @@ export class Room implements MessageSink {
 
   private async claim(conn: Connection, ids: number[]): Promise<void> {
     const owners = await this.deps.docStore.claim(this.boardId, ids, conn.principalKey)
-    for (const [clientId, owner] of owners) this.owners.set(clientId, owner)
+    for (const [clientId, owner] of owners) {
+      this.owners.set(clientId, owner)
+      if (owner === conn.principalKey) conn.claimedIds++
+    }
   }
 
+  /** "Everything up to these clocks of yours is stored": only ever what the database has. */
   private sendSaved(conn: Connection): void {
     if (!conn.ext || conn.ownedIds.size === 0) return
     const clocks: Record<string, number> = {}
-    for (const c of conn.ownedIds) clocks[c] = Y.getState(this.doc.store, c)
+    for (const c of conn.ownedIds) clocks[c] = this.durability.storedClock(c, Y.getState(this.doc.store, c))
     conn.send(encodeExt({ kind: ExtKind.saved, clocks }))
   }
 
-  private refuse(conn: Connection, reason: RefusalReason, detail: string): void {
+  refuse(conn: Connection, reason: RefusalReason, detail: string): void {
     this.deps.metrics.updateRefused?.(reason)
     // The reason only: a refused update's content is never logged.
-    this.log.info({ boardId: this.boardId, conn: conn.id, reason, detail }, 'update refused')
+    this.log.info({ boardId: this.boardId, conn: conn.id, reason, detail: detail.slice(0, 200) }, 'update refused')
     if (conn.ext) conn.send(encodeExt({ kind: ExtKind.refused, reason, message: refusalMessages[reason] }))
     conn.close(CloseCode.updateRefused, reason)
   }
@@ -472,150 +673,13 @@ export class Room implements MessageSink {
     this.deps.metrics.broadcast?.(sent)
   }
 
-  // ---- presence ------------------------------------------------------------
+  // ---- presence (see room-presence.ts) -------------------------------------
 
-  private awarenessEntries(): AwarenessEntry[] {
-    const out: AwarenessEntry[] = []
-    for (const [clientId, s] of this.awareness) out.push({ clientId, clock: s.clock, state: s.state })
-    return out
-  }
-
-  /** May `conn` speak for awareness client `clientId`? Claims its first one. */
-  private awarenessOwner(conn: Connection, clientId: number): 'yes' | 'no' | 'claim' {
-    if (conn.awarenessId === clientId || conn.ownedIds.has(clientId)) return 'yes'
-    if (conn.awarenessId !== null) return 'no'
-    const owner = this.owners.get(clientId)
-    if (owner !== undefined && owner !== conn.principalKey) return 'no'
-    const holder = this.awareness.get(clientId)?.conn
-    if (holder && holder !== conn && holder.state !== 'closed') return 'no'
-    return owner === undefined ? 'claim' : 'yes'
-  }
-
-  private handleAwareness(conn: Connection, update: Uint8Array, claimed = false): void | Promise<void> {
-    let entries: AwarenessEntry[]
-    try {
-      entries = decodeAwarenessUpdate(update)
-    } catch (err) {
-      return this.refuse(conn, 'malformed', (err as Error).message)
-    }
-    const accepted: AwarenessEntry[] = []
-    for (const e of entries) {
-      let verdict = this.awarenessOwner(conn, e.clientId)
-      if (verdict === 'claim') {
-        if (!claimed) {
-          return this.claim(conn, [e.clientId]).then(() => this.handleAwareness(conn, update, true))
-        }
-        verdict = this.owners.get(e.clientId) === conn.principalKey ? 'yes' : 'no'
-      }
-      // Stock clients re-send other people's states; those are dropped quietly.
-      if (verdict === 'no') continue
-      if (conn.awarenessId === null) conn.awarenessId = e.clientId
-      conn.ownedIds.add(e.clientId)
-      const stamped = this.stamp(conn, e.state)
-      if (stamped === null) continue
-      const clock = this.relayClock(e.clientId, e.clock, stamped)
-      if (clock === null) continue
-      if (stamped === 'null') this.awareness.delete(e.clientId)
-      else this.awareness.set(e.clientId, { clock, state: stamped, conn, at: Date.now() })
-      accepted.push({ clientId: e.clientId, clock, state: stamped })
-    }
-    if (accepted.length > 0) this.sendAwareness(accepted, true)
-  }
-
-  /**
-   * The clock to relay a state with, or null to drop it. A client that
-   * reconnects re-sends its state with a clock the others already passed
-   * (its removal was announced with clock + 1), so a changed state is bumped
-   * past the last relayed clock; an unchanged one is a duplicate. Bumping
-   * only on change keeps the echo to the sender from looping.
-   */
-  private relayClock(clientId: number, clock: number, state: string): number | null {
-    const last = this.relayed.get(clientId)
-    // Peers ignore a first state with clock 0 (their unknown clients count as
-    // clock 0), and that is what a stock client that never moves sends: a
-    // reader would never appear. Relayed as clock 1 it does.
-    let out = last === undefined && clock === 0 && state !== 'null' ? 1 : clock
-    if (last && clock <= last.clock) {
-      if (last.state === state) return null
-      out = last.clock + 1
-    }
-    this.relayed.set(clientId, { clock: out, state })
-    return out
-  }
-
-  /** The state with `user` replaced by the server's view of the principal; null to drop. */
-  private stamp(conn: Connection, state: string): string | null {
-    if (state === 'null') return state
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(state)
-    } catch {
-      return null
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null
-    ;(parsed as Record<string, unknown>).user = conn.identity!.user
-    return JSON.stringify(parsed)
-  }
-
-  // Presence changes accepted in the same turn of the event loop go out as
-  // one awareness message (entries for several clients), encoded once. No
-  // timer: a busy loop batches by itself, a quiet one adds no delay.
-  private sendAwareness(entries: AwarenessEntry[], publish: boolean): void {
-    if (publish) this.awarenessToPublish.push(...entries)
-    // A later entry for the same client in this turn supersedes an earlier one.
-    for (const e of entries) this.awarenessOutbox.set(e.clientId, e)
-    if (this.awarenessScheduled) return
-    this.awarenessScheduled = true
-    setImmediate(() => this.flushAwareness())
-  }
-
-  private flushAwareness(): void {
-    this.awarenessScheduled = false
-    const entries = [...this.awarenessOutbox.values()]
-    const toPublish = this.awarenessToPublish
-    this.awarenessOutbox.clear()
-    this.awarenessToPublish = []
-    if (this.destroyed) return
-    if (entries.length > 0) {
-      const message = encodeAwarenessMessage(encodeAwarenessUpdate(entries))
-      // Everyone, the sender included: a stock client that hears nothing for
-      // 30 s assumes the connection is dead, and its own echo keeps it alive.
-      for (const c of this.conns) c.send(message)
-      this.deps.metrics.awarenessRelayed?.(this.conns.size)
-    }
-    if (toPublish.length > 0) this.deps.publish(this.boardId, 'awareness', encodeAwarenessUpdate(toPublish))
-  }
-
-
-  /** Drops remote states that stopped being renewed, telling local clients. */
   expireRemoteAwareness(now: number): void {
-    const gone: AwarenessEntry[] = []
-    for (const [clientId, s] of this.awareness) {
-      if (s.conn !== null || now - s.at < REMOTE_AWARENESS_TTL_MS) continue
-      this.awareness.delete(clientId)
-      const clock = s.clock + 1
-      this.relayed.set(clientId, { clock, state: 'null' })
-      gone.push({ clientId, clock, state: 'null' })
-    }
-    if (gone.length > 0) this.sendAwareness(gone, false)
+    this.presence.expireRemote(now)
   }
 
-  /** Awareness accepted by another instance: stored for joiners and relayed. */
   applyRemoteAwareness(update: Uint8Array): void {
-    let entries: AwarenessEntry[]
-    try {
-      entries = decodeAwarenessUpdate(update)
-    } catch {
-      return
-    }
-    const fresh = entries.filter((e) => {
-      const last = this.relayed.get(e.clientId)
-      if (last && last.clock >= e.clock) return false
-      this.relayed.set(e.clientId, { clock: e.clock, state: e.state })
-      if (e.state === 'null') this.awareness.delete(e.clientId)
-      else this.awareness.set(e.clientId, { clock: e.clock, state: e.state, conn: null, at: Date.now() })
-      return true
-    })
-    if (fresh.length > 0) this.sendAwareness(fresh, false)
+    this.presence.applyRemote(update)
   }
 }

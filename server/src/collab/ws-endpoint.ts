@@ -9,12 +9,15 @@ import { redactUrl } from '../logger.js'
 import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import { Connection, type ConnectionLimits, type Peer } from './connection.js'
 import type { CollabHub } from './hub.js'
+import { type WorkBudgetOptions, WorkBudgets } from './work-queue.js'
 
 export const COLLAB_PATH = '/collab'
 
 export interface EndpointLimits extends ConnectionLimits {
   preAuthTimeoutMs: number
   pingIntervalMs: number
+  /** Update work per client address (see work-queue.ts). */
+  work: WorkBudgetOptions
 }
 
 interface Tracked {
@@ -87,6 +90,7 @@ export class CollabEndpoint {
   private readonly wss: WebSocketServer
   private readonly sockets = new Set<Tracked>()
   private readonly pinger: NodeJS.Timeout
+  private readonly budgets: WorkBudgets
 
   constructor(
     private readonly hub: CollabHub,
@@ -94,6 +98,7 @@ export class CollabEndpoint {
     private readonly logger: Logger,
     private readonly limiter: ConnectionLimiter,
   ) {
+    this.budgets = new WorkBudgets(limits.work)
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -132,19 +137,22 @@ export class CollabEndpoint {
     const token = url.searchParams.get('token')
     const ext = url.searchParams.get('ext') === '1'
     const ip = this.limiter.address(req)
-    const admitted = this.limiter.acquire(ip)
+    // The slot is taken only once the WebSocket exists and given back when it
+    // closes: a handshake ws refuses (bad version or key) or one whose client
+    // left mid-way never reaches this callback, so it can hold no slot.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!admitted) {
+      const slot = this.limiter.acquire(ip)
+      if (!slot) {
         // Accepted only to say why; clients retry 1013 later.
         ws.close(CloseCode.tryAgainLater, 'too many connections from this address')
         return
       }
-      ws.once('close', () => this.limiter.release(ip))
-      this.accept(ws, boardId, token, ext, req)
+      ws.once('close', slot.release)
+      this.accept(ws, boardId, token, ext, req, ip)
     })
   }
 
-  private accept(ws: WebSocket, boardId: string, token: string | null, ext: boolean, req: IncomingMessage): void {
+  private accept(ws: WebSocket, boardId: string, token: string | null, ext: boolean, req: IncomingMessage, ip: string): void {
     // ws closes over-long messages with 1009 by itself; the contract says 4413.
     const close = ws.close.bind(ws)
     ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CloseCode.tooLarge : code, reason)
@@ -167,6 +175,7 @@ export class CollabEndpoint {
       },
     }
     const conn = new Connection(peer, ext, this.limits)
+    conn.work = this.budgets.of(ip)
     const tracked: Tracked = { ws, conn, alive: true }
     this.sockets.add(tracked)
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {

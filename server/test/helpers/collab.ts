@@ -158,14 +158,7 @@ export class RawClient {
 
   /** Sync messages (type 0) carrying an update payload, i.e. step 2 and updates. */
   syncPayloads(): Uint8Array[] {
-    const out: Uint8Array[] = []
-    for (const m of this.messages) {
-      const d = decoding.createDecoder(m)
-      if (decoding.readVarUint(d) !== 0) continue
-      const t = decoding.readVarUint(d)
-      if (t === 1 || t === 2) out.push(decoding.readVarUint8Array(d))
-    }
-    return out
+    return syncPayloadsOf(this.messages)
   }
 
   /** A doc built from everything the server sent. */
@@ -178,6 +171,18 @@ export class RawClient {
   close(): void {
     this.ws.close()
   }
+}
+
+/** The update payloads (sync step 2 and updates) among server messages. */
+export function syncPayloadsOf(messages: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const m of messages) {
+    const d = decoding.createDecoder(m)
+    if (decoding.readVarUint(d) !== 0) continue
+    const t = decoding.readVarUint(d)
+    if (t === 1 || t === 2) out.push(decoding.readVarUint8Array(d))
+  }
+  return out
 }
 
 type Maybe<T> = T | undefined | null | false
