@@ -145,7 +145,11 @@ export class CollabHub {
   /** The board's current document as one update: from the open room, or from storage. */
   async currentState(boardId: string): Promise<Uint8Array | null> {
     const room = this.rooms.get(boardId)
-    if (room && !room.destroyed) return room.encodeState()
+    if (room && !room.destroyed) {
+      const state = await room.encodeState()
+      // Dropped meanwhile (storage failed): what counts is what is stored.
+      if (!room.destroyed) return state
+    }
     const loaded = await this.deps.docStore.load(boardId).catch((err: unknown) => {
       if (err instanceof BoardGoneError) return null
       throw err

@@ -246,6 +246,8 @@ export class Room implements MessageSink {
 
   destroy(): void {
     this.destroyed = true
+    // Whoever waits for a commit stops waiting (sends to closed connections are dropped).
+    this.durability.reset()
     this.ydoc.destroy()
     this.pendingState = null
     this.awaitingStep1.clear()
