@@ -60,15 +60,33 @@ describe('the work one update may cost', () => {
     expect(c.closeCode).toBeNull()
   })
 
-  it('closes 4429 once an address has used its work budget, on every connection of that address', async () => {
-    const cast = await castBoard(api)
-    const a = await raw(cast.boardId, cast.memberEditor.token)
-    const b = await raw(cast.boardId, cast.owner.token)
-    // Four updates of 2,900 structs (the burst is 12,000, refilled at 2,000 a second).
-    for (let i = 0; i < 4; i++) a.sendUpdate(sets(1_000_010 + i, 2_900))
-    b.sendUpdate(sets(1_000_020, 2_900))
-    const codes = await Promise.all([a.waitClose(10_000), b.waitClose(10_000).catch(() => null)])
-    expect(codes).toContain(4429)
+  it('closes 4429 once an address has used its work budget, on every connection of that address, and refuses its new ones', async () => {
+    // A slow refill, so that the address stays out of budget while we look.
+    const server = await startServer({ UPDATE_WORK_RATE: '100', UPDATE_WORK_BURST: '12000' })
+    try {
+      const cast = await castBoard(apiClient(() => server.url))
+      const connect = async (token: string) => {
+        const c = await RawClient.connect(server.url, cast.boardId, token)
+        c.sendStep1()
+        await c.until(() => c.syncPayloads().length > 0)
+        return c
+      }
+      const a = await connect(cast.memberEditor.token)
+      const b = await connect(cast.owner.token)
+      // Four updates of 2,900 structs fit the burst of 12,000; the fifth does not.
+      for (let i = 0; i < 5; i++) a.sendUpdate(sets(1_000_010 + i, 2_900))
+      expect(await a.waitClose(10_000)).toBe(4429)
+      b.sendUpdate(sets(1_000_020, 2_900))
+      expect(await b.waitClose(10_000)).toBe(4429)
+      // While the address is out of budget it gets no new connection at all: HTTP 429, no WebSocket.
+      const refused = await RawClient.connect(server.url, cast.boardId, cast.owner.token).then(
+        (c) => (c.close(), 'connected'),
+        (err: Error) => err.message,
+      )
+      expect(refused).toMatch(/429/)
+    } finally {
+      await server.stop()
+    }
   })
 })
 

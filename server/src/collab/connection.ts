@@ -5,7 +5,7 @@ import { CloseCode } from '../../../shared/constants.js'
 import type { PresenceUser } from '../../../shared/types.js'
 import type { ResolvedPrincipal } from '../auth/principals.js'
 import { TokenBucket } from '../util/token-bucket.js'
-import { UNLIMITED_WORK, type WorkBudget } from './work-queue.js'
+import { BYTES_PER_UNIT, UNLIMITED_WORK, type WorkBudget } from './work-queue.js'
 
 /** The tiny socket interface the hub needs. */
 export interface Peer {
@@ -89,6 +89,10 @@ export class Connection {
       return this.close(CloseCode.tooLarge, 'message too large')
     }
     if (!this.bucket.take()) return this.close(CloseCode.rateLimited, 'too many messages')
+    // Charged on arrival, before anything reads it: one unit per 16 bytes is
+    // at least what the smallest structs will cost, so an address over its
+    // budget has its messages dropped unread instead of queued.
+    if (!this.work.take(Math.floor(data.length / BYTES_PER_UNIT))) return this.close(CloseCode.rateLimited, 'update work budget used up; slow down')
     if (this.state === 'authenticating') {
       if (this.preAuth.length >= this.limits.preAuthMaxMessages) {
         return this.close(CloseCode.rateLimited, 'too many messages before authentication')

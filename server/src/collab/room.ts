@@ -12,7 +12,7 @@ import { checkUpdate, type GuardState, type GuardVerdict, rootNamesOf } from './
 import { RoomPresence } from './room-presence.js'
 import { type RoomLimits, SizeAccount } from './size-account.js'
 import { scanUpdate, sliceUpdate, type UpdateScan } from './update-scan.js'
-import { HEAVY_STRUCTS, heavyTurns, SLICE_STRUCTS } from './work-queue.js'
+import { BYTES_PER_UNIT, HEAVY_BYTES, HEAVY_STRUCTS, heavyTurns, SLICE_STRUCTS } from './work-queue.js'
 
 export { REMOTE_AWARENESS_TTL_MS } from './room-presence.js'
 export type { RoomLimits } from './size-account.js'
@@ -54,6 +54,8 @@ const HELD_BACK_MS = 3_000
 
 /** Minimum spacing of update frames in a busy room (see queueBroadcast). */
 export const BROADCAST_WINDOW_MS = 8
+/** Updates of one broadcast are merged into one frame up to this size. */
+const MERGE_MAX_BYTES = 64 * 1024
 
 
 const EMPTY_STATE_VECTOR = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0
@@ -335,10 +337,21 @@ export class Room implements MessageSink {
    * when big (see update-scan.ts and work-queue.ts).
    */
   private receiveUpdate(conn: Connection, update: Uint8Array): void | Promise<void> {
+    // A big message is not even read in the turn it arrived in: it waits for
+    // a turn of its own, like each slice of it later.
+    if (update.length > HEAVY_BYTES) {
+      return heavyTurns.next().then(() => (conn.state === 'open' && !this.destroyed ? this.takeUpdate(conn, update) : undefined))
+    }
+    return this.takeUpdate(conn, update)
+  }
+
+  private takeUpdate(conn: Connection, update: Uint8Array): void | Promise<void> {
     const scanned = scanUpdate(update, this.deps.limits.update)
     if (!scanned.ok) return this.refuse(conn, scanned.reason, scanned.detail)
     const scan = scanned.scan
-    if (!conn.work.take(scan.structs + scan.deleteRanges + (update.length >> 10))) {
+    // Its bytes were charged on arrival; its structs and deletions may cost more.
+    const extra = scan.structs + scan.deleteRanges - Math.floor(update.length / BYTES_PER_UNIT)
+    if (extra > 0 && !conn.work.take(extra)) {
       this.deps.metrics.updateRefused?.('too_complex')
       return conn.close(CloseCode.rateLimited, 'update work budget used up; slow down')
     }
@@ -662,17 +675,30 @@ export class Room implements MessageSink {
     const items = this.outbox
     this.outbox = []
     if (items.length === 0 || this.destroyed) return
-    const only = items.length === 1 ? items[0]!.from : undefined
+    // Skip a peer only when every update in the frame is its own.
     const senders = new Set(items.map((i) => i.from))
-    const message = encodeSyncUpdate(items.length === 1 ? items[0]!.update : Y.mergeUpdates(items.map((i) => i.update)))
-    let sent = 0
-    for (const c of this.conns) {
-      // Skip a peer only when every update in the frame is its own.
-      if (c === only || (senders.size === 1 && senders.has(c))) continue
-      c.send(message)
-      sent++
+    const recipients = [...this.conns].filter((c) => !(senders.size === 1 && senders.has(c)))
+    if (recipients.length === 0) return
+    let bytes = 0
+    for (const i of items) bytes += i.update.length
+    if (items.length === 1 || bytes <= MERGE_MAX_BYTES) {
+      const message = encodeSyncUpdate(items.length === 1 ? items[0]!.update : Y.mergeUpdates(items.map((i) => i.update)))
+      for (const c of recipients) c.send(message)
+      this.deps.metrics.broadcast?.(recipients.length)
+      return
     }
-    this.deps.metrics.broadcast?.(sent)
+    // Merging big updates costs more than it saves (it decodes and encodes
+    // every struct in one go): they go out one frame each, in order.
+    for (const { update, from } of items) {
+      const message = encodeSyncUpdate(update)
+      let sent = 0
+      for (const c of recipients) {
+        if (c === from) continue
+        c.send(message)
+        sent++
+      }
+      this.deps.metrics.broadcast?.(sent)
+    }
   }
 
   // ---- presence (see room-presence.ts) -------------------------------------

@@ -80,8 +80,11 @@ class Reader {
   }
 
   uint(): number {
-    let num = 0
-    let mult = 1
+    // Most varints (lengths, small clocks, flags) are one byte.
+    const first = this.u8()
+    if (first < 0x80) return first
+    let num = first & 0x7f
+    let mult = 128
     for (;;) {
       const b = this.u8()
       num += (b & 0x7f) * mult
@@ -227,6 +230,11 @@ function content(r: Reader, ref: number, limits: UpdateLimits): number {
   }
 }
 
+/** Notes a reference from struct `i` of `run` to another client's struct. */
+function foreign(run: ClientRun, i: number, client: number, clock: number): void {
+  if (client !== run.client) run.foreign.push(i, client, clock)
+}
+
 function scan(update: Uint8Array, limits: UpdateLimits): UpdateScan {
   const r = new Reader(update)
   const runs: ClientRun[] = []
@@ -254,14 +262,11 @@ function scan(update: Uint8Array, limits: UpdateLimits): UpdateScan {
       if (ref === 0 || ref === 10) {
         length = r.uint() // GC or skip
       } else {
-        const ref2 = (c: number, k: number) => {
-          if (c !== client) run.foreign.push(i, c, k)
-        }
-        if (info & 0x80) ref2(r.uint(), r.uint()) // origin
-        if (info & 0x40) ref2(r.uint(), r.uint()) // right origin
+        if (info & 0x80) foreign(run, i, r.uint(), r.uint()) // origin
+        if (info & 0x40) foreign(run, i, r.uint(), r.uint()) // right origin
         if ((info & 0xc0) === 0) {
           if (r.uint() === 1) key(r, limits) // root name
-          else ref2(r.uint(), r.uint()) // parent item
+          else foreign(run, i, r.uint(), r.uint()) // parent item
           if (info & 0x20) key(r, limits) // map key
         }
         length = content(r, ref, limits)
@@ -308,6 +313,12 @@ export function scanUpdate(update: Uint8Array, limits: UpdateLimits = DEFAULT_UP
  * for ever, so the guard refuses them.
  */
 export function integrationOrder(s: UpdateScan): { order: Int32Array; base: number[]; runOf: (g: number) => number } | null {
+  if (s.runs.length === 1) {
+    // One client: its own clock order (references to its later clocks are the guard's to refuse).
+    const order = new Int32Array(s.structs)
+    for (let i = 0; i < order.length; i++) order[i] = i
+    return { order, base: [0], runOf: () => 0 }
+  }
   // Structs are numbered globally: run r's struct i is base[r] + i.
   const base: number[] = []
   let n = 0

@@ -8,6 +8,10 @@ import { TokenBucket } from '../util/token-bucket.js'
 export const HEAVY_STRUCTS = 1_000
 /** Big updates are guarded and applied in slices of this many structs (a few milliseconds each). */
 export const SLICE_STRUCTS = 2_000
+/** Messages bigger than this wait for a turn of their own before they are even read. */
+export const HEAVY_BYTES = 32 * 1024
+/** What arrives costs one work unit per this many bytes, charged before it is read (see Connection). */
+export const BYTES_PER_UNIT = 16
 
 /**
  * Hands out turns of the event loop one at a time, first come first served.
@@ -45,7 +49,11 @@ export class HeavyTurns {
 export const heavyTurns = new HeavyTurns()
 
 export interface WorkBudgetOptions {
-  /** Units per second per client address (a unit is one struct or delete range, or 1 KiB). */
+  /**
+   * Units per second per client address: a message costs one unit per 16
+   * bytes on arrival, and an update whatever its structs and deletions count
+   * beyond that; a sync answer one per KiB.
+   */
   rate: number
   burst: number
 }
@@ -62,6 +70,15 @@ export class WorkBudgets {
     return { take: (units) => this.take(address, units) }
   }
 
+  /**
+   * Whether the address is nearly out of budget (under a twentieth of its
+   * burst): new connections from it are refused until it has refilled.
+   */
+  spent(address: string): boolean {
+    const entry = this.buckets.get(address)
+    return entry !== undefined && !entry.bucket.has(this.options.burst / 20)
+  }
+
   private take(address: string, units: number): boolean {
     let entry = this.buckets.get(address)
     if (!entry) {
@@ -70,7 +87,11 @@ export class WorkBudgets {
     }
     entry.used = Date.now()
     if ((++this.sweeps & 1023) === 0) this.sweep()
-    return entry.bucket.take(units)
+    if (entry.bucket.take(units)) return true
+    // Over budget: what is left goes too, so the address waits for a refill
+    // (and counts as spent) instead of fitting smaller messages in.
+    entry.bucket.drain()
+    return false
   }
 
   // A bucket idle long enough to have refilled is the same as a new one.

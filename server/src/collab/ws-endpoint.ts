@@ -83,6 +83,11 @@ function framedOnce(message: Uint8Array): Buffer {
   return frame
 }
 
+/** Closes for what the client sent, after which nothing more of it is read. */
+const STOP_READING: ReadonlySet<number> = new Set([CloseCode.tooLarge, CloseCode.updateRefused, CloseCode.rateLimited])
+/** How long such a socket stays, so that its close frame reaches the client. */
+const ABUSE_LINGER_MS = 1_000
+
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 const reasonText = (reason: string) => Buffer.from(reason).subarray(0, 120).toString()
 
@@ -137,6 +142,12 @@ export class CollabEndpoint {
     const token = url.searchParams.get('token')
     const ext = url.searchParams.get('ext') === '1'
     const ip = this.limiter.address(req)
+    if (this.budgets.spent(ip)) {
+      // An address that used up its update budget moments ago is told to slow
+      // down before it costs a WebSocket, an authentication and a room join.
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
     // The slot is taken only once the WebSocket exists and given back when it
     // closes: a handshake ws refuses (bad version or key) or one whose client
     // left mid-way never reaches this callback, so it can hold no slot.
@@ -168,7 +179,16 @@ export class CollabEndpoint {
         else ws.send(data)
       },
       close: (code, reason) => {
-        if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reasonText(reason))
+        if (ws.readyState !== WebSocket.OPEN && ws.readyState !== WebSocket.CONNECTING) return
+        ws.close(code, reasonText(reason))
+        if (!STOP_READING.has(code)) return
+        // Refused for what it sent: read nothing more from it (an abusive
+        // client keeps sending megabytes while the close handshake runs).
+        // Our side ends after the close frame, so the client learns the
+        // code at once; the socket goes for good a moment later.
+        ws.pause()
+        socket?.end()
+        setTimeout(() => ws.terminate(), ABUSE_LINGER_MS).unref()
       },
       get bufferedAmount() {
         return ws.bufferedAmount

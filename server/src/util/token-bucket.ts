@@ -13,11 +13,22 @@ export class TokenBucket {
   }
 
   take(n = 1): boolean {
+    if (!this.has(n)) return false
+    this.tokens -= n
+    return true
+  }
+
+  /** Empties the bucket: it refills from now on. */
+  drain(): void {
+    this.has(0)
+    this.tokens = 0
+  }
+
+  /** Whether `n` tokens are there now (takes none). */
+  has(n: number): boolean {
     const now = performance.now()
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
     this.last = now
-    if (this.tokens < n) return false
-    this.tokens -= n
-    return true
+    return this.tokens >= n
   }
 }
