@@ -105,7 +105,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
     guestSeconds: config.guestTokenTtlSeconds,
   })
   const policy = new Policy({ guestsEnabled: () => settings.guestsEnabled })
-  const docStore = new DocStore(store.db, logger, { compactAfterUpdates: config.limits.compactAfterUpdates })
+  const docStore = new DocStore(store.db, logger, { compactAfterUpdates: config.limits.compactAfterUpdates, inProcess: store.kind === 'pglite' })
   docStore.metrics = {
     onBatch: (size, ms) => {
       metrics.logBatch.observe(size)

@@ -36,7 +36,26 @@ export class BoardGoneError extends Error {
 
 export interface DocStoreOptions {
   compactAfterUpdates: number
+  /**
+   * The database runs in this thread (the embedded PGlite): a commit holds
+   * the event loop for its whole length, so nothing can gather while it is
+   * "in flight". Commits are then paced (see run()).
+   */
+  inProcess?: boolean
 }
+
+/**
+ * With an in-process database, commits may take at most this share of the
+ * event loop: after a commit that took t ms the next one starts no sooner
+ * than t × (1 / share − 1) ms after it ended, so that under load updates
+ * gather into fewer, bigger commits (each costs about a millisecond whatever
+ * its size). A quiet board's update is committed at once.
+ */
+export const IN_PROCESS_COMMIT_SHARE = 0.1
+/** A slow commit (a collection, a compaction beside it) must not hold the next one back for long. */
+const MAX_COMMIT_PAUSE_MS = 8
+/** Threshold compactions of one board with an in-process database are at least this far apart. */
+const IN_PROCESS_COMPACTION_SPACING_MS = 10_000
 
 export interface DocStoreMetrics {
   onBatch?(size: number, ms: number): void
@@ -210,6 +229,7 @@ export class DocStore {
 
   /** Drops per-board bookkeeping (the room unloaded); load() rebuilds it. */
   forget(boardId: string): void {
+    this.lastCompaction.delete(boardId)
     this.logCounts.delete(boardId)
     this.logBytes.delete(boardId)
     this.snapshotBytes.delete(boardId)
@@ -217,23 +237,38 @@ export class DocStore {
 
   // Group commit without a fixed window: a commit starts at the end of the
   // loop turn its first update arrived in, and whatever queues while it is
-  // being written goes out together in the next one, as soon as it ends.
-  // Nobody sees an update before its commit (see durability.ts), so every
-  // millisecond of waiting here would be latency for everyone.
+  // being written goes out together in the next one, as soon as it ends
+  // (an in-process database: see IN_PROCESS_COMMIT_SHARE). Nobody sees an
+  // update before its commit (see durability.ts), so every millisecond of
+  // waiting here would be latency for everyone.
   private async run(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve))
     try {
       while (this.queue.length > 0) {
+        // At the end of this loop turn at the earliest, so that one turn's
+        // updates go together; later if an in-process commit must wait.
+        const pause = this.nextCommitAt - performance.now()
+        await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)))
         const batch = this.queue
         this.queue = []
         const live = batch.filter((p) => !this.discarded.has(p.boardId))
         for (const p of batch) if (this.discarded.has(p.boardId)) p.resolve(false)
-        if (live.length > 0) await this.writeBatch(live)
+        if (live.length === 0) continue
+        const started = performance.now()
+        await this.writeBatch(live)
+        if (this.options.inProcess) {
+          const ended = performance.now()
+          this.nextCommitAt = ended + Math.min(MAX_COMMIT_PAUSE_MS, (ended - started) * (1 / IN_PROCESS_COMMIT_SHARE - 1))
+        }
       }
     } finally {
       this.flushing = null
     }
   }
+
+  /** Earliest time (performance.now()) the next commit may start (in-process databases only). */
+  private nextCommitAt = 0
+  /** When each board's last threshold compaction started (in-process databases only). */
+  private readonly lastCompaction = new Map<string, number>()
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     const started = performance.now()
@@ -279,7 +314,12 @@ export class DocStore {
       const bytes = (this.logBytes.get(p.boardId) ?? 0) + p.update.length
       this.logBytes.set(p.boardId, bytes)
       const due = n >= this.options.compactAfterUpdates && bytes >= (this.snapshotBytes.get(p.boardId) ?? 0)
-      if (due && !this.compactions.has(p.boardId)) {
+      // An in-process database holds the event loop while a compaction reads
+      // and writes: a busy board is compacted at most every few seconds (its
+      // log meanwhile stays short enough to load quickly).
+      const spaced = !this.options.inProcess || now - (this.lastCompaction.get(p.boardId) ?? -Infinity) >= IN_PROCESS_COMPACTION_SPACING_MS
+      if (due && spaced && !this.compactions.has(p.boardId)) {
+        this.lastCompaction.set(p.boardId, now)
         this.compact(p.boardId).catch((err: unknown) => this.logger.warn({ err, boardId: p.boardId }, 'compaction failed'))
       }
     }
