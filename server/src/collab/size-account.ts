@@ -30,6 +30,8 @@ type Accepted = Extract<GuardVerdict, { ok: true }>
 
 /** Per-item overhead of a struct (ids, info, key) in the estimate below. */
 const ITEM_OVERHEAD = 16
+/** What replacing one item may add beyond the size of what it replaces (a new struct's ids, the delete range). */
+const REPLACE_ALLOWANCE = 48
 
 const itemBytes = new WeakMap<Y.Item, number>()
 
@@ -132,9 +134,11 @@ export class SizeAccount {
     }
     if (this.bytes + growth <= this.limits.maxDocBytes) return null
     if (who.role === 'owner' || who.role === 'editor') {
-      // Replacing at least as much as it adds: a move, a recolour, an edit.
+      // Replacing about as much as it adds: a move, a recolour, an edit (a
+      // number becomes another number, whose encoding may be a little longer;
+      // the ids of the new struct and its tombstone are the allowance).
       let replaced = 0
-      for (const item of verdict.deleted) replaced += sizeOfItem(item)
+      for (const item of verdict.deleted) replaced += sizeOfItem(item) + REPLACE_ALLOWANCE
       if (growth <= replaced) return null
     }
     return { reason: 'too_large', detail: 'document too large' }
