@@ -1,5 +1,8 @@
-// The role × action capability matrix. The server's policy module and the web
-// app both read it, so the toolbar never offers what the server would refuse.
+// The role × action capability matrix: who may do what, with the guest rule
+// and what lock and archive change. The rulebook (rules.ts) answers every
+// "may P do A here?" from it; the server's policy, the update guard and the
+// web app ask the rulebook, so the toolbar never offers what the server
+// would refuse.
 
 export const ROLES = ['owner', 'editor', 'reviewer', 'reader'] as const
 export type Role = (typeof ROLES)[number]
@@ -47,6 +50,7 @@ export const ACTIONS = [
   'invite.manage',
   'participant.view',
   'participant.manage',
+  'participant.leave',
   'comment.view',
   'comment.write',
   'comment.mention',
@@ -68,10 +72,19 @@ interface Capability {
   /** The weakest role that may do it. */
   minRole: Role
   guests: GuestRule
+  /** While the board is locked: `owner`, only the owner may (refused `board_locked`). */
+  whenLocked?: 'owner'
+  /** While the board is archived: `nobody` may (refused `board_archived`). */
+  whenArchived?: 'nobody'
 }
+
+/** Content: lock leaves it to the owner, archive to nobody. */
+const CONTENT = { whenLocked: 'owner', whenArchived: 'nobody' } as const
 
 export const CAPABILITIES: Record<Action, Capability> = {
   'board.view': { minRole: 'reader', guests: 'role' },
+  // Settings, the title included, stay changeable on a locked or archived
+  // board (docs/API.md: "Settings themselves stay changeable").
   'board.rename': { minRole: 'editor', guests: 'never' },
   'board.setAccess': { minRole: 'owner', guests: 'never' },
   'board.lock': { minRole: 'owner', guests: 'never' },
@@ -84,13 +97,15 @@ export const CAPABILITIES: Record<Action, Capability> = {
   'invite.manage': { minRole: 'editor', guests: 'creator' },
   'participant.view': { minRole: 'reader', guests: 'role' },
   'participant.manage': { minRole: 'editor', guests: 'never' },
+  'participant.leave': { minRole: 'reader', guests: 'never' },
   'comment.view': { minRole: 'reader', guests: 'role' },
-  'comment.write': { minRole: 'reviewer', guests: 'role' },
+  // Comments stay open on a locked board, not on an archived one.
+  'comment.write': { minRole: 'reviewer', guests: 'role', whenArchived: 'nobody' },
   'comment.mention': { minRole: 'reviewer', guests: 'never' },
   'comment.moderate': { minRole: 'owner', guests: 'never' },
-  'content.write': { minRole: 'editor', guests: 'role' },
-  'markup.write': { minRole: 'reviewer', guests: 'role' },
-  'markup.writeAny': { minRole: 'editor', guests: 'role' },
+  'content.write': { minRole: 'editor', guests: 'role', ...CONTENT },
+  'markup.write': { minRole: 'reviewer', guests: 'role', ...CONTENT },
+  'markup.writeAny': { minRole: 'editor', guests: 'role', ...CONTENT },
 }
 
 export interface Subject {
@@ -102,7 +117,7 @@ export interface Subject {
 
 export type CapabilityAnswer = 'allow' | 'role_too_weak' | 'guest_forbidden'
 
-/** Pure matrix lookup: no board state (lock, archive) involved. */
+/** Pure matrix lookup: no board state (lock, archive) involved; see rules.ts for the whole answer. */
 export function capability(subject: Subject, action: Action): CapabilityAnswer {
   const cap = CAPABILITIES[action]
   if (subject.guest) {

@@ -1,7 +1,8 @@
 // Builds the whole Drawbridge server: database, bus, services, HTTP routes and
 // the real-time endpoints, all on one HTTP server. It never listens; main.ts
-// (and the test helper, with the same options) does. Every infrastructure
-// piece is created here and released in close(), in reverse order.
+// (and the test helper, with the same options) does. Each component registers
+// its close as it starts (util/lifecycle.ts): close() releases them in reverse
+// order, and a start that fails halfway releases what it had started.
 import type { Server } from 'node:http'
 import { createAdapter } from '@socket.io/redis-adapter'
 import type { Logger } from 'pino'
@@ -12,11 +13,11 @@ import { BoardService } from './boards/board-service.js'
 import type { Deps } from './boards/deps.js'
 import { InviteService } from './boards/invite-service.js'
 import { LifecycleService } from './boards/lifecycle-service.js'
-import { ParticipantService } from './boards/participant-service.js'
+import { ParticipantService, participantOf } from './boards/participant-service.js'
 import { Policy } from './boards/policy.js'
 import { type Bus, LocalBus } from './bus/bus.js'
 import { RedisBus } from './bus/redis-bus.js'
-import { DocStore } from './collab/doc-store.js'
+import { DocStore } from './store/doc-store.js'
 import { CollabHub } from './collab/hub.js'
 import { PresenceRegistry } from './collab/presence.js'
 import { DEFAULT_UPDATE_LIMITS } from './collab/update-scan.js'
@@ -30,7 +31,7 @@ import { boardRoutes } from './http/board-routes.js'
 import { createFastify } from './http/fastify.js'
 import { healthRoutes } from './http/health-routes.js'
 import { lifecycleRoutes } from './http/lifecycle-routes.js'
-import { PathRouter } from './http/path-router.js'
+import { PathRouter } from './util/path-router.js'
 import type { App } from './http/types.js'
 import { webRoutes } from './http/web.js'
 import { NotificationService } from './notifications/notification-service.js'
@@ -38,9 +39,15 @@ import { webDistDir } from './paths.js'
 import { Store } from './store/db.js'
 import { Sweeper } from './sweeper/sweeper.js'
 import { Settings } from './admin/settings.js'
-import { TransferService } from './boards/transfer-service.js'
+import { TransferService } from './transfer/transfer-service.js'
 import { adminRoutes } from './http/admin-routes.js'
-import { ConnectionLimiter } from './http/connection-limiter.js'
+import { ConnectionLimiter } from './util/connection-limiter.js'
+import { Lifecycle } from './util/lifecycle.js'
+import { LiveAccess } from './boards/live-access.js'
+import { describePrincipal, linkGuest } from './boards/guest-link.js'
+import { importDocument } from './collab/import-document.js'
+import type { RoomLimits } from './collab/room.js'
+import { ChangeDispatcher } from './events/change-dispatcher.js'
 import { transferRoutes } from './http/transfer-routes.js'
 import { Metrics } from './metrics.js'
 
@@ -67,44 +74,120 @@ export interface Drawbridge {
   events: SocketEvents
   settings: Settings
   metrics: Metrics
+  /** The components, in the order they started (they close in the reverse order). */
+  components: string[]
   /** Releases everything, in reverse order of start. */
   close(): Promise<void>
 }
 
 export async function buildApp(config: Config, logger: Logger): Promise<Drawbridge> {
-  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, logger)
-  const redisBus = config.redisUrl ? await RedisBus.connect({ url: config.redisUrl, prefix: config.redisPrefix, logger }) : null
-  const bus: Bus = redisBus ?? new LocalBus()
+  return new Lifecycle(logger).build((life) => start(life, config, logger))
+}
+
+/** Starts every component in order; each registers its own close with `life` as it starts. */
+async function start(life: Lifecycle, config: Config, logger: Logger): Promise<Drawbridge> {
+  const store = await life.start(
+    'database',
+    () => Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, logger),
+    (s) => s.close(),
+  )
+  const redisBus = config.redisUrl
+    ? await life.start('bus', () => RedisBus.connect({ url: config.redisUrl!, prefix: config.redisPrefix, logger }), (b) => b.close())
+    : null
+  const bus: Bus = redisBus ?? life.add('bus', new LocalBus(), (b) => b.close())
+  const metrics = new Metrics()
   const router = new PathRouter()
   let webServed = false
-  let hub: CollabHub | undefined
-  let events: SocketEvents | undefined
-  const metrics = new Metrics({
-    connections: () => hub?.connectionCount ?? 0,
-    rooms: () => hub?.roomCount ?? 0,
-    sockets: () => events?.io.engine.clientsCount ?? 0,
-  })
-  const { app: fastify, server } = await createFastify({
-    logger,
-    router,
-    trustProxy: config.trustProxy,
-    redis: redisBus ? { client: redisBus.client, prefix: config.redisPrefix } : null,
-    shell: () => webServed,
-    headersTimeoutMs: config.limits.headersTimeoutMs,
-    requestTimeoutMs: config.limits.requestTimeoutMs,
-    corsOrigins: config.corsOrigins,
-    secure: config.publicUrl.startsWith('https:'),
-    onResponse: (method, route, status, seconds) => metrics.http.observe({ method, route, status: String(status) }, seconds),
-  })
+  const { app: fastify, server } = await life.start(
+    'http',
+    () =>
+      createFastify({
+        logger,
+        router,
+        trustProxy: config.trustProxy,
+        redis: redisBus ? { client: redisBus.client, prefix: config.redisPrefix } : null,
+        shell: () => webServed,
+        headersTimeoutMs: config.limits.headersTimeoutMs,
+        requestTimeoutMs: config.limits.requestTimeoutMs,
+        corsOrigins: config.corsOrigins,
+        secure: config.publicUrl.startsWith('https:'),
+        onResponse: (method, route, status, seconds) => metrics.http.observe({ method, route, status: String(status) }, seconds),
+      }),
+    ({ app }) => app.close(),
+  )
   const limiter = new ConnectionLimiter(config.limits.connectionsPerIp, config.trustProxy)
   // Loaded (and subscribed to signals) before anything that re-checks access.
   const settings = await Settings.load(store.db, bus, config.guestsEnabled, logger)
-
-  const tokens = new TokenService(config.tokenSecret, {
-    userSeconds: config.userTokenTtlSeconds,
-    guestSeconds: config.guestTokenTtlSeconds,
-  })
+  const tokens = new TokenService(config.tokenSecret, { userSeconds: config.userTokenTtlSeconds, guestSeconds: config.guestTokenTtlSeconds })
   const policy = new Policy({ guestsEnabled: () => settings.guestsEnabled })
+  const resolver = new PrincipalResolver(store.db, tokens, () => settings.guestsEnabled)
+  // Before the hub and socket.io subscribe to signals: it counts them first.
+  const live = life.add('live access', new LiveAccess(store.db, policy, resolver, bus), (l) => l.close())
+  const docStore = life.add('document store', newDocStore(store, config, logger, metrics), (d) => d.close())
+
+  const { hub, endpoint } = life.add('collaboration', startCollab(config, logger, { store, bus, policy, resolver, live, docStore, limiter, metrics }), async (c) => {
+    // Every accepted update is stored and every socket told 1001 before the rest closes.
+    await c.hub.close()
+    c.endpoint.close()
+  })
+  router.onUpgrade(COLLAB_PATH, endpoint.handleUpgrade)
+  const presence = life.add('presence', new PresenceRegistry(hub, redisBus && presenceStore(redisBus), logger), (p) => p.stop())
+  const events = life.add('socket.io', startSocketEvents(config, logger, { store, bus, redisBus, resolver, live, limiter, presence }), (e) => e.close())
+  events.attach(router)
+  metrics.readFrom({ connections: () => hub.connectionCount, rooms: () => hub.roomCount, sockets: () => events.io.engine.clientsCount })
+
+  const changes = new ChangeDispatcher(bus, events)
+  hub.onPresenceChange((boardId, kind, id) => {
+    presence.changed(boardId)
+    changes.record({ type: 'participant.presence', boardId, who: { kind, id } })
+  })
+  const deps: Deps = { db: store.db, policy, tokens, config, changes, logger, presence }
+  const boards = new BoardService(deps)
+  const accounts = new AccountService({ db: store.db, tokens, changes, linkGuest })
+  const invites = new InviteService(deps, boards)
+  const participants = new ParticipantService(deps, boards)
+  const notifications = new NotificationService(deps)
+  const lifecycle = new LifecycleService(deps, boards, hub, notifications)
+  const comments = new CommentService(deps, boards, notifications)
+  const limits = roomLimits(config)
+  const transfers = new TransferService(
+    deps,
+    hub,
+    (update, principalKey) => importDocument(update, principalKey, { update: limits.update, maxDocBytes: limits.maxDocBytes }),
+    (p, b) => comments.list(p, b),
+  )
+  const sweeper = life.add('sweeper', newSweeper(config, logger, { store, redisBus, bus, changes, notifications, metrics }), (s) => s.stop())
+
+  installAuth(fastify, resolver)
+  healthRoutes(fastify, { store, bus, metrics, metricsToken: config.metricsToken })
+  authRoutes(fastify, { accounts, describe: (p) => describePrincipal(store.db, p), authRateLimit: config.authRateLimit })
+  adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store })
+  boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
+  lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
+  transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
+  if (config.serveWeb) {
+    webServed = await webRoutes(fastify, webDistDir)
+    if (!webServed) logger.warn({ webDistDir }, 'web app not built (npm run build); serving the API only')
+  }
+  await fastify.ready()
+  sweeper.start()
+  presence.start()
+  return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, components: life.names, close: () => life.close() }
+}
+
+/** Per-room limits from the configuration. */
+function roomLimits(config: Config): RoomLimits {
+  return {
+    update: { ...DEFAULT_UPDATE_LIMITS, maxStructs: config.limits.maxUpdateStructs },
+    presence: { maxStateBytes: config.limits.presenceMaxBytes, rate: config.limits.presenceRate, burst: config.limits.presenceRate * 2 },
+    maxClientIdsPerConnection: MAX_CLIENT_IDS_PER_CONNECTION,
+    maxDocBytes: config.limits.maxDocBytes,
+    markupPerPrincipal: config.limits.markupQuotaBytes,
+    markupPerBoard: config.limits.markupBoardQuotaBytes,
+  }
+}
+
+function newDocStore(store: Store, config: Config, logger: Logger, metrics: Metrics): DocStore {
   const docStore = new DocStore(store.db, logger, { compactAfterUpdates: config.limits.compactAfterUpdates, inProcess: store.kind === 'pglite' })
   docStore.metrics = {
     onBatch: (size, ms) => {
@@ -117,102 +200,34 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
       metrics.compactionSeconds.observe(ms / 1000)
     },
   }
-  hub = new CollabHub({
-    db: store.db,
-    policy,
-    tokens,
-    docStore,
-    bus,
-    logger,
-    limits: {
-      update: { ...DEFAULT_UPDATE_LIMITS, maxStructs: config.limits.maxUpdateStructs },
-      presence: { maxStateBytes: config.limits.presenceMaxBytes, rate: config.limits.presenceRate, burst: config.limits.presenceRate * 2 },
-      maxClientIdsPerConnection: MAX_CLIENT_IDS_PER_CONNECTION,
-      maxDocBytes: config.limits.maxDocBytes,
-      markupPerPrincipal: config.limits.markupQuotaBytes,
-      markupPerBoard: config.limits.markupBoardQuotaBytes,
-    },
-    metrics: metrics.roomHooks(),
-    guestsEnabled: () => settings.guestsEnabled,
-  })
-  const presence = new PresenceRegistry(
-    { localPrincipals: (b) => hub.localPrincipals(b), localBoards: () => hub.localBoards() },
-    redisBus ? { client: redisBus.client, key: (n) => redisBus.key(n), instanceId: bus.instanceId, get healthy() { return redisBus.healthy } } : null,
-    logger,
-  )
-  const deps: Deps = { db: store.db, policy, tokens, config, signals: bus, logger, presence }
-  const resolver = new PrincipalResolver(store.db, tokens, () => settings.guestsEnabled)
+  return docStore
+}
 
-  // Services call BoardEvents; socket.io needs the participant presenter,
-  // which needs the services: the late binding below closes the loop.
-  let participants: ParticipantService | undefined
-  events = new SocketEvents({
-    db: store.db,
-    policy,
-    resolver,
-    signals: bus,
-    limiter,
+interface CollabParts {
+  store: Store
+  bus: Bus
+  policy: Policy
+  resolver: PrincipalResolver
+  live: LiveAccess
+  docStore: DocStore
+  limiter: ConnectionLimiter
+  metrics: Metrics
+}
+
+/** The Yjs hub and its WebSocket endpoint: one component. */
+function startCollab(config: Config, logger: Logger, p: CollabParts): { hub: CollabHub; endpoint: CollabEndpoint } {
+  const hub = new CollabHub({
+    db: p.store.db,
+    policy: p.policy,
+    resolver: p.resolver,
+    live: p.live,
+    docStore: p.docStore,
+    bus: p.bus,
     logger,
-    corsOrigins: config.corsOrigins,
-    participant: (boardId, kind, id) => participants!.one(boardId, kind, id),
+    limits: roomLimits(config),
+    metrics: p.metrics.roomHooks(),
   })
-  if (redisBus) {
-    // Board events reach subscribers on every instance.
-    // These wait out a Redis outage (queueing) rather than fail: the adapter
-    // does not handle command errors itself.
-    const pub = redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
-    const sub = redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
-    pub.on('error', () => {})
-    sub.on('error', () => {})
-    events.useAdapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
-  }
-  events.attach(router)
-  hub.onPresenceChange((boardId, kind, id) => {
-    presence.changed(boardId)
-    events.participantUpdated(boardId, kind, id)
-  })
-
-  const boards = new BoardService(deps, events)
-  const accounts = new AccountService(deps, events)
-  const invites = new InviteService(deps, boards, events)
-  participants = new ParticipantService(deps, boards, events)
-  const notifications = new NotificationService(deps, events)
-  const lifecycle = new LifecycleService(deps, boards, events, hub, notifications)
-  const comments = new CommentService(deps, boards, events, notifications)
-  const sweeper = new Sweeper({
-    db: store.db,
-    logger,
-    signals: bus,
-    events,
-    notifications,
-    intervalMs: config.sweepIntervalMs,
-    metrics: { deleted: (n) => metrics.sweeperDeleted.inc(n), warned: (n) => metrics.sweeperWarnings.inc(n) },
-    // With several instances, one sweeps per interval; the database claim
-    // would make a second harmless, the lock only saves it the work.
-    skipRound: redisBus
-      ? async () => {
-          const got = await redisBus.client
-            .set(redisBus.key('sweep-lock'), bus.instanceId, 'PX', Math.max(100, Math.floor(config.sweepIntervalMs * 0.8)), 'NX')
-            .catch(() => 'OK')
-          return got !== 'OK'
-        }
-      : undefined,
-  })
-
-  installAuth(fastify, resolver)
-  healthRoutes(fastify, { store, bus, metrics, metricsToken: config.metricsToken })
-  authRoutes(fastify, { accounts, authRateLimit: config.authRateLimit })
-  adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store })
-  boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
-  lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
-  const transfers = new TransferService(deps, hub, (p, b) => comments.list(p, b))
-  transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
-  if (config.serveWeb) {
-    webServed = await webRoutes(fastify, webDistDir)
-    if (!webServed) logger.warn({ webDistDir }, 'web app not built (npm run build); serving the API only')
-  }
-
-  const collab = new CollabEndpoint(
+  const endpoint = new CollabEndpoint(
     hub,
     {
       maxMessageBytes: config.limits.maxMessageBytes,
@@ -225,37 +240,84 @@ export async function buildApp(config: Config, logger: Logger): Promise<Drawbrid
       work: { rate: config.limits.updateWorkRate, burst: config.limits.updateWorkBurst },
     },
     logger,
-    limiter,
+    p.limiter,
   )
-  router.onUpgrade(COLLAB_PATH, collab.handleUpgrade)
+  return { hub, endpoint }
+}
 
-  await fastify.ready()
-  sweeper.start()
-  presence.start()
-
+/** Who is online across instances, in Redis. */
+function presenceStore(redisBus: RedisBus) {
   return {
-    config,
-    fastify,
-    server: server(),
-    store,
-    bus,
-    deps,
-    hub,
-    sweeper,
-    events,
-    settings,
-    metrics,
-    async close() {
-      // Stop background work, flush every accepted update, close sockets
-      // with 1001, then the rest.
-      presence.stop()
-      await sweeper.stop()
-      await hub.close()
-      collab.close()
-      await events.close()
-      await fastify.close()
-      await bus.close()
-      await store.close()
+    client: redisBus.client,
+    key: (n: string) => redisBus.key(n),
+    instanceId: redisBus.instanceId,
+    get healthy() {
+      return redisBus.healthy
     },
   }
+}
+
+interface EventParts {
+  store: Store
+  bus: Bus
+  redisBus: RedisBus | null
+  resolver: PrincipalResolver
+  live: LiveAccess
+  limiter: ConnectionLimiter
+  presence: PresenceRegistry
+}
+
+function startSocketEvents(config: Config, logger: Logger, p: EventParts): SocketEvents {
+  const events = new SocketEvents({
+    db: p.store.db,
+    resolver: p.resolver,
+    live: p.live,
+    signals: p.bus,
+    limiter: p.limiter,
+    logger,
+    corsOrigins: config.corsOrigins,
+    participant: (boardId, kind, id) => participantOf(p.store.db, p.presence, boardId, { kind, id }),
+  })
+  if (p.redisBus) {
+    // Board events reach subscribers on every instance. These connections
+    // wait out a Redis outage (queueing) rather than fail: the adapter does
+    // not handle command errors itself.
+    const pub = p.redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
+    const sub = p.redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
+    pub.on('error', () => {})
+    sub.on('error', () => {})
+    events.useAdapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
+  }
+  return events
+}
+
+interface SweeperParts {
+  store: Store
+  redisBus: RedisBus | null
+  bus: Bus
+  changes: ChangeDispatcher
+  notifications: NotificationService
+  metrics: Metrics
+}
+
+function newSweeper(config: Config, logger: Logger, p: SweeperParts): Sweeper {
+  const { redisBus } = p
+  return new Sweeper({
+    db: p.store.db,
+    logger,
+    changes: p.changes,
+    notifications: p.notifications,
+    intervalMs: config.sweepIntervalMs,
+    metrics: { deleted: (n) => p.metrics.sweeperDeleted.inc(n), warned: (n) => p.metrics.sweeperWarnings.inc(n) },
+    // With several instances, one sweeps per interval; the database claim
+    // would make a second harmless, the lock only saves it the work.
+    skipRound: redisBus
+      ? async () => {
+          const got = await redisBus.client
+            .set(redisBus.key('sweep-lock'), p.bus.instanceId, 'PX', Math.max(100, Math.floor(config.sweepIntervalMs * 0.8)), 'NX')
+            .catch(() => 'OK')
+          return got !== 'OK'
+        }
+      : undefined,
+  })
 }

@@ -22,7 +22,15 @@ export class Metrics {
   readonly http: Histogram<'method' | 'route' | 'status'>
   readonly socketio: Gauge
 
-  constructor(sources: { connections: () => number; rooms: () => number; sockets: () => number }) {
+  /** Where the scrape-time gauges read from: each component registers its own (see readFrom). */
+  private readonly sources: { connections: () => number; rooms: () => number; sockets: () => number } = {
+    connections: () => 0,
+    rooms: () => 0,
+    sockets: () => 0,
+  }
+
+  constructor() {
+    const sources = this.sources
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: '', eventLoopMonitoringPrecision: 20 })
     // Read at scrape time from the component that owns the number.
@@ -35,9 +43,9 @@ export class Metrics {
           this.set(read())
         },
       })
-    this.connections = sampled('drawbridge_collab_connections', 'Open /collab WebSocket connections', sources.connections)
-    this.rooms = sampled('drawbridge_rooms_open', 'Boards loaded in memory (rooms)', sources.rooms)
-    this.socketio = sampled('drawbridge_socketio_connections', 'Open socket.io connections', sources.sockets)
+    this.connections = sampled('drawbridge_collab_connections', 'Open /collab WebSocket connections', () => sources.connections())
+    this.rooms = sampled('drawbridge_rooms_open', 'Boards loaded in memory (rooms)', () => sources.rooms())
+    this.socketio = sampled('drawbridge_socketio_connections', 'Open socket.io connections', () => sources.sockets())
     this.updates = new Counter({ name: 'drawbridge_updates_total', help: 'Yjs updates by result', labelNames: ['result'], registers })
     this.refused = new Counter({ name: 'drawbridge_updates_refused_total', help: 'Yjs updates refused, by reason', labelNames: ['reason'], registers })
     this.updateBytes = new Counter({ name: 'drawbridge_update_bytes_total', help: 'Bytes of accepted Yjs updates', registers })
@@ -80,6 +88,11 @@ export class Metrics {
   }
 
   /** The hooks the collaboration room reports through. */
+  /** A component that started registers the numbers it owns. */
+  readFrom(sources: Partial<Metrics['sources']>): void {
+    Object.assign(this.sources, sources)
+  }
+
   roomHooks() {
     return {
       updateAccepted: (bytes: number) => {

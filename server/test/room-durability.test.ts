@@ -5,11 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { decodeExt, encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol.js'
-import { DocStore } from '../src/collab/doc-store.js'
+import { DocStore } from '../src/store/doc-store.js'
 import type { Room } from '../src/collab/room.js'
 import { syncPayloadsOf } from './helpers/collab.js'
 import { craftUpdate } from './helpers/craft.js'
-import { enterRoom as enter, type FakePeer, silentLogger, useRooms } from './helpers/rooms.js'
+import { enterRoom as enter, type FakePeer, silentLogger, useStoredRooms } from './helpers/rooms.js'
 
 /** The real store, whose writes can be held at the door. */
 class HeldDocStore extends DocStore {
@@ -28,8 +28,8 @@ class HeldDocStore extends DocStore {
   }
 }
 
-const rooms = useRooms((store) => new HeldDocStore(store.db, silentLogger, { compactAfterUpdates: 100_000 }))
-afterEach(() => rooms.docStore.release())
+const rooms = useStoredRooms((store) => new HeldDocStore(store.db, silentLogger, { compactAfterUpdates: 100_000 }))
+afterEach(() => rooms.log.release())
 
 async function newRoom(broken: string[] = []): Promise<Room> {
   return rooms.newRoom({ onBroken: (_room, why) => broken.push(why) })
@@ -59,7 +59,7 @@ describe('nobody sees an update before it is stored', () => {
     await until(() => docOf(observer.peer).getMap('shapes').has('first'), 'first broadcast')
 
     const joiner = enter(room, 'reader', 'user:j')
-    rooms.docStore.hold()
+    rooms.log.hold()
     try {
       const before = Y.encodeStateVector(author)
       author.getMap('shapes').set('second', 2)
@@ -73,7 +73,7 @@ describe('nobody sees an update before it is stored', () => {
       expect(syncPayloads(joiner.peer)).toHaveLength(0)
       expect(saved(writer.peer)).toHaveLength(1)
     } finally {
-      rooms.docStore.release()
+      rooms.log.release()
     }
     await until(() => docOf(observer.peer).getMap('shapes').get('second') === 2, 'broadcast after commit')
     await until(() => syncPayloads(joiner.peer).length > 0, 'joiner sync after commit')
@@ -90,7 +90,7 @@ describe('nobody sees an update before it is stored', () => {
     first.conn.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(author)))
     await until(() => saved(first.peer).length === 1, 'first saved')
     const second = enter(room, 'editor', 'user:w')
-    rooms.docStore.hold()
+    rooms.log.hold()
     try {
       const before = Y.encodeStateVector(author)
       author.getMap('shapes').set('b', 2)
@@ -98,12 +98,12 @@ describe('nobody sees an update before it is stored', () => {
       first.conn.receive(encodeSyncUpdate(update))
       await new Promise((r) => setTimeout(r, 30))
       // The same writer, connected a second time, re-sends it while the first write is still on its way.
-      second.conn.ownedIds.add(author.clientID)
+      second.conn.own([author.clientID])
       second.conn.receive(encodeSyncUpdate(update))
       await new Promise((r) => setTimeout(r, 60))
       expect(saved(second.peer)).toHaveLength(0)
     } finally {
-      rooms.docStore.release()
+      rooms.log.release()
     }
     await until(() => saved(second.peer).length === 1, 'saved for the re-send')
     expect(saved(second.peer)[0]).toMatchObject({ clocks: { [author.clientID]: Y.getState(author.store, author.clientID) } })

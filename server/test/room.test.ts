@@ -46,7 +46,7 @@ describe('room', () => {
     Y.applyUpdate(check, Y.encodeStateAsUpdate(room.doc))
     expect(check.getMap('shapes').toJSON()).toEqual({ one: 1, k0: 0, k1: 1, k2: 2, k3: 3, k4: 4 })
     expect(a.peer.closedWith).toBeNull()
-    await rooms.docStore.flush()
+    await rooms.log.flush()
   })
 
   it('refuses a reader update without applying it and closes 4422', async () => {

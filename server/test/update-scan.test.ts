@@ -4,7 +4,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DEFAULT_UPDATE_LIMITS, scanUpdate, sliceUpdate } from '../src/collab/update-scan.js'
+import { DEFAULT_UPDATE_LIMITS, scanUpdate } from '../src/collab/update-scan.js'
+import { sliceUpdate } from '../src/collab/update-slices.js'
 import { craftUpdate } from './helpers/craft.js'
 
 type Op = { client: number; kind: 'set' | 'del' | 'text' | 'array' | 'nested'; key: number; value: number }

@@ -2,19 +2,15 @@ import { eq, sql } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
 import { ErrorCode } from '../../../shared/constants.js'
 import { normalizeDisplayName } from '../../../shared/names.js'
-import type { Plan, Principal, User } from '../../../shared/types.js'
+import type { Plan, User } from '../../../shared/types.js'
 import { AppError, badRequest, conflict, notFound } from '../errors.js'
-import type { Deps } from '../boards/deps.js'
-import { loadBoard, effectiveGuestRole } from '../boards/policy.js'
-import { presentUser } from '../boards/present.js'
-import { boards, clientIds, comments, guests, memberships, users } from '../store/schema.js'
-import type { DbOrTx } from '../store/db.js'
-import { and } from 'drizzle-orm'
-import { type GrantableRole, strongerRole } from '../../../shared/capabilities.js'
-import { ActivityType, recordActivity } from '../boards/activity.js'
-import type { BoardEvents } from '../boards/events.js'
+import type { Changes } from '../domain/changes.js'
+import { boards, users } from '../store/schema.js'
+import type { Db, DbOrTx } from '../store/db.js'
 import { hashPassword, verifyPassword } from './passwords.js'
+import { presentUser } from './present-user.js'
 import type { GuestRow, ResolvedPrincipal, UserRow } from './principals.js'
+import type { TokenService } from './tokens.js'
 
 export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 256
@@ -33,44 +29,23 @@ export function normalizeEmail(raw: string): string {
 }
 
 /**
- * Carries a guest's work into an account: the board becomes one of the
- * user's (membership with the guest's role; editor for the guest that created
- * an ownerless board, so the user may claim it), its comments and its Yjs
- * client ids (so its markup stays its own) are re-attributed, and the guest
- * token stops working.
+ * Carries a guest's work into an account (what that means for the board is
+ * the boards layer's: see boards/guest-link.ts), inside the account's
+ * transaction.
  */
-export async function linkGuest(tx: DbOrTx, guest: GuestRow, user: UserRow): Promise<void> {
-  const [board] = await tx.select({ ownerId: boards.ownerId }).from(boards).where(eq(boards.id, guest.boardId))
-  if (!board) return
-  await tx.update(guests).set({ linkedUserId: user.id }).where(eq(guests.id, guest.id))
-  if (board.ownerId !== user.id) {
-    const [existing] = await tx
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.boardId, guest.boardId), eq(memberships.userId, user.id)))
-    const role: GrantableRole = existing ? strongerRole(existing.role, guest.role) : guest.role
-    await tx
-      .insert(memberships)
-      .values({ boardId: guest.boardId, userId: user.id, role })
-      .onConflictDoUpdate({ target: [memberships.boardId, memberships.userId], set: { role } })
-  }
-  await tx
-    .update(comments)
-    .set({ authorKind: 'user', authorId: user.id, authorName: user.name })
-    .where(and(eq(comments.authorKind, 'guest'), eq(comments.authorId, guest.id)))
-  await tx
-    .update(clientIds)
-    .set({ principalKind: 'user', principalId: user.id })
-    .where(and(eq(clientIds.boardId, guest.boardId), eq(clientIds.principalKind, 'guest'), eq(clientIds.principalId, guest.id)))
-  await recordActivity(tx, guest.boardId, ActivityType.guestLinked, { kind: 'user', id: user.id, name: user.name }, {
-    guest: { id: guest.id, name: guest.name },
-  })
+export type GuestLinker = (tx: DbOrTx, guest: GuestRow, user: UserRow) => Promise<void>
+
+/** What the account service needs; built once in app.ts. */
+export interface AccountDeps {
+  db: Db
+  tokens: TokenService
+  changes: Changes
+  linkGuest: GuestLinker
 }
 
 export class AccountService {
   constructor(
-    private readonly d: Deps,
-    private readonly events: BoardEvents,
+    private readonly d: AccountDeps,
   ) {}
 
   /**
@@ -94,7 +69,7 @@ export class AccountService {
         .onConflictDoNothing({ target: users.email })
         .returning()
       if (!created) throw conflict('An account with this email already exists', ErrorCode.emailTaken)
-      if (guest) await linkGuest(tx, guest, created)
+      if (guest) await this.d.linkGuest(tx, guest, created)
       return created
     })
     if (guest) this.announceLink(guest, row)
@@ -109,7 +84,7 @@ export class AccountService {
     if (!row || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'Wrong email or password')
     if (presenting?.kind === 'guest') {
       const guest = presenting.guest
-      await this.d.db.transaction((tx) => linkGuest(tx, guest, row))
+      await this.d.db.transaction((tx) => this.d.linkGuest(tx, guest, row))
       this.announceLink(guest, row)
     }
     return { user: presentUser(row), token: await this.userToken(row) }
@@ -150,24 +125,14 @@ export class AccountService {
     if (!row) throw new AppError(401, ErrorCode.unauthenticated, 'The token is invalid or has expired')
     // After the commit: instances that hear it close what older tokens opened;
     // those that miss it (Redis down) re-check from the database when it is back.
-    this.d.signals.publish({ type: 'user.signed_out', userId, tokenVersion: row.tokenVersion })
+    this.d.changes.record({ type: 'user.signed_out', userId, tokenVersion: row.tokenVersion })
     return row
   }
 
   private announceLink(guest: GuestRow, user: UserRow): void {
     // Its client ids follow it into the account, and its live connections end
     // (the guest token is superseded); the user reconnects.
-    this.d.signals.publish({ type: 'guest.linked', boardId: guest.boardId, guestId: guest.id, userId: user.id })
-    this.events.participantLeft(guest.boardId, 'guest', guest.id, guest.name)
-    this.events.participantJoined(guest.boardId, 'user', user.id)
-  }
-
-  async describe(p: ResolvedPrincipal): Promise<Principal> {
-    if (p.kind === 'user') return { kind: 'user', ...presentUser(p.user) }
-    const g = p.guest
-    const loaded = await loadBoard(this.d.db, g.boardId)
-    const role = loaded ? effectiveGuestRole(g.role, g.isCreator, loaded.tier) : g.role
-    return { kind: 'guest', id: g.id, name: g.name, boardId: g.boardId, role }
+    this.d.changes.record({ type: 'guest.linked', boardId: guest.boardId, guestId: guest.id, guestName: guest.name, userId: user.id })
   }
 
   async setPlan(userId: string, plan: Plan): Promise<User> {
@@ -175,7 +140,7 @@ export class AccountService {
     if (!row) throw notFound('User')
     // Tier follows the owner's plan: guest caps on their boards change with it.
     const owned = await this.d.db.select({ id: boards.id }).from(boards).where(eq(boards.ownerId, userId))
-    for (const { id } of owned) this.d.signals.publish({ type: 'board.changed', boardId: id })
+    this.d.changes.record({ type: 'plan.changed', boardIds: owned.map((b) => b.id) })
     return presentUser(row)
   }
 }

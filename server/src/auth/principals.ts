@@ -5,19 +5,64 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import type { DbOrTx } from '../store/db.js'
 import { boards, guests, invites, users } from '../store/schema.js'
-import type { TokenService } from './tokens.js'
+import type { PrincipalKind } from '../../../shared/types.js'
+import type { TokenClaims, TokenService } from './tokens.js'
 
 export type UserRow = typeof users.$inferSelect
 export type GuestRow = typeof guests.$inferSelect
 
+/**
+ * The one principal type: who acts, as the database knows it now. Everything
+ * else about it (its id, key, name) comes from the functions below; nothing
+ * else spells them out.
+ */
 export type ResolvedPrincipal = { kind: 'user'; user: UserRow } | { kind: 'guest'; guest: GuestRow }
 
-export function principalRef(p: ResolvedPrincipal): { kind: 'user' | 'guest'; id: string } {
-  return p.kind === 'user' ? { kind: 'user', id: p.user.id } : { kind: 'guest', id: p.guest.id }
+/** A principal by kind and id (what activity, participants and signals name). */
+export interface PrincipalRef {
+  kind: PrincipalKind
+  id: string
+}
+/** A principal with its display name (activity actors, comment authors). */
+export interface PrincipalSummary extends PrincipalRef {
+  name: string
+}
+
+export function principalId(p: ResolvedPrincipal): string {
+  return p.kind === 'user' ? p.user.id : p.guest.id
+}
+
+export function principalRef(p: ResolvedPrincipal): PrincipalRef {
+  return { kind: p.kind, id: principalId(p) }
 }
 
 export function principalName(p: ResolvedPrincipal): string {
   return p.kind === 'user' ? p.user.name : p.guest.name
+}
+
+export function principalSummary(p: ResolvedPrincipal): PrincipalSummary {
+  return { ...principalRef(p), name: principalName(p) }
+}
+
+/**
+ * The key a principal is known by in maps and stores (Yjs client-id owners,
+ * presence, rate limits): `user:<id>` or `guest:<id>`. Built and read here
+ * only.
+ */
+export function principalKey(p: ResolvedPrincipal | PrincipalRef): string {
+  const ref = 'id' in p ? p : principalRef(p)
+  return `${ref.kind}:${ref.id}`
+}
+
+export function parsePrincipalKey(key: string): PrincipalRef {
+  const i = key.indexOf(':')
+  const kind = key.slice(0, i)
+  if (kind !== 'user' && kind !== 'guest') throw new Error(`not a principal key: ${key.slice(0, 40)}`)
+  return { kind, id: key.slice(i + 1) }
+}
+
+export function samePrincipal(a: ResolvedPrincipal | PrincipalRef, b: ResolvedPrincipal | PrincipalRef): boolean {
+  return principalKey(a) === principalKey(b)
 }
 
 export type TokenCheck =
@@ -54,13 +99,25 @@ export class PrincipalResolver {
     private readonly guestsEnabled: () => boolean = () => true,
   ) {}
 
-  refresh(p: ResolvedPrincipal): Promise<ResolvedPrincipal | null> {
+  /** The principal as the database has it now (a live connection's, re-checked). */
+  refresh(p: ResolvedPrincipal): Promise<Refreshed> {
     return refreshPrincipal(this.db, p)
   }
 
+  /** The one way from a bearer token to a principal, for HTTP, /collab and socket.io alike. */
   async resolve(token: string): Promise<TokenCheck> {
     const claims = await this.tokens.verify(token)
     if (!claims) return { ok: false, why: 'invalid' }
+    return this.principalOf(claims)
+  }
+
+  /** The signature alone (cheap, no database): for callers that check other things before the database. */
+  claims(token: string): Promise<TokenClaims | null> {
+    return this.tokens.verify(token)
+  }
+
+  /** The principal behind verified claims, checked against the database. */
+  async principalOf(claims: TokenClaims): Promise<TokenCheck> {
     if (claims.kind === 'user') {
       const user = await loadUser(this.db, claims.id)
       return user && user.tokenVersion === claims.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
@@ -75,18 +132,23 @@ export class PrincipalResolver {
   }
 }
 
+export type Refreshed = { ok: true; principal: ResolvedPrincipal } | { ok: false; why: 'signed_out' | 'gone' }
+
 /**
- * Re-reads a principal from the database; null when it may no longer act.
- * A user resolved from a token carries the token's version (resolve checked
- * they match), so a newer one in the database means that token was signed out.
+ * Re-reads a principal from the database. A user resolved from a token
+ * carries the token's version (resolve checked they match), so a newer one
+ * in the database means that token was signed out; `gone`: the user or guest
+ * may no longer act at all (deleted, removed, its link revoked, carried into
+ * an account).
  */
-export async function refreshPrincipal(db: DbOrTx, p: ResolvedPrincipal): Promise<ResolvedPrincipal | null> {
+export async function refreshPrincipal(db: DbOrTx, p: ResolvedPrincipal): Promise<Refreshed> {
   if (p.kind === 'user') {
     const user = await loadUser(db, p.user.id)
-    return user && user.tokenVersion === p.user.tokenVersion ? { kind: 'user', user } : null
+    if (!user) return { ok: false, why: 'gone' }
+    return user.tokenVersion === p.user.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'signed_out' }
   }
   const guest = await loadActiveGuest(db, p.guest.id)
-  return guest && guest !== 'revoked' ? { kind: 'guest', guest } : null
+  return guest && guest !== 'revoked' ? { ok: true, principal: { kind: 'guest', guest } } : { ok: false, why: 'gone' }
 }
 
 export const activeGuestsOf = (boardId: string) =>

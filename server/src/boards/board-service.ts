@@ -1,15 +1,15 @@
 import { eq } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
 import type { Action } from '../../../shared/capabilities.js'
-import { ErrorCode, TEMPORARY_TITLE_SUFFIX } from '../../../shared/constants.js'
+import { TEMPORARY_TITLE_SUFFIX } from '../../../shared/constants.js'
+import { SETTING_NAMES } from '../../../shared/rules.js'
 import { normalizeDisplayName, normalizeTitle } from '../../../shared/names.js'
 import type { AccessMode, Board, Guest } from '../../../shared/types.js'
 import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
-import { badRequest, forbidden, guestForbidden, unauthenticated } from '../errors.js'
+import { badRequest, unauthenticated } from '../errors.js'
 import { boards, guests, memberships, users } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import { actorOf, type Deps } from './deps.js'
-import type { BoardEvents } from './events.js'
 import { type BoardAccess, loadBoard } from './policy.js'
 import { presentBoard, presentGuest } from './present.js'
 
@@ -41,7 +41,6 @@ export interface BoardPatch {
 export class BoardService {
   constructor(
     private readonly d: Deps,
-    private readonly events: BoardEvents,
   ) {}
 
   /** Hourly caps on temporary boards (enforced by the route, in the shared rate-limit store). */
@@ -67,9 +66,8 @@ export class BoardService {
 
   /** A board made without an account: ownerless, temporary, its maker a guest editor. */
   async createForGuest(rawName: unknown, rawTitle: unknown): Promise<{ board: Board; guest: Guest; token: string }> {
-    if (!this.d.policy.guestsEnabled) {
-      throw forbidden('Guests are turned off on this server', ErrorCode.guestsNotAllowed)
-    }
+    const guestsRefused = this.d.policy.guestEntryRefusal()
+    if (guestsRefused) throw guestsRefused
     const name = normalizeDisplayName(rawName)
     if (!name.ok) throw badRequest(`guestName ${name.reason}`)
     const title = temporaryTitle(rawTitle === undefined ? DEFAULT_TITLE : checkTitle(rawTitle))
@@ -120,21 +118,8 @@ export class BoardService {
 
   async patch(principal: ResolvedPrincipal, boardId: string, patch: BoardPatch): Promise<Board> {
     const access = await this.d.policy.access(this.d.db, principal, boardId)
-    const entry = this.d.policy.entryRefusal(access)
-    if (entry) throw entry
-    if (principal.kind === 'guest') throw guestForbidden('Guests may not change board settings')
-    const wanted: [keyof BoardPatch, Action][] = [
-      ['title', 'board.rename'],
-      ['accessMode', 'board.setAccess'],
-      ['locked', 'board.lock'],
-      ['archived', 'board.archive'],
-    ]
-    for (const [field, action] of wanted) {
-      if (patch[field] === undefined) continue
-      const refusal = this.d.policy.refusal(access, action)
-      // Archived/locked only limit content; settings stay with the owner.
-      if (refusal && refusal.code !== 'board_archived' && refusal.code !== 'board_locked') throw refusal
-    }
+    // Lock and archive limit content only; settings (the title too) stay changeable.
+    this.d.policy.authorizeSettings(access, SETTING_NAMES.filter((name) => patch[name] !== undefined))
     const { board } = access
     const changes: Partial<typeof boards.$inferInsert> = {}
     const events: [ActivityType, Record<string, unknown>][] = []
@@ -160,8 +145,7 @@ export class BoardService {
         await tx.update(boards).set(changes).where(eq(boards.id, boardId))
         for (const [type, data] of events) await recordActivity(tx, boardId, type, actorOf(principal), data)
       })
-      this.d.signals.publish({ type: 'board.changed', boardId })
-      this.events.boardUpdated(boardId)
+      this.d.changes.record({ type: 'board.updated', boardId })
     }
     return presentBoard((await loadBoard(this.d.db, boardId))!, access.role)
   }
@@ -171,7 +155,6 @@ export class BoardService {
     await this.access(principal, boardId, 'board.delete')
     await this.d.db.delete(boards).where(eq(boards.id, boardId))
     this.d.logger.info({ boardId }, 'board deleted by owner')
-    this.events.boardDeleted(boardId, 'deleted')
-    this.d.signals.publish({ type: 'board.deleted', boardId, reason: 'deleted' })
+    this.d.changes.record({ type: 'board.deleted', boardId, reason: 'deleted' })
   }
 }

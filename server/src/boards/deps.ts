@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import type { ResolvedPrincipal } from '../auth/principals.js'
+import { principalSummary, type ResolvedPrincipal } from '../auth/principals.js'
 import type { TokenService } from '../auth/tokens.js'
-import type { SignalTransport } from '../bus/signals.js'
 import type { Config } from '../config.js'
+import type { Changes } from '../domain/changes.js'
 import type { Db } from '../store/db.js'
 import type { Actor } from './activity.js'
 import type { Policy } from './policy.js'
@@ -18,15 +18,11 @@ export interface Deps {
   policy: Policy
   tokens: TokenService
   config: Config
-  signals: SignalTransport
+  /** What changed, after each commit (see domain/changes.ts). */
+  changes: Changes
   logger: Logger
   presence: PresenceLookup
 }
 
-export const principalKey = (kind: string, id: string) => `${kind}:${id}`
-
-export function actorOf(p: ResolvedPrincipal): Actor {
-  return p.kind === 'user'
-    ? { kind: 'user', id: p.user.id, name: p.user.name }
-    : { kind: 'guest', id: p.guest.id, name: p.guest.name }
-}
+/** The activity log's actor: the principal with its name. */
+export const actorOf = (p: ResolvedPrincipal): Actor => principalSummary(p)

@@ -1,17 +1,17 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
-import { type GrantableRole, guestRoleFor, roleRank, strongerRole } from '../../../shared/capabilities.js'
+import { type GrantableRole, guestRoleFor } from '../../../shared/capabilities.js'
 import { ErrorCode } from '../../../shared/constants.js'
+import { roleFromLink } from '../../../shared/rules.js'
 import { normalizeDisplayName } from '../../../shared/names.js'
 import type { Board, Guest, Invite, InviteInfo } from '../../../shared/types.js'
-import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
-import { badRequest, forbidden, gone, notFound } from '../errors.js'
+import { principalId, type ResolvedPrincipal, type UserRow } from '../auth/principals.js'
+import { badRequest, gone, notFound } from '../errors.js'
 import type { DbOrTx } from '../store/db.js'
 import { guests, invites, memberships } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import type { BoardService } from './board-service.js'
 import { actorOf, type Deps } from './deps.js'
-import type { BoardEvents } from './events.js'
 import { type BoardWithTier, effectiveGuestRole, loadBoard } from './policy.js'
 import { presentBoard, presentGuest, presentInvite } from './present.js'
 
@@ -37,15 +37,12 @@ export class InviteService {
   constructor(
     private readonly d: Deps,
     private readonly boards: BoardService,
-    private readonly events: BoardEvents,
   ) {}
 
   async create(principal: ResolvedPrincipal, boardId: string, input: NewInvite): Promise<Invite> {
     const access = await this.boards.access(principal, boardId, 'invite.manage')
     // Nobody hands out more than they have; the creating guest of an ownerless board is an editor.
-    if (access.role !== 'owner' && roleRank(input.role) > roleRank(access.role!)) {
-      throw forbidden(`You cannot invite people as ${input.role}`)
-    }
+    this.d.policy.authorizeGrant(access, input.role)
     const [row] = await this.d.db.transaction(async (tx) => {
       const inserted = await tx
         .insert(invites)
@@ -57,7 +54,7 @@ export class InviteService {
           expiresAt: input.expiresInSeconds ? new Date(Date.now() + input.expiresInSeconds * 1000) : null,
           maxUses: input.maxUses ?? null,
           createdByKind: principal.kind,
-          createdById: principal.kind === 'user' ? principal.user.id : principal.guest.id,
+          createdById: principalId(principal),
         })
         .returning()
       await recordActivity(tx, boardId, ActivityType.inviteCreated, actorOf(principal), {
@@ -94,8 +91,7 @@ export class InviteService {
     })
     if (revoked) {
       // Guests who came through this link lose access at once, everywhere.
-      this.d.signals.publish({ type: 'access.changed', boardId })
-      this.events.participantsChanged(boardId)
+      this.d.changes.record({ type: 'participants.changed', boardId })
     }
   }
 
@@ -115,7 +111,7 @@ export class InviteService {
       board: { id: loaded.board.id, title: loaded.board.title },
       role: invite.role,
       guestRole: guestRoleFor(invite.role, loaded.tier),
-      guestsAllowed: this.d.policy.guestsEnabled && loaded.board.accessMode === 'link',
+      guestsAllowed: this.d.policy.guestEntryRefusal(loaded.board) === null,
     }
   }
 
@@ -148,10 +144,8 @@ export class InviteService {
     const { invite, loaded } = await this.byToken(this.d.db, token)
     const unusable = inviteUnusable(invite)
     if (unusable) throw unusable
-    if (!this.d.policy.guestsEnabled) throw forbidden('Guests are turned off on this server', ErrorCode.guestsNotAllowed)
-    if (loaded.board.accessMode !== 'link') {
-      throw forbidden('This board is open to specific users only', ErrorCode.guestsNotAllowed)
-    }
+    const guestsRefused = this.d.policy.guestEntryRefusal(loaded.board)
+    if (guestsRefused) throw guestsRefused
     const role = guestRoleFor(invite.role, loaded.tier)
     const guest = await this.d.db.transaction(async (tx) => {
       await this.consumeUse(tx, invite)
@@ -167,7 +161,7 @@ export class InviteService {
       return row!
     })
     const guestToken = await this.d.tokens.issue({ kind: 'guest', id: guest.id, boardId: guest.boardId })
-    this.events.participantJoined(guest.boardId, 'guest', guest.id)
+    this.d.changes.record({ type: 'participant.joined', boardId: guest.boardId, who: { kind: 'guest', id: guest.id } })
     return { token: guestToken, guest: presentGuest(guest, effectiveGuestRole(role, false, loaded.tier)) }
   }
 
@@ -183,9 +177,9 @@ export class InviteService {
         .select()
         .from(memberships)
         .where(and(eq(memberships.boardId, boardId), eq(memberships.userId, user.id)))
-      if (existing && roleRank(existing.role) >= roleRank(invite.role)) return { role: existing.role, changed: false }
+      const role = roleFromLink(existing?.role ?? null, invite.role)
+      if (!role) return { role: existing!.role, changed: false }
       await this.consumeUse(tx, invite)
-      const role = existing ? strongerRole(existing.role, invite.role) : invite.role
       await tx
         .insert(memberships)
         .values({ boardId, userId: user.id, role })
@@ -200,10 +194,9 @@ export class InviteService {
     })
     if (result.changed) {
       if ('existed' in result && result.existed) {
-        this.d.signals.publish({ type: 'access.changed', boardId, target: { kind: 'user', id: user.id } })
-        this.events.participantUpdated(boardId, 'user', user.id)
+        this.d.changes.record({ type: 'participant.changed', boardId, who: { kind: 'user', id: user.id } })
       } else {
-        this.events.participantJoined(boardId, 'user', user.id)
+        this.d.changes.record({ type: 'participant.joined', boardId, who: { kind: 'user', id: user.id } })
       }
     }
     return presentBoard(loaded, result.role)

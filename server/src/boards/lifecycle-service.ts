@@ -4,12 +4,11 @@ import { nanoid } from 'nanoid'
 import { ErrorCode } from '../../../shared/constants.js'
 import type { Board } from '../../../shared/types.js'
 import type { ResolvedPrincipal } from '../auth/principals.js'
-import { conflict, guestForbidden, notFound } from '../errors.js'
+import { conflict, notFound } from '../errors.js'
 import { activity, boards, clientIds, docSnapshots, guests, memberships } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import { type BoardService, permanentTitle } from './board-service.js'
 import { actorOf, type Deps } from './deps.js'
-import type { BoardEvents } from './events.js'
 import { loadBoard } from './policy.js'
 import { presentBoard } from './present.js'
 
@@ -34,7 +33,6 @@ export class LifecycleService {
   constructor(
     private readonly d: Deps,
     private readonly boards: BoardService,
-    private readonly events: BoardEvents,
     private readonly documents: DocumentSource,
     private readonly notifier: Notifier,
   ) {}
@@ -46,10 +44,10 @@ export class LifecycleService {
    * the row gone (404).
    */
   async claim(principal: ResolvedPrincipal, boardId: string): Promise<Board> {
-    if (principal.kind === 'guest') throw guestForbidden('Guests cannot claim boards; sign up first')
+    // Refused to guests before the board is looked at, whatever board their token is for.
+    const user = this.d.policy.asUser(principal, 'board.claim')
     const access = await this.boards.access(principal, boardId, 'board.claim')
     if (access.board.ownerId !== null) throw conflict('This board already has an owner', ErrorCode.alreadyOwned)
-    const user = principal.user
     const claimed = await this.d.db.transaction(async (tx) => {
       const [row] = await tx
         .update(boards)
@@ -65,8 +63,7 @@ export class LifecycleService {
       if (await loadBoard(this.d.db, boardId)) throw conflict('This board already has an owner', ErrorCode.alreadyOwned)
       throw notFound('Board')
     }
-    this.d.signals.publish({ type: 'board.changed', boardId })
-    this.events.boardClaimed(boardId)
+    this.d.changes.record({ type: 'board.claimed', boardId })
     await this.notifier.boardEvent('board.claimed', boardId, { by: { id: user.id, name: user.name } })
     return presentBoard((await loadBoard(this.d.db, boardId))!, 'owner')
   }
@@ -74,12 +71,12 @@ export class LifecycleService {
   /** A copy of the content (document and its attribution), owned by the caller. */
   async duplicate(principal: ResolvedPrincipal, boardId: string): Promise<Board> {
     const access = await this.boards.access(principal, boardId, 'board.duplicate')
-    if (principal.kind !== 'user') throw guestForbidden()
+    const user = this.d.policy.asUser(principal, 'board.duplicate')
     const state = await this.documents.currentState(boardId)
     const id = nanoid()
     const title = `Copy of ${permanentTitle(access.board.title)}`.slice(0, 200)
     await this.d.db.transaction(async (tx) => {
-      await tx.insert(boards).values({ id, title, ownerId: principal.user.id })
+      await tx.insert(boards).values({ id, title, ownerId: user.id })
       if (state) await tx.insert(docSnapshots).values({ boardId: id, data: state, lastSeq: 0 })
       await tx.execute(sql`
         INSERT INTO ${clientIds} (board_id, client_id, principal_kind, principal_id)

@@ -1,14 +1,15 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import { type GrantableRole, roleRank } from '../../../shared/capabilities.js'
+import { removalAction } from '../../../shared/rules.js'
 import type { Participant, PrincipalKind } from '../../../shared/types.js'
 import { activeGuestsOf, type ResolvedPrincipal } from '../auth/principals.js'
-import { forbidden, notFound } from '../errors.js'
+import { notFound } from '../errors.js'
 import type { DbOrTx } from '../store/db.js'
 import { guests, invites, memberships, users } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import type { BoardService } from './board-service.js'
-import { actorOf, type Deps, principalKey } from './deps.js'
-import type { BoardEvents } from './events.js'
+import { principalKey, type PrincipalRef } from '../auth/principals.js'
+import { actorOf, type Deps, type PresenceLookup } from './deps.js'
 import { type BoardWithTier, effectiveGuestRole, loadBoard } from './policy.js'
 
 type Row = Omit<Participant, 'online'>
@@ -46,16 +47,25 @@ export async function boardParticipants(db: DbOrTx, loaded: BoardWithTier, only?
   return out.sort((a, b) => roleRank(b.role) - roleRank(a.role) || a.name.localeCompare(b.name))
 }
 
+/** One participant as the list shows it, `online` included (for socket.io's participant events). */
+export async function participantOf(db: DbOrTx, presence: PresenceLookup, boardId: string, who: PrincipalRef): Promise<Participant | undefined> {
+  const loaded = await loadBoard(db, boardId)
+  if (!loaded) return undefined
+  const [row] = await boardParticipants(db, loaded, who)
+  if (!row) return undefined
+  const online = await presence.onlinePrincipals(boardId)
+  return { ...row, online: online.has(principalKey(row)) }
+}
+
 export class ParticipantService {
   constructor(
     private readonly d: Deps,
     private readonly boards: BoardService,
-    private readonly events: BoardEvents,
   ) {}
 
   private async withOnline(boardId: string, rows: Row[]): Promise<Participant[]> {
     const online = await this.d.presence.onlinePrincipals(boardId)
-    return rows.map((r) => ({ ...r, online: online.has(principalKey(r.kind, r.id)) }))
+    return rows.map((r) => ({ ...r, online: online.has(principalKey(r)) }))
   }
 
   async list(principal: ResolvedPrincipal, boardId: string): Promise<Participant[]> {
@@ -63,11 +73,8 @@ export class ParticipantService {
     return this.withOnline(boardId, await boardParticipants(this.d.db, access))
   }
 
-  async one(boardId: string, kind: PrincipalKind, id: string): Promise<Participant | undefined> {
-    const loaded = await loadBoard(this.d.db, boardId)
-    if (!loaded) return undefined
-    const rows = await boardParticipants(this.d.db, loaded, { kind, id })
-    return (await this.withOnline(boardId, rows))[0]
+  one(boardId: string, kind: PrincipalKind, id: string): Promise<Participant | undefined> {
+    return participantOf(this.d.db, this.d.presence, boardId, { kind, id })
   }
 
   async changeRole(
@@ -78,7 +85,7 @@ export class ParticipantService {
     requested: GrantableRole,
   ): Promise<Participant> {
     const access = await this.boards.access(principal, boardId, 'participant.manage')
-    if (kind === 'user' && access.board.ownerId === id) throw forbidden("The owner's role cannot be changed")
+    this.d.policy.authorizeTarget('role', kind === 'user' && access.board.ownerId === id ? 'owner' : null)
     const changed = await this.d.db.transaction(async (tx) => {
       let from: GrantableRole
       let to: GrantableRole
@@ -116,8 +123,7 @@ export class ParticipantService {
       return from !== to
     })
     if (changed) {
-      this.d.signals.publish({ type: 'access.changed', boardId, target: { kind, id } })
-      this.events.participantUpdated(boardId, kind, id)
+      this.d.changes.record({ type: 'participant.changed', boardId, who: { kind, id } })
     }
     const participant = await this.one(boardId, kind, id)
     if (!participant) throw notFound('Participant')
@@ -126,10 +132,8 @@ export class ParticipantService {
 
   async remove(principal: ResolvedPrincipal, boardId: string, kind: PrincipalKind, id: string): Promise<void> {
     const leaving = principal.kind === 'user' && kind === 'user' && principal.user.id === id
-    const access = leaving
-      ? await this.boards.access(principal, boardId, 'board.view')
-      : await this.boards.access(principal, boardId, 'participant.manage')
-    if (kind === 'user' && access.board.ownerId === id) throw forbidden('The owner cannot be removed')
+    const access = await this.boards.access(principal, boardId, removalAction(leaving))
+    this.d.policy.authorizeTarget('remove', kind === 'user' && access.board.ownerId === id ? 'owner' : null)
     const name = await this.d.db.transaction(async (tx) => {
       let name: string
       if (kind === 'user') {
@@ -154,7 +158,6 @@ export class ParticipantService {
       })
       return name
     })
-    this.d.signals.publish({ type: 'access.changed', boardId, target: { kind, id } })
-    this.events.participantLeft(boardId, kind, id, name)
+    this.d.changes.record({ type: 'participant.removed', boardId, who: { kind, id }, name })
   }
 }

@@ -1,19 +1,13 @@
-// The one policy module: "may principal P do action A on board B?". Routes,
-// the collaboration hub and socket.io all ask it; none re-implements a rule.
+// The one policy module: "may principal P do action A on board B?". It loads
+// what the rules need (the board, its tier, the principal's role) from the
+// database and asks the rulebook (shared/rules.ts); routes, the collaboration
+// hub and socket.io all ask it, and none re-implements a rule.
 import { and, eq, sql } from 'drizzle-orm'
-import {
-  capability,
-  type Action,
-  type GrantableRole,
-  type Role,
-  type Subject,
-  type Tier,
-  weakerRole,
-  guestRoleCap,
-} from '../../../shared/capabilities.js'
-import { ErrorCode } from '../../../shared/constants.js'
-import type { ResolvedPrincipal } from '../auth/principals.js'
-import { AppError, forbidden, guestForbidden, notFound } from '../errors.js'
+import type { Action, GrantableRole, Role, Subject, Tier } from '../../../shared/capabilities.js'
+import type { AccessMode } from '../../../shared/types.js'
+import * as rules from '../../../shared/rules.js'
+import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
+import { AppError, forbidden, notFound } from '../errors.js'
 import type { DbOrTx } from '../store/db.js'
 import { boards, memberships, users } from '../store/schema.js'
 
@@ -60,17 +54,17 @@ export async function loadBoard(db: DbOrTx, boardId: string): Promise<BoardWithT
   return row && withTier(row)
 }
 
-/**
- * A guest's effective role: what it was granted, capped by the board's tier,
- * so a pro owner's downgrade also downgrades guest editors. The guest that
- * created an ownerless board keeps `editor`: the board is its work.
- */
-export function effectiveGuestRole(granted: GrantableRole, isCreator: boolean, tier: Tier): GrantableRole {
-  return isCreator ? granted : weakerRole(granted, guestRoleCap(tier))
-}
+/** A guest's effective role (the rulebook's `guestRole`; kept under this name for its callers). */
+export const effectiveGuestRole: (granted: GrantableRole, isCreator: boolean, tier: Tier) => GrantableRole = rules.guestRole
 
 function userAccess(loaded: BoardWithTier, principal: ResolvedPrincipal, role: Role | null): BoardAccess {
   return { ...loaded, principal, role, subject: role ? { role, guest: false, creatorGuest: false } : null }
+}
+
+const appError = (refusal: rules.Refusal | null): AppError | null => refusal && forbidden(refusal.message, refusal.code)
+
+function throwIf(refusal: rules.Refusal | null): void {
+  if (refusal) throw forbidden(refusal.message, refusal.code)
 }
 
 export class Policy {
@@ -98,8 +92,8 @@ export class Policy {
     if (principal.kind === 'guest') {
       const g = principal.guest
       if (g.boardId !== board.id) return { ...loaded, principal, role: null, subject: null }
-      const role = effectiveGuestRole(g.role, g.isCreator, tier)
-      const creatorGuest = g.isCreator && board.ownerId === null
+      const role = rules.guestRole(g.role, g.isCreator, tier)
+      const creatorGuest = rules.isCreatorGuest(g.isCreator, board.ownerId === null)
       return { ...loaded, principal, role, subject: { role, guest: true, creatorGuest } }
     }
     if (board.ownerId === principal.user.id) return userAccess(loaded, principal, 'owner')
@@ -111,50 +105,32 @@ export class Policy {
     return userAccess(loaded, principal, m?.role ?? null)
   }
 
+  /** The rulebook's view of who asks. */
+  private who(access: BoardAccess): rules.Who {
+    const { principal, subject } = access
+    const guest = principal.kind === 'guest'
+    return {
+      role: access.role,
+      guest,
+      creatorGuest: subject?.creatorGuest ?? false,
+      otherBoard: guest && principal.guest.boardId !== access.board.id,
+    }
+  }
+
+  /** The rulebook's view of the board and the server. */
+  private here(access: BoardAccess): rules.Here {
+    const { board } = access
+    return { locked: board.locked, archived: board.archived, accessMode: board.accessMode, guestsEnabled: this.guestsEnabled }
+  }
+
   /** Why this principal cannot be on the board at all, or null if it can. */
   entryRefusal(access: BoardAccess): AppError | null {
-    if (access.principal.kind === 'guest') {
-      if (access.principal.guest.boardId !== access.board.id) {
-        return forbidden('This guest token belongs to another board')
-      }
-      if (!this.guestsEnabled) return forbidden('Guests are turned off on this server', ErrorCode.guestsNotAllowed)
-      if (access.board.accessMode === 'specific_users') {
-        return forbidden('This board is open to specific users only', ErrorCode.guestsNotAllowed)
-      }
-    }
-    if (access.subject === null) return forbidden('You do not have access to this board')
-    return null
+    return appError(rules.entryRefusal(this.who(access), this.here(access)))
   }
 
   /** The reason `action` is refused, or null when it is allowed. Includes lock and archive. */
   refusal(access: BoardAccess, action: Action): AppError | null {
-    const entry = this.entryRefusal(access)
-    if (entry) return entry
-    const subject = access.subject!
-    switch (capability(subject, action)) {
-      case 'allow':
-        break
-      case 'guest_forbidden':
-        return guestForbidden()
-      case 'role_too_weak':
-        return forbidden(`Your role (${subject.role}) may not do that`)
-      default:
-        throw new Error('unreachable')
-    }
-    return this.stateRefusal(access, action)
-  }
-
-  /** Board-state rules: archive makes everything read-only, lock leaves content to the owner. */
-  private stateRefusal(access: BoardAccess, action: Action): AppError | null {
-    const { board } = access
-    const contentWrite = action === 'content.write' || action === 'markup.write' || action === 'markup.writeAny'
-    if (board.archived && (contentWrite || action === 'comment.write')) {
-      return forbidden('This board is archived and read-only', 'board_archived')
-    }
-    if (board.locked && contentWrite && access.role !== 'owner') {
-      return forbidden('This board is locked; only its owner can change it', 'board_locked')
-    }
-    return null
+    return appError(rules.refusal(this.who(access), action, this.here(access)))
   }
 
   can(access: BoardAccess, action: Action): boolean {
@@ -163,7 +139,46 @@ export class Policy {
 
   /** Throws the contract error when `action` is refused. */
   authorize(access: BoardAccess, action: Action): void {
-    const refusal = this.refusal(access, action)
-    if (refusal) throw refusal
+    throwIf(rules.refusal(this.who(access), action, this.here(access)))
+  }
+
+  /** Downloading the board (see rules.exportRefusal). */
+  authorizeExport(access: BoardAccess): void {
+    throwIf(rules.exportRefusal(this.who(access), this.here(access), access.board.ownerId === null))
+  }
+
+  /** Guests on this board (or, without one, on a new board): the global switch and the access mode. */
+  guestEntryRefusal(board?: { accessMode: AccessMode }): AppError | null {
+    return appError(rules.guestEntryRefusal({ guestsEnabled: this.guestsEnabled, accessMode: board?.accessMode }))
+  }
+
+  /**
+   * For actions guests never may do: the user behind `principal`, or, for a
+   * guest, the rulebook's refusal (whatever board its token is for, so it can
+   * be asked before the board is loaded).
+   */
+  asUser(principal: ResolvedPrincipal, action: Action): UserRow {
+    if (principal.kind === 'user') return principal.user
+    throw appError(rules.guestNeverRefusal(true, action, { guestsEnabled: this.guestsEnabled })) ?? new Error(`${action} is open to guests`)
+  }
+
+  /** Changing board settings in one request. */
+  authorizeSettings(access: BoardAccess, changing: readonly rules.Setting[]): void {
+    throwIf(rules.settingsRefusal(this.who(access), changing, this.here(access)))
+  }
+
+  /** Handing out `role` (an invite link): never more than the granter has. */
+  authorizeGrant(access: BoardAccess, role: GrantableRole): void {
+    throwIf(access.role && rules.grantRefusal(access.role, role))
+  }
+
+  /** Changing or removing a participant; `targetRole` is `owner` when the target owns the board. */
+  authorizeTarget(change: 'role' | 'remove', targetRole: Role | null): void {
+    throwIf(rules.participantTargetRefusal(change, targetRole))
+  }
+
+  /** Editing or deleting a comment. */
+  mayModerateComment(access: BoardAccess, isAuthor: boolean): boolean {
+    return rules.mayModerateComment(access.subject, isAuthor)
   }
 }

@@ -1,16 +1,12 @@
 // Row → contract JSON. Kept in one place so every route answers alike.
 import type { GrantableRole, Role, Tier } from '../../../shared/capabilities.js'
-import type { Board, Guest, Invite, User } from '../../../shared/types.js'
-import type { GuestRow, UserRow } from '../auth/principals.js'
+import type { Board, Guest, Invite } from '../../../shared/types.js'
+import type { GuestRow } from '../auth/principals.js'
 import type { invites } from '../store/schema.js'
 import type { BoardWithTier } from './policy.js'
 import { guestRoleFor } from '../../../shared/capabilities.js'
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null)
-
-export function presentUser(u: UserRow): User {
-  return { id: u.id, email: u.email, name: u.name, plan: u.plan }
-}
 
 export function presentBoard({ board, tier }: BoardWithTier, myRole: Role | null): Board {
   return {

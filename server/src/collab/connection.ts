@@ -38,6 +38,19 @@ export interface Identity {
   user: PresenceUser
 }
 
+/** An update that arrived before the part of its client's history it follows, and when. */
+export interface HeldUpdate {
+  update: Uint8Array
+  at: number
+}
+
+/** How many held-back updates a connection may have waiting, how big and for how long. */
+export interface HeldBackLimits {
+  count: number
+  bytes: number
+  ms: number
+}
+
 let nextId = 1
 
 export class Connection {
@@ -46,19 +59,19 @@ export class Connection {
   identity: Identity | null = null
   sink: MessageSink | null = null
   /** The first awareness client id this connection published. */
-  awarenessId: number | null = null
+  private awareness: number | null = null
   /** Client ids this connection wrote structs with, plus its awareness id. */
-  readonly ownedIds = new Set<number>()
+  private readonly owned = new Set<number>()
   /** Appends not yet durable; "saved" is sent when this drops to zero. */
-  inflight = 0
+  private inflight = 0
   /** Updates that arrived before the part of their client's history they follow. */
-  readonly heldBack: { update: Uint8Array; at: number }[] = []
+  private heldBack: HeldUpdate[] = []
   /** Yjs client ids this connection claimed for its principal. */
-  claimedIds = 0
+  private claimed = 0
   /** When it joined its room (performance.now()). */
-  openedAt = 0
-  /** It already made its room catch up from the database once (see Room.handleUpdate). */
-  caughtUp = false
+  private opened = 0
+  /** It already made its room catch up from the database once (see RoomSync.handleUpdate). */
+  private caughtUp = false
   /** Update work this connection may cost (shared by its client address). */
   work: WorkBudget = UNLIMITED_WORK
   private readonly bucket: TokenBucket
@@ -80,6 +93,93 @@ export class Connection {
 
   get principalKey(): string {
     return this.identity!.principalKey
+  }
+
+  // ---- what its room keeps on it --------------------------------------------
+
+  get awarenessId(): number | null {
+    return this.awareness
+  }
+
+  get ownedIds(): ReadonlySet<number> {
+    return this.owned
+  }
+
+  get openedAt(): number {
+    return this.opened
+  }
+
+  get claimedIds(): number {
+    return this.claimed
+  }
+
+  /** It wrote structs with these client ids. */
+  own(ids: Iterable<number>): void {
+    for (const id of ids) this.owned.add(id)
+  }
+
+  /** It published presence as `clientId`; the first one becomes its awareness id. */
+  ownAwareness(clientId: number): void {
+    if (this.awareness === null) this.awareness = clientId
+    this.owned.add(clientId)
+  }
+
+  /** A client id was claimed for its principal through it. */
+  claimedId(): void {
+    this.claimed++
+  }
+
+  /** True the first time only: a connection makes its room catch up from the database once. */
+  firstCatchUp(): boolean {
+    if (this.caughtUp) return false
+    this.caughtUp = true
+    return true
+  }
+
+  /** One of its accepted updates went to storage. */
+  writeStarted(): void {
+    this.inflight++
+  }
+
+  /** One of its writes ended (stored or failed). */
+  writeEnded(): void {
+    this.inflight--
+  }
+
+  /** None of its writes is on its way. */
+  get settled(): boolean {
+    return this.inflight === 0
+  }
+
+  /** Queues an update held back for the part before it; false (and nothing queued) past the limits. */
+  holdBack(update: Uint8Array, limits: HeldBackLimits): boolean {
+    const held = this.heldBack
+    const bytes = held.reduce((n, h) => n + h.update.length, update.length)
+    const oldest = held[0]?.at ?? Date.now()
+    if (held.length >= limits.count || bytes > limits.bytes || Date.now() - oldest > limits.ms) return false
+    held.push({ update, at: Date.now() })
+    return true
+  }
+
+  /** Some update of it is held back. */
+  get holdingBack(): boolean {
+    return this.heldBack.length > 0
+  }
+
+  /** How long its oldest held-back update has waited (ms); null when none waits. */
+  heldBackAge(): number | null {
+    const oldest = this.heldBack[0]
+    return oldest ? Date.now() - oldest.at : null
+  }
+
+  /** Takes every held-back update out of the queue, oldest first. */
+  takeHeldBack(): HeldUpdate[] {
+    return this.heldBack.splice(0)
+  }
+
+  /** Puts taken updates back at the front of the queue, in order. */
+  returnHeldBack(held: HeldUpdate[]): void {
+    this.heldBack.unshift(...held)
   }
 
   /** A message from the socket. */
@@ -109,7 +209,7 @@ export class Connection {
     this.identity = identity
     this.sink = sink
     this.state = 'open'
-    this.openedAt = performance.now()
+    this.opened = performance.now()
     sink.join(this)
     const queued = this.preAuth
     this.preAuth = []

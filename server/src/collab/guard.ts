@@ -9,8 +9,10 @@
 // role decides. Applying, storing and broadcasting are the room's job.
 import * as Y from 'yjs'
 import type { Role } from '../../../shared/capabilities.js'
-import { DOC_ROOTS, GUEST_FORBIDDEN_SHAPE_TYPES, type RefusalReason } from '../../../shared/constants.js'
-import { DEFAULT_UPDATE_LIMITS, integrationOrder, scanUpdate, type UpdateLimits, type UpdateScan } from './update-scan.js'
+import { DOC_ROOTS, type RefusalReason } from '../../../shared/constants.js'
+import { writeRights } from '../../../shared/rules.js'
+import { DEFAULT_UPDATE_LIMITS, scanUpdate, type UpdateLimits, type UpdateScan } from './update-scan.js'
+import { integrationOrder } from './update-slices.js'
 
 export interface GuardSubject {
   /** `user:<id>` or `guest:<id>`: the key client ids are owned by. */
@@ -36,7 +38,16 @@ export type GuardVerdict =
    * this update. `markupEntries`: ids of the markup entries it writes in or
    * deletes; `deleted`: the live items it deletes.
    */
-  | { ok: true; noop: boolean; clients: number[]; ends: Map<number, number>; markupEntries: Y.ID[]; deleted: Y.Item[] }
+  | {
+      ok: true
+      noop: boolean
+      clients: number[]
+      ends: Map<number, number>
+      markupEntries: Y.ID[]
+      deleted: Y.Item[]
+      /** What the rulebook let the sender write (null for a no-op, which writes nothing). */
+      scope: 'anywhere' | 'own_markup' | null
+    }
   /** These client ids have no owner yet: claim them for the sender, then ask again. */
   | { ok: false; reason: 'unclaimed'; clients: number[] }
   | { ok: false; reason: RefusalReason; detail: string }
@@ -223,8 +234,8 @@ function exposedValue(content: Y.Item['content']): unknown {
   return values[values.length - 1]
 }
 
-function isForbiddenShapeType(value: unknown): boolean {
-  return typeof value === 'string' && GUEST_FORBIDDEN_SHAPE_TYPES.includes(value)
+function isForbiddenShapeType(value: unknown, forbidden: readonly string[]): boolean {
+  return typeof value === 'string' && forbidden.includes(value)
 }
 
 /**
@@ -316,13 +327,13 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
 
   let freshCount = 0
   for (const list of view.fresh.values()) freshCount += list.length
-  if (freshCount === 0 && deletes.length === 0) return { ok: true, noop: true, clients: [], ends: new Map(), markupEntries: [], deleted: [] }
+  if (freshCount === 0 && deletes.length === 0) return { ok: true, noop: true, clients: [], ends: new Map(), markupEntries: [], deleted: [], scope: null }
 
-  // Step 5: the role decides.
-  if (state.archived) throw new Refusal('archived', 'the board is archived')
-  if (subject.role === 'reader') throw new Refusal('read_only', 'readers cannot change the board')
-  if (state.locked && subject.role !== 'owner') throw new Refusal('locked', 'the board is locked')
-  const reviewer = subject.role === 'reviewer'
+  // Step 5: the rulebook decides what this subject may write on this board.
+  const rights = writeRights({ role: subject.role, guest: subject.guest, creatorGuest: false }, state)
+  if (rights.scope === 'none') throw new Refusal(rights.reason, rights.detail)
+  const ownMarkupOnly = rights.scope === 'own_markup'
+  const { forbiddenShapeTypes } = rights
   const markup = doc.share.get('markup') as Y.Map<unknown> | undefined
   const ownsEntry = (entry: Struct) => ownerOf(entry.id.client) === subject.principalKey
   const markupEntries = new Map<string, Y.ID>()
@@ -333,7 +344,7 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
       if (!(s instanceof Y.Item)) {
         // GC structs carry no content and land nowhere; but from a reviewer
         // they cannot be attributed to its own markup.
-        if (reviewer) throw new Refusal('gc_struct', 'reviewers cannot send collected (GC) structs')
+        if (ownMarkupOnly) throw new Refusal('gc_struct', 'reviewers cannot send collected (GC) structs')
         continue
       }
       if (s.content instanceof Y.ContentDoc) throw new Refusal('subdocument', 'sub-documents are not allowed')
@@ -344,7 +355,7 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
       if (p.parentItem === null && p.key === null) {
         throw new Refusal('schema', `"${p.root}" is a map; list inserts at its top level are not allowed`)
       }
-      if (reviewer) {
+      if (ownMarkupOnly) {
         if (p.root !== 'markup') throw new Refusal('not_own_markup', `reviewers cannot write to "${p.root}"`)
         if (p.parentItem === null) {
           const current = p.key !== null ? markup?._map.get(p.key) : undefined
@@ -355,9 +366,9 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
           throw new Refusal('not_own_markup', 'changes markup created by someone else')
         }
       }
-      if (subject.guest && p.root === 'shapes') {
-        const direct = p.parentItem === null && isForbiddenShapeType((exposedValue(s.content) as { type?: unknown } | null)?.type)
-        const typeKey = p.parentItem !== null && p.parentItem === p.entry && p.key === 'type' && isForbiddenShapeType(exposedValue(s.content))
+      if (forbiddenShapeTypes.length > 0 && p.root === 'shapes') {
+        const direct = p.parentItem === null && isForbiddenShapeType((exposedValue(s.content) as { type?: unknown } | null)?.type, forbiddenShapeTypes)
+        const typeKey = p.parentItem !== null && p.parentItem === p.entry && p.key === 'type' && isForbiddenShapeType(exposedValue(s.content), forbiddenShapeTypes)
         if (direct || typeKey) {
           throw new Refusal('forbidden_shape_type', 'guests cannot create embed, table or webimage shapes')
         }
@@ -368,14 +379,14 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
     const p = view.placementOf(d)
     if (p.kind === 'void') continue
     if (p.root === 'markup') touch(p.entry)
-    if (reviewer && (p.root !== 'markup' || !ownsEntry(p.entry))) {
+    if (ownMarkupOnly && (p.root !== 'markup' || !ownsEntry(p.entry))) {
       throw new Refusal('not_own_markup', 'deletes content created by someone else')
     }
   }
   if (unclaimed.size > 0) return { ok: false, reason: 'unclaimed', clients: [...unclaimed] }
   const ends = new Map<number, number>()
   for (const c of clients) ends.set(c, nextClock.get(c)!)
-  return { ok: true, noop: false, clients, ends, markupEntries: [...markupEntries.values()], deleted: deletes }
+  return { ok: true, noop: false, clients, ends, markupEntries: [...markupEntries.values()], deleted: deletes, scope: rights.scope }
 }
 
 /** Root type → name, for the guard. */

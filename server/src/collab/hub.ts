@@ -1,57 +1,43 @@
 // The collaboration hub: authenticates connections, loads and unloads rooms
 // under a per-board lock, and applies access changes to live connections.
 import type { Logger } from 'pino'
-import type { Role } from '../../../shared/capabilities.js'
 import { CloseCode } from '../../../shared/constants.js'
-import type { PresenceUser } from '../../../shared/types.js'
-import { loadActiveGuest, loadUser, type ResolvedPrincipal } from '../auth/principals.js'
-import type { TokenService } from '../auth/tokens.js'
-import { principalKey } from '../boards/deps.js'
+import {
+  parsePrincipalKey,
+  principalKey,
+  type PrincipalRef,
+  type PrincipalResolver,
+  type ResolvedPrincipal,
+  samePrincipal,
+} from '../auth/principals.js'
+import type { LiveAccess } from '../boards/live-access.js'
 import { loadBoard, type Policy } from '../boards/policy.js'
 import type { Bus, RoomMessageKind } from '../bus/bus.js'
 import type { BoardSignal } from '../bus/signals.js'
 import type { Db } from '../store/db.js'
 import { KeyedLock } from '../util/keyed-lock.js'
+import { presenceUser } from './presence-user.js'
 import type { Connection } from './connection.js'
-import { BoardGoneError, type DocStore } from './doc-store.js'
-import { mergeInline } from './merge-worker.js'
+import { BoardGoneError, type DocStore } from '../store/doc-store.js'
+import { mergeInline } from '../store/merge-worker.js'
 import { Room, type RoomLimits, type RoomMetrics } from './room.js'
 
 export interface HubDeps {
   db: Db
   policy: Policy
-  tokens: TokenService
+  /** Turns a connection's token into its principal (the one resolver HTTP and socket.io use too). */
+  resolver: PrincipalResolver
+  /** Re-checks live connections after access changes (shared with socket.io). */
+  live: LiveAccess
   docStore: DocStore
   bus: Bus
   logger: Logger
   /** Per-room limits: update work, presence, document size, markup quotas. */
   limits: RoomLimits
   metrics?: RoomMetrics
-  /** The global guest switch: guests are refused at connect time when it is off. */
-  guestsEnabled?: () => boolean
 }
 
-// Readable on light and dark canvases, distinct enough for a few dozen people.
-const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#469990', '#9a6324', '#800000', '#808000', '#000075']
-
-export function presenceColor(key: string): string {
-  let h = 2166136261
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619)
-  return COLORS[(h >>> 0) % COLORS.length]!
-}
-
-export function presenceUser(principal: ResolvedPrincipal, role: Role): PresenceUser {
-  const guest = principal.kind === 'guest'
-  const id = guest ? principal.guest.id : principal.user.id
-  return {
-    id,
-    name: guest ? principal.guest.name : principal.user.name,
-    kind: principal.kind,
-    role,
-    guest,
-    color: presenceColor(principalKey(principal.kind, id)),
-  }
-}
+export { presenceColor, presenceUser } from './presence-user.js'
 
 export class CollabHub {
   private readonly rooms = new Map<string, Room>()
@@ -60,12 +46,6 @@ export class CollabHub {
   private readonly unsubscribe: () => void
   private readonly unhealth: () => void
   private closing = false
-  /**
-   * Counts access signals received. A connection checked while one arrives
-   * is not yet in its room for that signal's recheck, so it is checked again
-   * once it is (otherwise a guest joining as access ends would stay).
-   */
-  private accessSignals = 0
   /** The bus is down: collaboration would diverge across instances, so it pauses (1013). */
   private unavailable = false
   private readonly catchUps = new Map<string, NodeJS.Timeout>()
@@ -107,7 +87,7 @@ export class CollabHub {
   private resume(): void {
     this.unavailable = false
     for (const boardId of this.rooms.keys()) this.scheduleCatchUp(boardId, 0)
-    this.accessSignals++
+    this.deps.live.bump()
     for (const boardId of [...this.rooms.keys()]) {
       this.recheck(boardId).catch((err: unknown) => this.deps.logger.error({ err, boardId }, 're-checking after an outage failed'))
     }
@@ -188,21 +168,21 @@ export class CollabHub {
     if (this.closing) return conn.close(CloseCode.goingAway, 'server shutting down')
     if (this.unavailable) return conn.close(CloseCode.tryAgainLater, 'a dependency is down; try again later')
     const started = performance.now()
-    const signalsSeen = this.accessSignals
+    const signalsSeen = this.deps.live.mark()
     const refuse = (code: number, reason: string) => conn.close(code, reason)
     if (!token) return refuse(CloseCode.unauthenticated, 'token required')
-    const claims = await this.deps.tokens.verify(token)
+    // The signature first (no database), then the board, then the principal.
+    const claims = await this.deps.resolver.claims(token)
     if (!claims) return refuse(CloseCode.unauthenticated, 'invalid or expired token')
-    if (claims.kind === 'guest' && this.deps.guestsEnabled?.() === false) return refuse(CloseCode.forbidden, 'guests are turned off')
     const { db, policy } = this.deps
     const loaded = await loadBoard(db, boardId)
     if (!loaded) return refuse(CloseCode.notFound, 'board not found')
-    const principal = await this.principalFor(claims.kind, claims.id, claims.kind === 'user' ? claims.tokenVersion : undefined)
-    if (principal === 'invalid' || principal === 'signed_out') return refuse(CloseCode.unauthenticated, 'invalid token')
-    if (principal === 'revoked') return refuse(CloseCode.forbidden, 'access removed')
-    if (principal.kind === 'guest' && claims.kind === 'guest' && principal.guest.boardId !== claims.boardId) {
-      return refuse(CloseCode.unauthenticated, 'invalid token')
+    const check = await this.deps.resolver.principalOf(claims)
+    if (!check.ok) {
+      if (check.why === 'invalid') return refuse(CloseCode.unauthenticated, 'invalid token')
+      return refuse(CloseCode.forbidden, check.why === 'guests_off' ? 'guests are turned off' : 'access removed')
     }
+    const principal = check.principal
     const access = await policy.accessTo(db, principal, loaded)
     const refusal = policy.entryRefusal(access)
     if (refusal || !access.role) return refuse(CloseCode.forbidden, refusal?.message ?? 'no access')
@@ -216,13 +196,9 @@ export class CollabHub {
     }
     if (conn.state !== 'authenticating') return
     if (room.destroyed) return refuse(CloseCode.notFound, 'board not found')
-    const id = principal.kind === 'user' ? principal.user.id : principal.guest.id
     conn.onError = (err) => this.deps.logger.error({ err, boardId, conn: conn.id }, 'connection failed')
-    conn.open(
-      { principal, principalKey: principalKey(principal.kind, id), role: access.role, user: presenceUser(principal, access.role) },
-      room,
-    )
-    if (this.accessSignals !== signalsSeen) await this.recheck(boardId, { kind: principal.kind, id })
+    conn.open({ principal, principalKey: principalKey(principal), role: access.role, user: presenceUser(principal, access.role) }, room)
+    if (this.deps.live.changedSince(signalsSeen)) await this.recheck(boardId, principal)
     const { logger } = this.deps
     if (logger.isLevelEnabled('debug')) {
       const ready = performance.now()
@@ -231,19 +207,6 @@ export class CollabHub {
         'collab connection joined',
       )
     }
-  }
-
-  /** `tokenVersion`: a user's token's; a different one in the database means that token was signed out. */
-  private async principalFor(kind: 'user' | 'guest', id: string, tokenVersion?: number): Promise<ResolvedPrincipal | 'invalid' | 'revoked' | 'signed_out'> {
-    if (kind === 'user') {
-      const user = await loadUser(this.deps.db, id)
-      if (!user) return 'invalid'
-      return user.tokenVersion === tokenVersion ? { kind: 'user', user } : 'signed_out'
-    }
-    const guest = await loadActiveGuest(this.deps.db, id)
-    if (guest === undefined) return 'invalid'
-    if (guest === 'revoked') return 'revoked'
-    return { kind: 'guest', guest }
   }
 
   /** The board's room, loading it once however many join at the same time. */
@@ -271,7 +234,7 @@ export class CollabHub {
             throw err
           })
           const room = new Room(boardId, loaded, flags, {
-            docStore: this.deps.docStore,
+            docLog: this.deps.docStore,
             logger: this.deps.logger,
             limits: this.deps.limits,
             shared: this.bus.kind === 'redis',
@@ -280,8 +243,8 @@ export class CollabHub {
             publish: (b, kind, data) => this.bus.publishRoom(b, kind, data),
             onEmpty: (r) => this.scheduleUnload(r),
             presenceChanged: (b, key) => {
-              const i = key.indexOf(':')
-              this.presenceListener?.(b, key.slice(0, i) as 'user' | 'guest', key.slice(i + 1))
+              const { kind, id } = parsePrincipalKey(key)
+              this.presenceListener?.(b, kind, id)
             },
           })
           this.rooms.set(boardId, room)
@@ -339,7 +302,6 @@ export class CollabHub {
   }
 
   private async onSignal(signal: BoardSignal): Promise<void> {
-    if (signal.type !== 'guests.enabled') this.accessSignals++
     switch (signal.type) {
       case 'board.deleted':
         return this.dropBoard(signal.boardId)
@@ -356,7 +318,7 @@ export class CollabHub {
         return this.signOut(signal.userId, signal.tokenVersion)
       case 'guest.linked': {
         const room = this.rooms.get(signal.boardId)
-        if (room) room.reassignOwner(principalKey('guest', signal.guestId), principalKey('user', signal.userId))
+        if (room) room.reassignOwner(principalKey({ kind: 'guest', id: signal.guestId }), principalKey({ kind: 'user', id: signal.userId }))
         return this.recheck(signal.boardId, { kind: 'guest', id: signal.guestId })
       }
       default: {
@@ -388,8 +350,8 @@ export class CollabHub {
     })
   }
 
-  /** Re-checks live connections against the database after an access change. */
-  private async recheck(boardId: string, target?: { kind: string; id: string }, guestsOnly = false): Promise<void> {
+  /** Re-checks live connections against the database after an access change (see LiveAccess). */
+  private async recheck(boardId: string, target?: PrincipalRef | ResolvedPrincipal, guestsOnly = false): Promise<void> {
     const room = this.rooms.get(boardId)
     if (!room) return
     const loaded = await loadBoard(this.deps.db, boardId)
@@ -399,25 +361,31 @@ export class CollabHub {
       const p = conn.identity?.principal
       if (!p || conn.state !== 'open') continue
       if (guestsOnly && p.kind !== 'guest') continue
-      const id = p.kind === 'user' ? p.user.id : p.guest.id
-      if (target && (target.kind !== p.kind || target.id !== id)) continue
-      const fresh = await this.principalFor(p.kind, id, p.kind === 'user' ? p.user.tokenVersion : undefined)
-      if (fresh === 'signed_out') {
-        conn.close(CloseCode.unauthenticated, 'signed out')
+      if (target && !samePrincipal(target, p)) continue
+      const standing = await this.deps.live.standing(p, loaded)
+      if (standing.ok) {
+        if (standing.role !== conn.role) conn.close(CloseCode.roleChanged, 'role changed')
         continue
       }
-      if (fresh === 'invalid' || fresh === 'revoked') {
-        conn.close(CloseCode.forbidden, 'access removed')
-        continue
+      switch (standing.why) {
+        case 'signed_out':
+          conn.close(CloseCode.unauthenticated, 'signed out')
+          break
+        case 'board_gone':
+          return this.dropBoard(boardId)
+        case 'removed':
+        case 'refused':
+          conn.close(CloseCode.forbidden, standing.why === 'removed' ? 'access removed' : standing.error.message)
+          break
+        default: {
+          const unreachable: never = standing.why
+          throw new Error(`unknown standing ${String(unreachable)}`)
+        }
       }
-      const access = await this.deps.policy.accessTo(this.deps.db, fresh, loaded)
-      const refusal = this.deps.policy.entryRefusal(access)
-      if (refusal || !access.role) conn.close(CloseCode.forbidden, refusal?.message ?? 'access removed')
-      else if (access.role !== conn.role) conn.close(CloseCode.roleChanged, 'role changed')
     }
   }
 
-  /** Flush everything durable, then close every socket with 1001. */
+  /** Flush everything durable, then close every socket with 1001. The document store is closed after, by its own component. */
   async close(): Promise<void> {
     this.closing = true
     this.unsubscribe()
@@ -427,7 +395,8 @@ export class CollabHub {
     await this.deps.docStore.flush()
     for (const room of this.rooms.values()) room.closeAll(CloseCode.goingAway, 'server shutting down')
     await this.lock.idle()
-    await this.deps.docStore.close()
+    // Writes queued by the unloads above land too (the store itself closes after the hub).
+    await this.deps.docStore.flush()
     for (const room of this.rooms.values()) room.destroy()
     this.rooms.clear()
   }

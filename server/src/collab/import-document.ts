@@ -6,7 +6,8 @@
 import * as Y from 'yjs'
 import { DOC_ROOTS, type RefusalReason } from '../../../shared/constants.js'
 import { checkUpdate, rootNamesOf } from './guard.js'
-import { scanUpdate, sliceUpdate, type UpdateLimits } from './update-scan.js'
+import { scanUpdate, type UpdateLimits } from './update-scan.js'
+import { sliceUpdate } from './update-slices.js'
 import { heavyTurns, SLICE_STRUCTS } from './work-queue.js'
 
 export interface ImportLimits {

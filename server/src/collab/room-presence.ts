@@ -159,8 +159,7 @@ export class RoomPresence {
       if (e.state.length > this.limits.maxStateBytes) {
         return conn.close(CloseCode.tooLarge, `presence state larger than ${this.limits.maxStateBytes} bytes`)
       }
-      if (conn.awarenessId === null) conn.awarenessId = e.clientId
-      conn.ownedIds.add(e.clientId)
+      conn.ownAwareness(e.clientId)
       const stamped = this.stamp(conn, e.state)
       if (stamped === null) continue
       const clock = this.relayClock(e.clientId, e.clock, stamped)

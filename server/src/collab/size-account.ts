@@ -9,7 +9,6 @@
 //   it; owners and editors do not (their markup still counts toward the
 //   board's markup total).
 import * as Y from 'yjs'
-import type { Role } from '../../../shared/capabilities.js'
 import type { GuardVerdict } from './guard.js'
 import type { PresenceLimits } from './room-presence.js'
 import type { UpdateLimits } from './update-scan.js'
@@ -118,13 +117,14 @@ export class SizeAccount {
   }
 
   /** Why the update may not be applied, or null. */
-  admit(update: Uint8Array, verdict: Accepted, who: { principalKey: string; role: Role }, doc: Y.Doc): SizeRefusal | null {
+  admit(update: Uint8Array, verdict: Accepted, principalKey: string, doc: Y.Doc): SizeRefusal | null {
     // Deleting only (no new structs) is always allowed: it is how a full board is cleaned up.
     if (verdict.ends.size === 0) return null
     const growth = update.length
-    if (who.role === 'reviewer') {
+    // Those who may only write their own markup (reviewers) have quotas.
+    if (verdict.scope === 'own_markup') {
       const usage = this.markup(doc)
-      const mine = usage.byPrincipal.get(who.principalKey) ?? 0
+      const mine = usage.byPrincipal.get(principalKey) ?? 0
       if (mine + growth > this.limits.markupPerPrincipal) {
         return { reason: 'markup_quota', detail: `your markup on this board would pass ${this.limits.markupPerPrincipal} bytes` }
       }
@@ -133,7 +133,7 @@ export class SizeAccount {
       }
     }
     if (this.bytes + growth <= this.limits.maxDocBytes) return null
-    if (who.role === 'owner' || who.role === 'editor') {
+    if (verdict.scope === 'anywhere') {
       // Replacing about as much as it adds: a move, a recolour, an edit (a
       // number becomes another number, whose encoding may be a little longer;
       // the ids of the new struct and its tombstone are the allowance).

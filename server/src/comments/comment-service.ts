@@ -8,11 +8,11 @@ import { textProblem, VISIBLE } from '../../../shared/text.js'
 import type { Anchor, Author, Reply, Thread } from '../../../shared/types.js'
 import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
 import type { BoardService } from '../boards/board-service.js'
-import { type Deps, principalKey } from '../boards/deps.js'
-import type { BoardEvents } from '../boards/events.js'
+import { principalKey } from '../auth/principals.js'
+import type { Deps } from '../boards/deps.js'
 import { boardParticipants } from '../boards/participant-service.js'
 import type { BoardAccess } from '../boards/policy.js'
-import { badRequest, forbidden, guestForbidden, notFound } from '../errors.js'
+import { badRequest, forbidden, notFound } from '../errors.js'
 import type { NotificationService } from '../notifications/notification-service.js'
 import { comments } from '../store/schema.js'
 
@@ -93,7 +93,6 @@ export class CommentService {
   constructor(
     private readonly d: Deps,
     private readonly boards: BoardService,
-    private readonly events: BoardEvents,
     private readonly notifications: NotificationService,
   ) {}
 
@@ -120,7 +119,7 @@ export class CommentService {
   private async checkMentions(access: BoardAccess, body: string): Promise<string[]> {
     const ids = mentionedIds(body)
     if (ids.length === 0) return ids
-    if (access.principal.kind === 'guest') throw guestForbidden('Guests cannot mention people')
+    this.d.policy.authorize(access, 'comment.mention')
     const members = await this.memberIds(access)
     const outsiders = ids.filter((id) => !members.has(id))
     if (outsiders.length > 0) throw badRequest(`body mentions someone without access to this board (${outsiders.join(', ')})`)
@@ -146,7 +145,7 @@ export class CommentService {
       .values({ id: nanoid(), boardId, threadId: null, anchor: input.anchor, body, mentions, ...this.stamp(principal) })
       .returning()
     const thread = presentThread(row!, [])
-    this.events.commentCreated(boardId, thread)
+    this.d.changes.record({ type: 'comment.created', boardId, thread })
     await this.notifyMentions(principal, access, thread.id, mentions, body)
     return thread
   }
@@ -160,16 +159,16 @@ export class CommentService {
       .insert(comments)
       .values({ id: nanoid(), boardId, threadId, anchor: null, body, mentions, ...this.stamp(principal) })
       .returning()
-    this.events.commentUpdated(boardId, { ...before, replies: [...before.replies, presentReply(row!)] })
+    this.d.changes.record({ type: 'comment.updated', boardId, thread: { ...before, replies: [...before.replies, presentReply(row!)] } })
     await this.notifyMentions(principal, access, threadId, mentions, body)
     // Everyone who wrote in the thread hears of the reply (members only, not
     // the replier, and not twice for someone it also mentions). Members as of
     // now: someone removed from the board since, or an author id that never
     // had access, hears nothing of it.
-    const me = principalKey(principal.kind, principal.kind === 'user' ? principal.user.id : principal.guest.id)
+    const me = principalKey(principal)
     const authors = [before, ...before.replies]
       .map((c) => c.author)
-      .filter((a) => a.kind === 'user' && principalKey(a.kind, a.id) !== me && !mentions.includes(a.id))
+      .filter((a) => a.kind === 'user' && principalKey(a) !== me && !mentions.includes(a.id))
       .map((a) => a.id)
     const members = authors.length === 0 ? new Set<string>() : await this.memberIds(access)
     const writers = [...new Set(authors)].filter((id) => members.has(id))
@@ -192,11 +191,11 @@ export class CommentService {
     )
   }
 
-  /** Editing and deleting: the author, or the board owner for moderation. */
+  /** Editing and deleting: the author, or whoever the rulebook lets moderate (the board owner). */
   private mayModerate(access: BoardAccess, row: Row): boolean {
     const p = access.principal
     const mine = p.kind === 'user' ? row.authorKind === 'user' && row.authorId === p.user.id : row.authorKind === 'guest' && row.authorId === p.guest.id
-    return mine || access.role === 'owner'
+    return this.d.policy.mayModerateComment(access, mine)
   }
 
   private async row(boardId: string, id: string, threadId: string | null): Promise<Row> {
@@ -221,7 +220,7 @@ export class CommentService {
     if (input.resolved !== undefined) changes.resolved = input.resolved
     if (Object.keys(changes).length > 0) await this.d.db.update(comments).set(changes).where(eq(comments.id, threadId))
     const thread = await this.thread(boardId, threadId)
-    this.events.commentUpdated(boardId, thread)
+    this.d.changes.record({ type: 'comment.updated', boardId, thread })
     return thread
   }
 
@@ -232,7 +231,7 @@ export class CommentService {
     const body = checkBody(input.body)
     const mentions = await this.checkMentions(access, body)
     const [updated] = await this.d.db.update(comments).set({ body, mentions, updatedAt: new Date() }).where(eq(comments.id, replyId)).returning()
-    this.events.commentUpdated(boardId, await this.thread(boardId, threadId))
+    this.d.changes.record({ type: 'comment.updated', boardId, thread: await this.thread(boardId, threadId) })
     return presentReply(updated!)
   }
 
@@ -244,10 +243,10 @@ export class CommentService {
     if (!this.mayModerate(access, row)) throw forbidden('Only the author or the board owner can delete this comment')
     if (replyId) {
       await this.d.db.delete(comments).where(eq(comments.id, replyId))
-      this.events.commentUpdated(boardId, await this.thread(boardId, threadId))
+      this.d.changes.record({ type: 'comment.updated', boardId, thread: await this.thread(boardId, threadId) })
     } else {
       await this.d.db.delete(comments).where(and(eq(comments.boardId, boardId), or(eq(comments.id, threadId), eq(comments.threadId, threadId))))
-      this.events.commentDeleted(boardId, threadId)
+      this.d.changes.record({ type: 'comment.deleted', boardId, threadId })
     }
   }
 }

@@ -14,16 +14,16 @@ import {
   SocketEvent,
 } from '../../../shared/events.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
-import type { PrincipalResolver, ResolvedPrincipal } from '../auth/principals.js'
-import type { BoardEvents } from '../boards/events.js'
-import { principalKey } from '../boards/deps.js'
-import { loadBoard, type Policy } from '../boards/policy.js'
+import { principalKey, type PrincipalResolver, type ResolvedPrincipal } from '../auth/principals.js'
+import type { BoardEvents } from './board-events.js'
+import { isAccessSignal, type LiveAccess } from '../boards/live-access.js'
+import { loadBoard } from '../boards/policy.js'
 import { boardParticipants } from '../boards/participant-service.js'
 import { presentBoard } from '../boards/present.js'
 import type { Bus } from '../bus/bus.js'
 import type { BoardSignal } from '../bus/signals.js'
-import type { ConnectionLimiter, Slot } from '../http/connection-limiter.js'
-import type { PathRouter } from '../http/path-router.js'
+import type { ConnectionLimiter, Slot } from '../util/connection-limiter.js'
+import type { PathRouter } from '../util/path-router.js'
 import type { Db } from '../store/db.js'
 
 interface SocketData {
@@ -38,8 +38,9 @@ type IOSocket = Socket<ClientToServerEvents, ServerToClientEvents, DefaultEvents
 
 export interface SocketEventsDeps {
   db: Db
-  policy: Policy
   resolver: PrincipalResolver
+  /** Whether a subscription may stay (shared with the collaboration hub). */
+  live: LiveAccess
   /** Signals, and the transport's health: after an outage every subscription is re-checked. */
   signals: Pick<Bus, 'publish' | 'subscribe' | 'onHealth'>
   /** Caps open sockets per client address. */
@@ -70,8 +71,6 @@ export class SocketEvents implements BoardEvents {
   private readonly pendingSlots = new WeakMap<IncomingMessage, Slot>()
   /** Whether events travel to other instances (the Redis adapter): then local rooms do not tell who listens. */
   private distributed = false
-  /** Access signals received; a subscription checked while one arrived is checked again (see CollabHub). */
-  private accessSignals = 0
 
   constructor(private readonly deps: SocketEventsDeps) {
     this.io = new Server({ path: SOCKET_PATH, serveClient: false })
@@ -156,7 +155,7 @@ export class SocketEvents implements BoardEvents {
   }
 
   private async authenticate(socket: IOSocket): Promise<void> {
-    socket.data.signalsSeen = this.accessSignals
+    socket.data.signalsSeen = this.deps.live.mark()
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token
     if (typeof token !== 'string' || token === '') throw connectError(ErrorCode.unauthenticated, 'auth.token is required')
     const check = await this.deps.resolver.resolve(token)
@@ -176,7 +175,7 @@ export class SocketEvents implements BoardEvents {
     }
     const p = check.principal
     socket.data.principal = p
-    socket.data.key = principalKey(p.kind, p.kind === 'user' ? p.user.id : p.guest.id)
+    socket.data.key = principalKey(p)
   }
 
   private onConnection(socket: IOSocket): void {
@@ -185,10 +184,10 @@ export class SocketEvents implements BoardEvents {
     if (p.kind === 'user') void socket.join(userRoom(p.user.id))
     // A sign-out that arrived while the token was being checked found no
     // socket to close yet: check the token version again, now that it is in userRoom.
-    if (p.kind === 'user' && this.accessSignals !== socket.data.signalsSeen) {
+    if (p.kind === 'user' && this.deps.live.changedSince(socket.data.signalsSeen)) {
       this.deps.resolver.refresh(p).then(
         (fresh) => {
-          if (!fresh) socket.disconnect(true)
+          if (!fresh.ok) socket.disconnect(true)
         },
         (err: unknown) => this.deps.logger.error({ err }, 're-checking a new socket failed'),
       )
@@ -199,12 +198,12 @@ export class SocketEvents implements BoardEvents {
       if (typeof boardId !== 'string' || boardId.length === 0 || boardId.length > 64) {
         return reply({ error: { code: ErrorCode.invalidRequest, message: 'boardId must be a board id' } })
       }
-      const signalsSeen = this.accessSignals
+      const signalsSeen = this.deps.live.mark()
       this.checkAccess(socket.data.principal, boardId).then(
         async (refusal) => {
           if (refusal) return reply({ error: refusal })
           await socket.join(boardRoom(boardId))
-          if (this.accessSignals !== signalsSeen) {
+          if (this.deps.live.changedSince(signalsSeen)) {
             const late = await this.checkAccess(socket.data.principal, boardId)
             if (late) {
               await socket.leave(boardRoom(boardId))
@@ -228,20 +227,16 @@ export class SocketEvents implements BoardEvents {
 
   /** Re-reads the principal too: access may have ended since the socket connected. */
   private async checkAccess(principal: ResolvedPrincipal, boardId: string): Promise<{ code: string; message: string } | null> {
-    const { db, policy } = this.deps
-    const fresh = await this.deps.resolver.refresh(principal)
-    if (!fresh) return { code: ErrorCode.forbidden, message: 'Your access was removed' }
-    const loaded = await loadBoard(db, boardId)
-    if (!loaded) return { code: ErrorCode.notFound, message: 'Board not found' }
-    const access = await policy.accessTo(db, fresh, loaded)
-    const refusal = policy.refusal(access, 'board.view')
-    return refusal ? { code: refusal.code, message: refusal.message } : null
+    const standing = await this.deps.live.standing(principal, boardId)
+    if (standing.ok) return null
+    // A signed-out token's subscriptions end like removed access: the socket itself is disconnected elsewhere.
+    if (standing.why === 'signed_out') return { code: ErrorCode.forbidden, message: 'Your access was removed' }
+    return { code: standing.error.code, message: standing.error.message }
   }
 
   // Access changes: drop subscriptions this instance holds that are no longer allowed.
   private async onSignal(signal: BoardSignal): Promise<void> {
-    if (signal.type === 'guests.enabled') return
-    this.accessSignals++
+    if (!isAccessSignal(signal)) return
     if (signal.type === 'user.signed_out') {
       for (const s of await this.io.local.in(userRoom(signal.userId)).fetchSockets()) {
         const p = s.data.principal
@@ -267,10 +262,10 @@ export class SocketEvents implements BoardEvents {
    * against the database.
    */
   private async recheckAll(): Promise<void> {
-    this.accessSignals++
+    this.deps.live.bump()
     for (const s of await this.io.local.fetchSockets()) {
       const p = s.data.principal
-      if (p?.kind === 'user' && !(await this.deps.resolver.refresh(p))) s.disconnect(true)
+      if (p?.kind === 'user' && !(await this.deps.resolver.refresh(p)).ok) s.disconnect(true)
     }
     await this.recheckBoards(this.localBoards())
   }
@@ -294,7 +289,7 @@ export class SocketEvents implements BoardEvents {
     if (!this.listened(boardId)) return
     const loaded = await loadBoard(this.deps.db, boardId)
     if (!loaded) return
-    const roles = new Map((await boardParticipants(this.deps.db, loaded)).map((p) => [principalKey(p.kind, p.id), p.role]))
+    const roles = new Map((await boardParticipants(this.deps.db, loaded)).map((p) => [principalKey(p), p.role]))
     for (const s of await this.io.in(boardRoom(boardId)).fetchSockets()) {
       s.emit(event, { board: presentBoard(loaded, roles.get(s.data.key) ?? null) })
     }

@@ -1,9 +1,13 @@
 import { Type } from 'typebox'
+import type { Principal } from '../../../shared/types.js'
 import type { AccountService } from '../auth/account-service.js'
+import type { ResolvedPrincipal } from '../auth/principals.js'
 import type { App } from './types.js'
 
 export interface AuthRouteOptions {
   accounts: AccountService
+  /** How a principal describes itself (a guest with its board and role). */
+  describe: (p: ResolvedPrincipal) => Promise<Principal>
   authRateLimit: number
 }
 
@@ -12,7 +16,7 @@ const Credentials = {
   password: Type.String({ maxLength: 4096 }),
 }
 
-export function authRoutes(app: App, { accounts, authRateLimit }: AuthRouteOptions): void {
+export function authRoutes(app: App, { accounts, describe, authRateLimit }: AuthRouteOptions): void {
   const rateLimit = { max: authRateLimit, timeWindow: 60_000 }
 
   app.post(
@@ -33,7 +37,7 @@ export function authRoutes(app: App, { accounts, authRateLimit }: AuthRouteOptio
     async (request) => accounts.login(request.body, await request.optionalPrincipal()),
   )
 
-  app.get('/api/me', async (request) => ({ principal: await accounts.describe(await request.principal()) }))
+  app.get('/api/me', async (request) => ({ principal: await describe(await request.principal()) }))
 
   // Rate-limited like login: a stolen token must not buy unlimited guesses at the password.
   app.post(

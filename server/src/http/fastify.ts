@@ -10,9 +10,9 @@ import type { Logger } from 'pino'
 import { ErrorCode } from '../../../shared/constants.js'
 import type { TrustProxy } from '../config.js'
 import { redactUrl } from '../logger.js'
-import { trustFunction } from './connection-limiter.js'
+import { trustFunction } from '../util/connection-limiter.js'
 import { errorBody, installErrorHandling } from './error-handler.js'
-import type { PathRouter } from './path-router.js'
+import type { PathRouter } from '../util/path-router.js'
 import type { App } from './types.js'
 
 export const BODY_LIMIT = 1024 * 1024

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { principalKey } from '../auth/principals.js'
 import type { LifecycleService } from '../boards/lifecycle-service.js'
 import type { CommentService } from '../comments/comment-service.js'
 import type { NotificationService } from '../notifications/notification-service.js'
@@ -50,7 +51,7 @@ export function lifecycleRoutes(app: App, { lifecycle, comments, notifications, 
     timeWindow: 60_000,
     keyGenerator: async (request: import('fastify').FastifyRequest) => {
       const p = await request.optionalPrincipal().catch(() => null)
-      return p ? `${p.kind}:${p.kind === 'user' ? p.user.id : p.guest.id}` : `ip:${request.ip}`
+      return p ? principalKey(p) : `ip:${request.ip}`
     },
   }
   app.get('/api/boards/:id/comments', { schema: { params: BoardParams } }, async (request) => ({

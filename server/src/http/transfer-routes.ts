@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
-import { type BoardImport, EXPORT_FORMAT, EXPORT_VERSION, IMPORT_LIMITS, type TransferService } from '../boards/transfer-service.js'
+import { type BoardImport, EXPORT_FORMAT, EXPORT_VERSION, IMPORT_LIMITS, type TransferService } from '../transfer/transfer-service.js'
 import { badRequest, guestForbidden } from '../errors.js'
 import { BoardParams, type App } from './types.js'
 

@@ -6,7 +6,6 @@ import type { Notification, NotificationType } from '../../../shared/events.js'
 import type { UserRow } from '../auth/principals.js'
 import { LifecycleService, type Notifier } from '../boards/lifecycle-service.js'
 import type { Deps } from '../boards/deps.js'
-import type { BoardEvents } from '../boards/events.js'
 import { boards, notifications } from '../store/schema.js'
 
 type Row = typeof notifications.$inferSelect
@@ -25,7 +24,6 @@ function present(r: Row): Notification {
 export class NotificationService implements Notifier {
   constructor(
     private readonly d: Deps,
-    private readonly events: BoardEvents,
   ) {}
 
   async notify(userIds: Iterable<string>, type: NotificationType, boardId: string | null, data: Record<string, unknown>): Promise<void> {
@@ -35,7 +33,7 @@ export class NotificationService implements Notifier {
       .insert(notifications)
       .values(ids.map((userId) => ({ id: nanoid(), userId, type, boardId, data })))
       .returning()
-    for (const r of rows) this.events.notify(r.userId, present(r))
+    for (const r of rows) this.d.changes.record({ type: 'notification', userId: r.userId, notification: present(r) })
   }
 
   /** Who "owns" a board for notifications: its owner, or the account its creating guest became. */

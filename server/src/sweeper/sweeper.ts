@@ -9,8 +9,7 @@
 import { and, count, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import { recordActivity, ActivityType } from '../boards/activity.js'
-import type { BoardEvents } from '../boards/events.js'
-import type { SignalTransport } from '../bus/signals.js'
+import type { Changes } from '../domain/changes.js'
 import type { NotificationService } from '../notifications/notification-service.js'
 import type { Db } from '../store/db.js'
 import { boards, comments, docUpdates, guests, invites } from '../store/schema.js'
@@ -23,8 +22,7 @@ const BATCH = 50
 export interface SweeperDeps {
   db: Db
   logger: Logger
-  signals: SignalTransport
-  events: BoardEvents
+  changes: Changes
   notifications: NotificationService
   intervalMs: number
   metrics?: { deleted?(n: number): void; warned?(n: number): void }
@@ -96,7 +94,7 @@ export class Sweeper {
         .returning({ id: boards.id, expiresAt: boards.expiresAt })
       for (const b of due) {
         await recordActivity(db, b.id, ActivityType.expiring, null, { minutes, expiresAt: b.expiresAt!.toISOString() })
-        this.deps.events.boardExpiring(b.id, b.expiresAt!)
+        this.deps.changes.record({ type: 'board.expiring', boardId: b.id, expiresAt: b.expiresAt! })
         await this.deps.notifications.boardEvent('board.expiring', b.id, { minutes, expiresAt: b.expiresAt!.toISOString() })
         this.deps.logger.info({ boardId: b.id, minutes }, 'ownerless board expiring')
       }
@@ -140,8 +138,7 @@ export class Sweeper {
     })
     for (const b of gone) {
       logger.info({ boardId: b.id, ...b.counts }, 'expired ownerless board deleted')
-      this.deps.events.boardDeleted(b.id, 'expired')
-      this.deps.signals.publish({ type: 'board.deleted', boardId: b.id, reason: 'expired' })
+      this.deps.changes.record({ type: 'board.deleted', boardId: b.id, reason: 'expired' })
       await this.deps.notifications.notify(b.owners, 'board.deleted', b.id, { boardTitle: b.title, reason: 'expired' })
     }
     this.deps.metrics?.deleted?.(gone.length)

@@ -1,5 +1,6 @@
-// Rooms in-process on the real embedded database, with fake peers: no
-// sockets, no HTTP server. One database per test file.
+// Rooms in-process with fake peers: no sockets, no HTTP server. `useRooms`
+// keeps their documents in memory (no database); `useStoredRooms` puts them
+// on the real embedded database, one per test file.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,10 +8,12 @@ import pino from 'pino'
 import { afterAll, beforeAll } from 'vitest'
 import type { UserRow } from '../../src/auth/principals.js'
 import { Connection, type Peer } from '../../src/collab/connection.js'
-import { DocStore } from '../../src/collab/doc-store.js'
 import { Room, type RoomDeps } from '../../src/collab/room.js'
 import { Store } from '../../src/store/db.js'
+import type { DocLog } from '../../src/store/doc-log.js'
+import { DocStore } from '../../src/store/doc-store.js'
 import { boards, users } from '../../src/store/schema.js'
+import { MemoryDocLog } from './memory-doc-log.js'
 import { testRoomLimits } from './room-limits.js'
 
 export const silentLogger = pino({ level: 'silent' })
@@ -27,17 +30,46 @@ export class FakePeer implements Peer {
   }
 }
 
-export interface RoomFixture {
-  readonly store: Store
-  readonly docStore: DocStore
+export interface RoomFixture<L extends DocLog> {
+  /** Where the rooms store their documents. */
+  readonly log: L
   /** A new board and its room; `deps` overrides the room's dependencies. */
   newRoom(deps?: Partial<RoomDeps>): Promise<Room>
 }
 
-/** One embedded database for the file; `makeDocStore` may wrap the real DocStore. */
-export function useRooms<D extends DocStore = DocStore>(
+async function openRoom(log: DocLog, boardId: string, deps: Partial<RoomDeps>): Promise<Room> {
+  return new Room(boardId, await log.load(boardId), { locked: false, archived: false }, {
+    docLog: log,
+    logger: silentLogger,
+    limits: testRoomLimits(),
+    metrics: {},
+    shared: false,
+    publish: () => {},
+    onEmpty: () => {},
+    presenceChanged: () => {},
+    onBroken: () => {},
+    ...deps,
+  })
+}
+
+/** Rooms on an in-memory log: no database. */
+export function useRooms(): RoomFixture<MemoryDocLog> {
+  const log = new MemoryDocLog()
+  let seq = 0
+  return {
+    log,
+    async newRoom(deps = {}) {
+      const boardId = `room-board-${seq++}`
+      log.create(boardId)
+      return openRoom(log, boardId, deps)
+    },
+  }
+}
+
+/** Rooms on one embedded database for the file; `makeDocStore` may wrap the real DocStore. */
+export function useStoredRooms<D extends DocStore = DocStore>(
   makeDocStore: (store: Store) => D = (store) => new DocStore(store.db, silentLogger, { compactAfterUpdates: 1000 }) as D,
-): RoomFixture & { readonly docStore: D } {
+): RoomFixture<D> & { readonly store: Store } {
   let dir: string
   let store: Store | undefined
   let docStore: D | undefined
@@ -57,24 +89,13 @@ export function useRooms<D extends DocStore = DocStore>(
     get store() {
       return store!
     },
-    get docStore() {
+    get log() {
       return docStore!
     },
     async newRoom(deps = {}) {
       const boardId = `room-board-${seq++}`
       await store!.db.insert(boards).values({ id: boardId, title: 't', ownerId: 'u1' })
-      return new Room(boardId, await docStore!.load(boardId), { locked: false, archived: false }, {
-        docStore: docStore!,
-        logger: silentLogger,
-        limits: testRoomLimits(),
-        metrics: {},
-        shared: false,
-        publish: () => {},
-        onEmpty: () => {},
-        presenceChanged: () => {},
-        onBroken: () => {},
-        ...deps,
-      })
+      return openRoom(docStore!, boardId, deps)
     },
   }
 }

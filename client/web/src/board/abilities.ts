@@ -1,7 +1,10 @@
-// What this person may do on this board right now: the shared capability
-// matrix plus board state (lock, archive). The toolbar, menus and gestures
-// all ask here, so the UI never offers what the server would refuse.
-import { can, type Role } from '../../../../shared/capabilities.js'
+// What this person may do on this board right now, as the rulebook
+// (shared/rules.ts) answers it: the same write rights the server's update
+// guard applies, the capability matrix, and board state (lock, archive). The
+// toolbar, menus and gestures all ask here, so the UI never offers what the
+// server would refuse.
+import type { Action, Role } from '../../../../shared/capabilities.js'
+import { inferCreatorGuest, mayDo, mayModerateComment, stateRefusal, writeRights } from '../../../../shared/rules.js'
 import type { Author, Item } from './doc-model.js'
 
 export interface Abilities {
@@ -10,6 +13,8 @@ export interface Abilities {
   markupAny: boolean
   comment: boolean
   mention: boolean
+  /** Edit and delete anyone's comments (everyone may their own). */
+  moderate: boolean
   share: boolean
   manageParticipants: boolean
   setAccess: boolean
@@ -17,6 +22,8 @@ export interface Abilities {
   claim: boolean
   export: boolean
   rename: boolean
+  /** Board state that keeps this person from changing content, for the banner. */
+  blockedBy: 'locked' | 'archived' | null
 }
 
 export interface AbilityInput {
@@ -27,27 +34,35 @@ export interface AbilityInput {
   archived: boolean
 }
 
+/** Board state that keeps `role` from changing content (a null role counts as not the owner). */
+function blockedBy(role: Role | null, flags: { locked: boolean; archived: boolean }): Abilities['blockedBy'] {
+  const refused = stateRefusal(role, 'markup.write', flags)
+  return refused === null ? null : refused.code === 'board_archived' ? 'archived' : 'locked'
+}
+
 export function abilities({ role, guest, ownerless, locked, archived }: AbilityInput): Abilities {
+  const flags = { locked, archived }
   if (!role) {
-    return { content: false, markup: false, markupAny: false, comment: false, mention: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false }
+    return { content: false, markup: false, markupAny: false, comment: false, mention: false, moderate: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false, blockedBy: blockedBy(null, flags) }
   }
-  // On an ownerless (free) board guests are capped below editor, so the
-  // only guest editor there is the guest who created it.
-  const subject = { role, guest, creatorGuest: guest && ownerless && role === 'editor' }
-  const writable = !archived && (!locked || role === 'owner')
+  const subject = { role, guest, creatorGuest: inferCreatorGuest(role, guest, ownerless) }
+  const write = writeRights(subject, flags)
+  const may = (action: Action) => mayDo(subject, action, flags)
   return {
-    content: writable && can(subject, 'content.write'),
-    markup: writable && can(subject, 'markup.write'),
-    markupAny: writable && can(subject, 'markup.writeAny'),
-    comment: !archived && can(subject, 'comment.write'),
-    mention: can(subject, 'comment.mention'),
-    share: can(subject, 'invite.manage'),
-    manageParticipants: can(subject, 'participant.manage'),
-    setAccess: can(subject, 'board.setAccess'),
-    lock: can(subject, 'board.lock'),
-    claim: ownerless && can(subject, 'board.claim'),
-    export: can(subject, 'board.export'),
-    rename: !archived && can(subject, 'board.rename'),
+    content: write.scope === 'anywhere',
+    markup: write.scope !== 'none',
+    markupAny: write.scope === 'anywhere',
+    comment: may('comment.write'),
+    mention: may('comment.mention'),
+    moderate: mayModerateComment(subject, false),
+    share: may('invite.manage'),
+    manageParticipants: may('participant.manage'),
+    setAccess: may('board.setAccess'),
+    lock: may('board.lock'),
+    claim: ownerless && may('board.claim'),
+    export: may('board.export'),
+    rename: may('board.rename'),
+    blockedBy: blockedBy(role, flags),
   }
 }
 

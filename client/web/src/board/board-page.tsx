@@ -215,9 +215,9 @@ export function BoardPage({ boardId }: { boardId: string }) {
         claiming={claiming}
         onDownload={() => void downloadCopy()}
       />
-      {s.flags.archived || (s.flags.locked && s.role !== 'owner') ? (
+      {abilities.blockedBy ? (
         <div class="banner banner-info" role="note" data-testid="locked-banner">
-          {s.flags.archived ? refusalMessages.archived : refusalMessages.locked}
+          {refusalMessages[abilities.blockedBy]}
           {s.flags.locked && abilities.comment ? ' You can still comment.' : ''}
         </div>
       ) : null}
@@ -261,7 +261,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
             canComment={abilities.comment}
             members={members}
             me={s.me}
-            isOwner={s.role === 'owner'}
+            isOwner={abilities.moderate}
             showResolved={showResolved}
             setShowResolved={setShowResolved}
             onOpen={setOpenThread}

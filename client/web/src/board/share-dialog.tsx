@@ -1,7 +1,8 @@
 // Sharing: invite links per role (showing what a guest really gets on this
 // tier), copy, expiry and uses, revoke; who may use links; people and roles.
 import { useEffect, useState } from 'preact/hooks'
-import { GRANTABLE_ROLES, type GrantableRole, guestRoleFor, type Role, roleRank } from '../../../../shared/capabilities.js'
+import { type GrantableRole, guestRoleFor, type Role } from '../../../../shared/capabilities.js'
+import { grantableRoles, participantTargetRefusal } from '../../../../shared/rules.js'
 import type { Board, Invite, Participant } from '../../../../shared/types.js'
 import type { ApiClient } from '../../../sdk/index.js'
 import { errorText } from '../lib/api.js'
@@ -38,7 +39,7 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
   const [maxUses, setMaxUses] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
-  const roles = GRANTABLE_ROLES.filter((r) => roleRank(r) <= roleRank(myRole))
+  const roles = grantableRoles(myRole)
 
   const load = () => api.listInvites(board.id).then(setInvites, (e: unknown) => setError(errorText(e)))
   useEffect(() => {
@@ -185,7 +186,7 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
                   {p.name}
                   {p.guest ? <span class="badge badge-guest">GUEST</span> : null}
                 </span>
-                {p.role === 'owner' || p.id === meId ? (
+                {participantTargetRefusal('role', p.role) || p.id === meId ? (
                   <span class="person-role">{roleLabel[p.role]}</span>
                 ) : (
                   <>

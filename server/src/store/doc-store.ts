@@ -2,21 +2,11 @@
 // a compacted snapshot, and the client id → principal map of the guard.
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
-import { type Db, queryRows } from '../store/db.js'
-import { boards, clientIds, docSnapshots, docUpdates } from '../store/schema.js'
+import { type Db, queryRows } from './db.js'
+import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
+import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { MergeWorker, mergeInline } from './merge-worker.js'
-
-export interface LoadedDoc {
-  /** The compacted state, if any. */
-  snapshot: Uint8Array | null
-  /** Log entries after the snapshot, in order. */
-  updates: Uint8Array[]
-  /** The snapshot as a ready sync step 2 frame, when it was kept in memory (`snapshot` is a view into it). */
-  snapshotFrame?: Uint8Array
-  bytes: number
-  logCount: number
-}
 
 interface Pending {
   boardId: string
@@ -71,12 +61,7 @@ export interface DocStoreMetrics {
  */
 export const RECENT_SNAPSHOT_BYTES = 32 * 1024 * 1024
 
-const splitKey = (key: string): { kind: 'user' | 'guest'; id: string } => {
-  const i = key.indexOf(':')
-  return { kind: key.slice(0, i) as 'user' | 'guest', id: key.slice(i + 1) }
-}
-
-export class DocStore {
+export class DocStore implements DocLog {
   private queue: Pending[] = []
   private flushing: Promise<void> | null = null
   private readonly logCounts = new Map<string, number>()
@@ -145,12 +130,12 @@ export class DocStore {
    * the map only ever grows (claims are never undone), so reading it a moment
    * later is as good, and a joiner gets its first bytes without waiting.
    */
-  async loadOwners(boardId: string): Promise<Map<number, string>> {
+  async loadOwners(boardId: string): Promise<Map<number, Owner>> {
     const owned = await this.db
       .select({ clientId: clientIds.clientId, kind: clientIds.principalKind, id: clientIds.principalId })
       .from(clientIds)
       .where(eq(clientIds.boardId, boardId))
-    return new Map(owned.map((o) => [o.clientId, `${o.kind}:${o.id}`]))
+    return new Map(owned.map((o) => [o.clientId, { kind: o.kind, id: o.id }]))
   }
 
   /**
@@ -182,8 +167,8 @@ export class DocStore {
    * answers who owns each. The primary key makes the first claim win, on any
    * instance.
    */
-  async claim(boardId: string, ids: number[], principalKey: string): Promise<Map<number, string>> {
-    const { kind, id } = splitKey(principalKey)
+  async claim(boardId: string, ids: number[], owner: Owner): Promise<Map<number, Owner>> {
+    const { kind, id } = owner
     await this.db
       .insert(clientIds)
       .values(ids.map((clientId) => ({ boardId, clientId, principalKind: kind, principalId: id })))
@@ -192,7 +177,7 @@ export class DocStore {
       .select({ clientId: clientIds.clientId, kind: clientIds.principalKind, id: clientIds.principalId })
       .from(clientIds)
       .where(and(eq(clientIds.boardId, boardId), inArray(clientIds.clientId, ids)))
-    return new Map(rows.map((r) => [r.clientId, `${r.kind}:${r.id}`]))
+    return new Map(rows.map((r) => [r.clientId, { kind: r.kind, id: r.id }]))
   }
 
   /** Resolves true once the update is durable; false if its board was deleted meanwhile. */

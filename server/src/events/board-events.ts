@@ -1,5 +1,5 @@
-// Board events for socket.io clients (see shared/events.ts). Services call
-// these after a change is committed; the socket.io layer decides who hears it.
+// Board events for socket.io clients (see shared/events.ts). The change
+// dispatcher calls these; the socket.io layer decides who hears it.
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 
 export interface BoardEvents {
@@ -16,20 +16,4 @@ export interface BoardEvents {
   commentUpdated(boardId: string, thread: Thread): void
   commentDeleted(boardId: string, threadId: string): void
   notify(userId: string, notification: unknown): void
-}
-
-/** Used until the socket.io server is attached (and by tools that have none). */
-export const silentBoardEvents: BoardEvents = {
-  boardUpdated() {},
-  boardClaimed() {},
-  boardExpiring() {},
-  boardDeleted() {},
-  participantJoined() {},
-  participantUpdated() {},
-  participantLeft() {},
-  participantsChanged() {},
-  commentCreated() {},
-  commentUpdated() {},
-  commentDeleted() {},
-  notify() {},
 }

@@ -4,19 +4,27 @@ import { nanoid } from 'nanoid'
 import * as Y from 'yjs'
 import { DOC_ROOTS, type DocRoot } from '../../../shared/constants.js'
 import type { Anchor, Board, Thread } from '../../../shared/types.js'
-import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
-import { importDocument } from '../collab/import-document.js'
-import { DEFAULT_UPDATE_LIMITS } from '../collab/update-scan.js'
+import { principalKey, type ResolvedPrincipal, type UserRow } from '../auth/principals.js'
 import { type ImportedComment, importedCommentRow } from '../comments/comment-service.js'
 import { AppError, badRequest, guestForbidden } from '../errors.js'
 import { ErrorCode } from '../../../shared/constants.js'
 import { boards, clientIds, comments, docSnapshots } from '../store/schema.js'
-import { ActivityType, recordActivity } from './activity.js'
-import { checkTitle, permanentTitle } from './board-service.js'
-import { actorOf, type Deps } from './deps.js'
-import type { DocumentSource } from './lifecycle-service.js'
-import { loadBoard } from './policy.js'
-import { presentBoard } from './present.js'
+import { ActivityType, recordActivity } from '../boards/activity.js'
+import { checkTitle, permanentTitle } from '../boards/board-service.js'
+import { actorOf, type Deps } from '../boards/deps.js'
+import type { DocumentSource } from '../boards/lifecycle-service.js'
+
+/**
+ * Checks an imported document the way a live update from the board's owner
+ * is checked (the collaboration layer's update guard and limits) and gives
+ * back the state to store: built by Yjs, never the uploaded bytes.
+ */
+export type DocumentImporter = (
+  update: Uint8Array,
+  principalKey: string,
+) => Promise<{ ok: true; state: Uint8Array; clients: number[] } | { ok: false; reason: string; detail: string }>
+import { loadBoard } from '../boards/policy.js'
+import { presentBoard } from '../boards/present.js'
 
 export const EXPORT_FORMAT = 'drawbridge.board'
 export const EXPORT_VERSION = 1
@@ -79,6 +87,7 @@ export class TransferService {
   constructor(
     private readonly d: Deps,
     private readonly documents: DocumentSource,
+    private readonly importDocument: DocumentImporter,
     private readonly listComments: (principal: ResolvedPrincipal, boardId: string) => Promise<Thread[]>,
   ) {}
 
@@ -88,10 +97,7 @@ export class TransferService {
    */
   private async exportAccess(principal: ResolvedPrincipal, boardId: string) {
     const access = await this.d.policy.access(this.d.db, principal, boardId)
-    const entry = this.d.policy.entryRefusal(access)
-    if (entry) throw entry
-    if (access.board.ownerId === null) return access
-    this.d.policy.authorize(access, 'board.export')
+    this.d.policy.authorizeExport(access)
     return access
   }
 
@@ -159,8 +165,7 @@ export class TransferService {
 
   /** Through the update guard and its limits, like a live update from the board's owner (see import-document.ts). */
   private async checkDocument(user: UserRow, data: Uint8Array): Promise<{ state: Uint8Array; clients: number[] }> {
-    const limits = this.d.config.limits
-    const result = await importDocument(data, `user:${user.id}`, { update: DEFAULT_UPDATE_LIMITS, maxDocBytes: limits.maxDocBytes })
+    const result = await this.importDocument(data, principalKey({ kind: 'user', id: user.id }))
     if (result.ok) return result
     if (result.reason === 'too_large') throw new AppError(413, ErrorCode.tooLarge, `body: ${result.detail}`)
     throw badRequest(`body is not a valid board document (${result.reason}: ${result.detail.slice(0, 200)})`)

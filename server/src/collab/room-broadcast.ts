@@ -1,0 +1,76 @@
+// A room's fan-out of stored updates to its peers.
+//
+// Bursts are coalesced: a quiet room sends each update at once (next turn
+// of the event loop); a busy one sends at most one frame per peer every
+// BROADCAST_WINDOW_MS, merging what arrived meanwhile. Each frame is encoded
+// once for every peer. Most of the cost of a delivered message is the
+// socket write itself, so fewer, larger frames are what makes fan-out cheap.
+import * as Y from 'yjs'
+import { encodeSyncUpdate } from '../../../shared/protocol.js'
+import type { Connection } from './connection.js'
+
+/** Minimum spacing of update frames in a busy room (see Broadcaster.queue). */
+export const BROADCAST_WINDOW_MS = 8
+/** Updates of one broadcast are merged into one frame up to this size. */
+const MERGE_MAX_BYTES = 64 * 1024
+
+export interface BroadcastHost {
+  readonly destroyed: boolean
+  conns(): Iterable<Connection>
+  /** One frame went to this many peers. */
+  sent(recipients: number): void
+}
+
+export class Broadcaster {
+  private outbox: { update: Uint8Array; from: Connection | null }[] = []
+  private scheduled = false
+  private lastFlush = 0
+
+  constructor(private readonly host: BroadcastHost) {}
+
+  /** Sends `update` to every peer but `from` (null: it came from storage or another instance). */
+  queue(update: Uint8Array, from: Connection | null): void {
+    this.outbox.push({ update, from })
+    if (this.scheduled) return
+    this.scheduled = true
+    const wait = this.lastFlush + BROADCAST_WINDOW_MS - performance.now()
+    if (wait <= 0) setImmediate(() => this.flush())
+    else setTimeout(() => this.flush(), wait)
+  }
+
+  clear(): void {
+    this.outbox = []
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    this.lastFlush = performance.now()
+    const items = this.outbox
+    this.outbox = []
+    if (items.length === 0 || this.host.destroyed) return
+    // Skip a peer only when every update in the frame is its own.
+    const senders = new Set(items.map((i) => i.from))
+    const recipients = [...this.host.conns()].filter((c) => !(senders.size === 1 && senders.has(c)))
+    if (recipients.length === 0) return
+    let bytes = 0
+    for (const i of items) bytes += i.update.length
+    if (items.length === 1 || bytes <= MERGE_MAX_BYTES) {
+      const message = encodeSyncUpdate(items.length === 1 ? items[0]!.update : Y.mergeUpdates(items.map((i) => i.update)))
+      for (const c of recipients) c.send(message)
+      this.host.sent(recipients.length)
+      return
+    }
+    // Merging big updates costs more than it saves (it decodes and encodes
+    // every struct in one go): they go out one frame each, in order.
+    for (const { update, from } of items) {
+      const message = encodeSyncUpdate(update)
+      let sent = 0
+      for (const c of recipients) {
+        if (c === from) continue
+        c.send(message)
+        sent++
+      }
+      this.host.sent(sent)
+    }
+  }
+}

@@ -1,0 +1,168 @@
+// A room's document: the Y.Doc, built from the stored state only once it is
+// needed, and the sync frames made from it, cached until it changes.
+import * as Y from 'yjs'
+import { DOC_ROOTS } from '../../../shared/constants.js'
+import { encodeSyncStep1, encodeSyncStep2 } from '../../../shared/protocol.js'
+import type { LoadedDoc } from '../store/doc-log.js'
+import { rootNamesOf } from './guard.js'
+
+export const EMPTY_STATE_VECTOR = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0
+
+function emptyDoc(): Y.Doc {
+  const doc = new Y.Doc()
+  for (const root of DOC_ROOTS) doc.getMap(root)
+  return doc
+}
+
+export interface DocumentHooks {
+  /** The Y.Doc was just built from the stored state. */
+  built(): void
+  /** What was loaded left structs pending (the stored document is not whole). */
+  pendingStructs(): void
+}
+
+export class RoomDocument {
+  private ydoc = emptyDoc()
+  /**
+   * The stored state not yet applied to `ydoc`. A board loaded from a single
+   * snapshot is served from these bytes as they are; the Y.Doc is only built
+   * (hundreds of milliseconds for a big board) once someone needs it: a
+   * writer, or a client that already has content.
+   */
+  private pendingState: Uint8Array | null = null
+  private names: Map<Y.AbstractType<any>, string>
+  private step1Cache: Uint8Array | null = null
+  private fullStateCache: Uint8Array | null = null
+
+  constructor(
+    loaded: LoadedDoc,
+    private readonly hooks: DocumentHooks,
+  ) {
+    this.names = rootNamesOf(this.ydoc)
+    this.load(loaded)
+  }
+
+  private load(loaded: LoadedDoc): void {
+    if (loaded.snapshot && loaded.updates.length === 0) {
+      this.pendingState = loaded.snapshot
+      this.fullStateCache = loaded.snapshotFrame ?? encodeSyncStep2(loaded.snapshot)
+    } else {
+      Y.transact(this.ydoc, () => {
+        if (loaded.snapshot) Y.applyUpdate(this.ydoc, loaded.snapshot)
+        for (const u of loaded.updates) Y.applyUpdate(this.ydoc, u)
+      })
+      this.checkIntegrity()
+    }
+  }
+
+  /** Starts over from a fresh load (the room is rebuilt from the database). */
+  replace(loaded: LoadedDoc): void {
+    this.ydoc.destroy()
+    this.ydoc = emptyDoc()
+    this.names = rootNamesOf(this.ydoc)
+    this.pendingState = null
+    this.changed()
+    this.load(loaded)
+  }
+
+  /** Whether the Y.Doc is built (or still only the stored bytes). */
+  get built(): boolean {
+    return this.pendingState === null
+  }
+
+  /** The board document, built from the stored state on first use. */
+  get doc(): Y.Doc {
+    if (this.pendingState !== null) {
+      const state = this.pendingState
+      this.pendingState = null
+      Y.applyUpdate(this.ydoc, state)
+      this.checkIntegrity()
+      this.hooks.built()
+    }
+    return this.ydoc
+  }
+
+  get rootNames(): Map<Y.AbstractType<any>, string> {
+    return this.names
+  }
+
+  private checkIntegrity(): void {
+    if (this.ydoc.store.pendingStructs || this.ydoc.store.pendingDs) this.hooks.pendingStructs()
+  }
+
+  /** The document changed: cached frames are stale. */
+  changed(): void {
+    this.step1Cache = null
+    this.fullStateCache = null
+  }
+
+  step1(): Uint8Array {
+    return (this.step1Cache ??= encodeSyncStep1(Y.encodeStateVector(this.doc)))
+  }
+
+  /** The whole state as a sync step 2: joiners with an empty document all get the same bytes, encoded once. */
+  fullState(): Uint8Array {
+    return (this.fullStateCache ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc)))
+  }
+
+  /** What a client with `stateVector` lacks, as a sync step 2; null when the state vector cannot be read. */
+  diffFor(stateVector: Uint8Array): Uint8Array | null {
+    try {
+      return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
+    } catch {
+      return null
+    }
+  }
+
+  /** The stored state as one update, without building the document if it is not built. */
+  state(): Uint8Array {
+    return this.pendingState ?? Y.encodeStateAsUpdate(this.ydoc)
+  }
+
+  /**
+   * Applies an accepted update; the failure, if Yjs threw or left any of the
+   * update's structs pending (short of the clocks in `ends`), else null.
+   * Structs already pending before (a remote update that arrived ahead of one
+   * it needs, waiting for a catch-up) are not this update's doing.
+   */
+  apply(update: Uint8Array, origin: unknown, ends: Map<number, number>): unknown {
+    const doc = this.doc
+    try {
+      Y.applyUpdate(doc, update, origin)
+    } catch (err) {
+      return err
+    }
+    for (const [client, end] of ends) {
+      if (Y.getState(doc.store, client) < end) return new Error(`structs of client ${client} left pending`)
+    }
+    this.changed()
+    return null
+  }
+
+  /** Applies an update another instance accepted; false if some of it waits for something not seen yet. Throws as Yjs does. */
+  applyRemote(update: Uint8Array): boolean {
+    const doc = this.doc
+    Y.applyUpdate(doc, update, 'remote')
+    this.changed()
+    return doc.store.pendingStructs === null && doc.store.pendingDs === null
+  }
+
+  /** Applies stored state the document may lack; returns what was new (null: nothing). */
+  merge(stored: Uint8Array[]): Uint8Array | null {
+    const doc = this.doc
+    const before = Y.encodeStateVector(doc)
+    Y.transact(doc, () => {
+      for (const u of stored) Y.applyUpdate(doc, u, 'remote')
+    })
+    const diff = Y.encodeStateAsUpdate(doc, before)
+    // An update with no structs and no deletes is two zero bytes.
+    if (diff.length <= 2) return null
+    this.changed()
+    return diff
+  }
+
+  destroy(): void {
+    this.ydoc.destroy()
+    this.pendingState = null
+  }
+}

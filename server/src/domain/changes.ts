@@ -1,0 +1,41 @@
+// What changed, as services tell it after their commit: one call per change,
+// whatever has to follow from it (signals to every instance, socket.io
+// events, live re-checks). The dispatcher (events/change-dispatcher.ts)
+// decides that; services only say what happened.
+import type { PrincipalKind, Thread } from '../../../shared/types.js'
+
+export interface Who {
+  kind: PrincipalKind
+  id: string
+}
+
+export type Change =
+  /** Settings changed (title, lock, archive, access mode). */
+  | { type: 'board.updated'; boardId: string }
+  | { type: 'board.claimed'; boardId: string }
+  | { type: 'board.deleted'; boardId: string; reason: 'deleted' | 'expired' }
+  | { type: 'board.expiring'; boardId: string; expiresAt: Date }
+  /** A user's plan changed: the tier (guest caps) of the boards they own. */
+  | { type: 'plan.changed'; boardIds: string[] }
+  | { type: 'participant.joined'; boardId: string; who: Who }
+  /** A role changed (or a member re-joined with another role). */
+  | { type: 'participant.changed'; boardId: string; who: Who }
+  /** Someone came online or went offline (the collaboration hub tells). */
+  | { type: 'participant.presence'; boardId: string; who: Who }
+  | { type: 'participant.removed'; boardId: string; who: Who; name: string }
+  /** Many participants may have changed at once (a revoked link). */
+  | { type: 'participants.changed'; boardId: string }
+  /** A guest's work became a user's. */
+  | { type: 'guest.linked'; boardId: string; guestId: string; guestName: string; userId: string }
+  | { type: 'user.signed_out'; userId: string; tokenVersion: number }
+  /** The server-wide guest switch. */
+  | { type: 'guests.switched'; enabled: boolean }
+  | { type: 'comment.created'; boardId: string; thread: Thread }
+  | { type: 'comment.updated'; boardId: string; thread: Thread }
+  | { type: 'comment.deleted'; boardId: string; threadId: string }
+  | { type: 'notification'; userId: string; notification: unknown }
+
+export interface Changes {
+  /** Call after the change is committed. */
+  record(change: Change): void
+}
