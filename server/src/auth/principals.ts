@@ -5,6 +5,7 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import type { DbOrTx } from '../store/db.js'
 import { boards, guests, invites, users } from '../store/schema.js'
+import { guestEntryRefusal } from '../../../shared/rules.js'
 import type { PrincipalKind } from '../../../shared/types.js'
 import type { TokenClaims, TokenService } from './tokens.js'
 
@@ -122,7 +123,8 @@ export class PrincipalResolver {
       const user = await loadUser(this.db, claims.id)
       return user && user.tokenVersion === claims.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
     }
-    if (!this.guestsEnabled()) return { ok: false, why: 'guests_off' }
+    // The rulebook's guest switch: off, every guest token is refused (a forced sign-out).
+    if (guestEntryRefusal({ guestsEnabled: this.guestsEnabled() })) return { ok: false, why: 'guests_off' }
     const guest = await loadActiveGuest(this.db, claims.id)
     if (guest === undefined) return { ok: false, why: 'invalid' }
     if (guest === 'revoked') return { ok: false, why: 'revoked' }
