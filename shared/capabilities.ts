@@ -58,6 +58,7 @@ export const ACTIONS = [
   'content.write',
   'markup.write',
   'markup.writeAny',
+  'file.upload',
 ] as const
 export type Action = (typeof ACTIONS)[number]
 
@@ -106,6 +107,8 @@ export const CAPABILITIES: Record<Action, Capability> = {
   'content.write': { minRole: 'editor', guests: 'role', ...CONTENT },
   'markup.write': { minRole: 'reviewer', guests: 'role', ...CONTENT },
   'markup.writeAny': { minRole: 'editor', guests: 'role', ...CONTENT },
+  // Images and other files elements refer to: registered editors only.
+  'file.upload': { minRole: 'editor', guests: 'never', ...CONTENT },
 }
 
 export interface Subject {

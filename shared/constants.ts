@@ -110,7 +110,7 @@ export const refusalMessages: Record<RefusalReason, string> = {
   gc_struct: 'Reviewers cannot send compacted history.',
   not_own_markup: 'Reviewers can only change their own markup.',
   future_delete: 'The change deletes content the server has not seen.',
-  forbidden_shape_type: 'Guests cannot add embeds, tables or web images.',
+  forbidden_shape_type: 'Guests cannot add images, embeds or web pages.',
   schema: 'The change does not fit the board format.',
   too_complex: 'The change is too big or too deeply nested; make it in smaller steps.',
   markup_quota: 'You have used all the space for markup on this board; delete some of your markup first.',
@@ -121,8 +121,12 @@ export const DocRoot = { shapes: 'shapes', markup: 'markup', meta: 'meta' } as c
 export type DocRoot = (typeof DocRoot)[keyof typeof DocRoot]
 export const DOC_ROOTS: readonly DocRoot[] = [DocRoot.shapes, DocRoot.markup, DocRoot.meta]
 
-/** Shape types guests may not create (they load content from elsewhere). */
-export const GUEST_FORBIDDEN_SHAPE_TYPES: readonly string[] = ['embed', 'table', 'webimage']
+/**
+ * Element types guests may not create, in any root: they show content from
+ * elsewhere (Excalidraw's images, embeds and iframes; the earlier canvas's
+ * embed, table and web image shapes).
+ */
+export const GUEST_FORBIDDEN_SHAPE_TYPES: readonly string[] = ['image', 'embeddable', 'iframe', 'embed', 'table', 'webimage']
 
 /** The suffix that marks the title of a temporary (ownerless) board. */
 export const TEMPORARY_TITLE_SUFFIX = ' (temporary)'

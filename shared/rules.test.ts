@@ -12,7 +12,7 @@ const guest = (role: Role, creatorGuest = false): rules.Who => ({ role, guest: t
 describe('live write rights', () => {
   const shown = (who: rules.Who, board: rules.BoardFlags) => {
     const r = rules.writeRights(rules.subjectOf(who)!, board)
-    return r.scope === 'none' ? r.reason : `${r.scope}${r.forbiddenShapeTypes.length ? ' (no embed/table/webimage)' : ''}`
+    return r.scope === 'none' ? r.reason : `${r.scope}${r.forbiddenShapeTypes.length ? ' (no image/embeddable/iframe/embed/table/webimage)' : ''}`
   }
   const normal = { locked: false, archived: false }
   const locked = { locked: true, archived: false }
@@ -27,10 +27,10 @@ describe('live write rights', () => {
   it.each(ROLES)('members: %s', (role) => {
     expect([normal, locked, archived].map((b) => shown(member(role), b))).toEqual(members[role])
   })
-  it('guests: as their role, never embed, table or webimage shapes', () => {
-    expect(shown(guest('editor'), normal)).toBe('anywhere (no embed/table/webimage)')
-    expect(shown(guest('editor', true), normal)).toBe('anywhere (no embed/table/webimage)')
-    expect(shown(guest('reviewer'), normal)).toBe('own_markup (no embed/table/webimage)')
+  it('guests: as their role, never images, embeds, iframes (nor the old embed, table, webimage shapes)', () => {
+    expect(shown(guest('editor'), normal)).toBe('anywhere (no image/embeddable/iframe/embed/table/webimage)')
+    expect(shown(guest('editor', true), normal)).toBe('anywhere (no image/embeddable/iframe/embed/table/webimage)')
+    expect(shown(guest('reviewer'), normal)).toBe('own_markup (no image/embeddable/iframe/embed/table/webimage)')
     expect(shown(guest('reader'), normal)).toBe('read_only')
     expect(shown(guest('editor'), locked)).toBe('locked')
   })

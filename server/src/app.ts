@@ -49,6 +49,8 @@ import { importDocument } from './collab/import-document.js'
 import type { RoomLimits } from './collab/room.js'
 import { ChangeDispatcher } from './events/change-dispatcher.js'
 import { transferRoutes } from './http/transfer-routes.js'
+import { fileRoutes } from './http/file-routes.js'
+import { type FileLimits, FileService } from './boards/file-service.js'
 import { Metrics } from './metrics.js'
 
 export { BODY_LIMIT } from './http/fastify.js'
@@ -154,6 +156,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
     deps,
     hub,
     (update, principalKey) => importDocument(update, principalKey, { update: limits.update, maxDocBytes: limits.maxDocBytes }),
+    fileLimits(config),
     (p, b) => comments.list(p, b),
   )
   const sweeper = life.add('sweeper', newSweeper(config, logger, { store, redisBus, bus, changes, notifications, metrics }), (s) => s.stop())
@@ -165,6 +168,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
   transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
+  fileRoutes(fastify, { files: new FileService(deps, fileLimits(config)), maxFileBytes: config.limits.maxFileBytes })
   if (config.serveWeb) {
     webServed = await webRoutes(fastify, webDistDir)
     if (!webServed) logger.warn({ webDistDir }, 'web app not built (npm run build); serving the API only')
@@ -173,6 +177,10 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   sweeper.start()
   presence.start()
   return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, components: life.names, close: () => life.close() }
+}
+
+function fileLimits(config: Config): FileLimits {
+  return { maxFileBytes: config.limits.maxFileBytes, maxBoardBytes: config.limits.maxBoardFileBytes }
 }
 
 /** Per-room limits from the configuration. */

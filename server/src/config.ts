@@ -37,6 +37,9 @@ export interface Limits {
   /** Live markup one reviewer may have on a board, and all markup on a board before reviewers are stopped. */
   markupQuotaBytes: number
   markupBoardQuotaBytes: number
+  /** Largest file (image) an element may refer to, and all of one board's files together. */
+  maxFileBytes: number
+  maxBoardFileBytes: number
   /** Largest presence (awareness) state, and presence messages per second per connection. */
   presenceMaxBytes: number
   presenceRate: number
@@ -263,6 +266,8 @@ function workLimits(env: Env) {
     updateWorkBurst: int(env, 'UPDATE_WORK_BURST', 100_000, 100, 1_000_000_000),
     markupQuotaBytes: int(env, 'MARKUP_QUOTA_BYTES', Math.min(4 * 1024 * 1024, markupBoardQuotaBytes), 1024, markupBoardQuotaBytes),
     markupBoardQuotaBytes,
+    maxFileBytes: int(env, 'MAX_FILE_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBoardFileBytes: int(env, 'MAX_BOARD_FILE_BYTES', 100 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     presenceMaxBytes: int(env, 'PRESENCE_MAX_BYTES', 32 * 1024, 256, 16 * 1024 * 1024),
     presenceRate: int(env, 'PRESENCE_RATE', 30, 1, 10_000),
   }

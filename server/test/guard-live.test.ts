@@ -168,6 +168,29 @@ describe('guests cannot smuggle forbidden shape types', () => {
   })
 })
 
+describe("guests cannot add the engine's images, embeds or iframes, in any root", () => {
+  it('refuses image, embeddable and iframe elements from a guest editor in shapes and a guest reviewer in its own markup', async () => {
+    const { cast, observer } = await scene()
+    let client = 6_100_000
+    for (const type of ['image', 'embeddable', 'iframe']) {
+      for (const [token, root] of [
+        [cast.guestEditor.token, 'shapes'],
+        [cast.guestReviewer.token, 'markup'],
+      ] as const) {
+        const c = await raw(cast.boardId, token)
+        const id = client++
+        c.sendUpdate(craftUpdate([{ client: id, clock: 0, items: [{ parent: root, key: `el-${id}`, type: 1 }, { parent: [id, 0], key: 'type', values: [type] }] }]))
+        await expectRefused(c, 'forbidden_shape_type')
+        expect(observer.doc.getMap(root).has(`el-${id}`)).toBe(false)
+      }
+    }
+    // Members may.
+    const member = await raw(cast.boardId, cast.memberEditor.token)
+    member.sendUpdate(craftUpdate([{ client: 6_200_000, clock: 0, items: [{ parent: 'shapes', key: 'pic', type: 1 }, { parent: [6_200_000, 0], key: 'type', values: ['image'] }] }]))
+    await waitFor(() => observer.doc.getMap('shapes').has('pic'), 5000, 'a member adds an image element')
+  })
+})
+
 describe('nesting and client ids are capped', () => {
   it('refuses markup nested deeper than 32 types, even a reviewer\'s own', async () => {
     const { cast } = await scene()

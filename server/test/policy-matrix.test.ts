@@ -25,6 +25,9 @@ import {
 import { TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { useServer } from './helpers/suite.js'
 
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+
+let uploads = 0
 const suite = useServer()
 const { api } = suite
 let boards: RuleBoards
@@ -104,6 +107,18 @@ const attempts: Record<string, Attempt> = {
     ok: { status: 204 },
   },
   duplicate: { run: (t) => api.post(`/api/boards/${t.boardId}/duplicate`, { token: t.actor.token }), rule: action('board.duplicate'), ok: { status: 201 } },
+  'upload an image': {
+    run: async (t) => {
+      const res = await fetch(`${suite.server.url}/api/boards/${t.boardId}/files/by-${t.subject.replace(/\W/g, '')}-${uploads++}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'image/png', ...(t.actor.token ? { authorization: `Bearer ${t.actor.token}` } : {}) },
+        body: new Uint8Array(PNG),
+      })
+      return { status: res.status, body: await res.json().catch(() => null) }
+    },
+    rule: action('file.upload'),
+    ok: { status: 201 },
+  },
   'read activity': { run: (t) => api.get(`/api/boards/${t.boardId}/activity`, { token: t.actor.token }), rule: action('board.activity'), ok: { status: 200 } },
   // Every board here but the creator's has an owner: members may try, and learn it is taken.
   claim: {
@@ -168,6 +183,7 @@ const contract: Record<string, { status: number; code?: string }[]> = {
   'change a role': [ok(), ok(), F, F, G, G, G, G, F],
   'remove a participant': [ok(204), ok(204), F, F, G, G, G, G, F],
   duplicate: [ok(201), ok(201), F, F, G, G, G, G, F],
+  'upload an image': [ok(201), ok(201), F, F, G, G, G, G, F],
   'read activity': [ok(), ok(), F, F, G, G, G, G, F],
   claim: [{ status: 409, code: 'already_owned' }, { status: 409 }, { status: 409 }, { status: 409 }, G, G, G, G, F],
   comment: [ok(201), ok(201), ok(201), F, ok(201), ok(201), F, ok(201), F],

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../shared/constants.js'
 import type { Board } from '../../../shared/types.js'
 import type { ResolvedPrincipal } from '../auth/principals.js'
 import { conflict, notFound } from '../errors.js'
-import { activity, boards, clientIds, docSnapshots, guests, memberships } from '../store/schema.js'
+import { activity, boardFiles, boards, clientIds, docSnapshots, guests, memberships } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import { type BoardService, permanentTitle } from './board-service.js'
 import { actorOf, type Deps } from './deps.js'
@@ -81,6 +81,10 @@ export class LifecycleService {
       await tx.execute(sql`
         INSERT INTO ${clientIds} (board_id, client_id, principal_kind, principal_id)
         SELECT ${id}, client_id, principal_kind, principal_id FROM ${clientIds} WHERE board_id = ${boardId}`)
+      // The images its elements refer to come along.
+      await tx.execute(sql`
+        INSERT INTO ${boardFiles} (board_id, id, mime_type, size, data, created_by_kind, created_by_id, created_at)
+        SELECT ${id}, id, mime_type, size, data, created_by_kind, created_by_id, created_at FROM ${boardFiles} WHERE board_id = ${boardId}`)
       await recordActivity(tx, id, ActivityType.created, actorOf(principal), { duplicatedFrom: boardId })
       await recordActivity(tx, boardId, ActivityType.duplicated, actorOf(principal), { copy: id })
     })

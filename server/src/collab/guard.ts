@@ -366,11 +366,11 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
           throw new Refusal('not_own_markup', 'changes markup created by someone else')
         }
       }
-      if (forbiddenShapeTypes.length > 0 && p.root === 'shapes') {
+      if (forbiddenShapeTypes.length > 0 && (p.root === 'shapes' || p.root === 'markup')) {
         const direct = p.parentItem === null && isForbiddenShapeType((exposedValue(s.content) as { type?: unknown } | null)?.type, forbiddenShapeTypes)
         const typeKey = p.parentItem !== null && p.parentItem === p.entry && p.key === 'type' && isForbiddenShapeType(exposedValue(s.content), forbiddenShapeTypes)
         if (direct || typeKey) {
-          throw new Refusal('forbidden_shape_type', 'guests cannot create embed, table or webimage shapes')
+          throw new Refusal('forbidden_shape_type', 'guests cannot create image, embed or iframe elements')
         }
       }
     }

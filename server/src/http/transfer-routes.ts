@@ -34,6 +34,9 @@ const ExportBody = Type.Object({
   version: Type.Literal(EXPORT_VERSION),
   board: Type.Object({ title: Type.String({ maxLength: 1000 }) }),
   document: Document,
+  files: Type.Optional(
+    Type.Record(Type.String({ maxLength: 128 }), Type.Object({ mimeType: Type.String({ maxLength: 100 }), dataURL: Type.String({ maxLength: 8 * 1024 * 1024 }) })),
+  ),
   comments: Type.Optional(
     Type.Array(
       Type.Object({

@@ -128,6 +128,27 @@ export const docSnapshots = pgTable('doc_snapshots', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
 
+/**
+ * Files elements refer to (images), per board, by the id the client gave
+ * them (Excalidraw's content hash). Stored as sniffed, never as declared.
+ */
+export const boardFiles = pgTable(
+  'board_files',
+  {
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    mimeType: text('mime_type').notNull(),
+    size: integer('size').notNull(),
+    data: bytea('data').notNull(),
+    createdByKind: text('created_by_kind', { enum: ['user', 'guest'] }).notNull(),
+    createdById: text('created_by_id').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.boardId, t.id] })],
+)
+
 /** Which principal owns each Yjs client id on a board (the update guard's map). */
 export const clientIds = pgTable(
   'client_ids',

@@ -23,6 +23,7 @@ export type DocumentImporter = (
   update: Uint8Array,
   principalKey: string,
 ) => Promise<{ ok: true; state: Uint8Array; clients: number[] } | { ok: false; reason: string; detail: string }>
+import { boardFilesOf, FILE_ID, type FileLimits, sniffImage, storeFile } from '../boards/file-service.js'
 import { loadBoard } from '../boards/policy.js'
 import { presentBoard } from '../boards/present.js'
 
@@ -45,6 +46,34 @@ export interface BoardExport {
   board: { title: string }
   document: Record<DocRoot, Record<string, unknown>>
   comments: Thread[]
+  /** The images elements refer to, by file id, as data URLs (Excalidraw's own file format). */
+  files?: Record<string, ExportedFile>
+}
+
+export interface ExportedFile {
+  mimeType: string
+  dataURL: string
+}
+
+const DATA_URL = /^data:([a-z]+\/[a-z0-9.+-]+);base64,([A-Za-z0-9+/]*={0,2})$/
+
+/**
+ * An import's images, decoded and typed before anything is written (each is
+ * sniffed again when stored); a bad one refuses the whole file.
+ */
+async function importedFiles(files: Record<string, ExportedFile>): Promise<{ id: string; data: Uint8Array }[]> {
+  const out: { id: string; data: Uint8Array }[] = []
+  for (const [id, f] of Object.entries(files)) {
+    if (!FILE_ID.test(id)) throw badRequest(`files.${id.slice(0, 40)}: a file id is 1-128 letters, digits, - or _`)
+    const m = DATA_URL.exec(f.dataURL)
+    if (!m) throw badRequest(`files.${id}.dataURL: must be a base64 data URL`)
+    const data = new Uint8Array(Buffer.from(m[2]!, 'base64'))
+    await sniffImage(data).catch((err: Error) => {
+      throw badRequest(`files.${id}: ${err.message}`)
+    })
+    out.push({ id, data })
+  }
+  return out
 }
 
 /** A JSON import as it arrives: comments are whatever the file says until checked. */
@@ -88,6 +117,7 @@ export class TransferService {
     private readonly d: Deps,
     private readonly documents: DocumentSource,
     private readonly importDocument: DocumentImporter,
+    private readonly fileLimits: FileLimits,
     private readonly listComments: (principal: ResolvedPrincipal, boardId: string) => Promise<Thread[]>,
   ) {}
 
@@ -121,6 +151,9 @@ export class TransferService {
       board: { title: permanentTitle(access.board.title) },
       document,
       comments: await this.listComments(principal, boardId),
+      files: Object.fromEntries(
+        (await boardFilesOf(this.d.db, boardId)).map((f) => [f.id, { mimeType: f.mimeType, dataURL: `data:${f.mimeType};base64,${Buffer.from(f.data).toString('base64')}` }]),
+      ),
     }
   }
 
@@ -152,7 +185,8 @@ export class TransferService {
     }
     // The document it makes passes the same checks as a binary import.
     const checked = await this.checkDocument(user, state)
-    return this.create(user, title, checked.state, checked.clients, commentRows)
+    const files = await importedFiles(input.files ?? {})
+    return this.create(user, title, checked.state, checked.clients, commentRows, files, principal)
   }
 
   /** A new board owned by the caller, from a binary Yjs state (checked like any update). */
@@ -176,7 +210,15 @@ export class TransferService {
     return principal.user
   }
 
-  private async create(user: UserRow, title: string, state: Uint8Array, clients: number[], commentRows: (boardId: string) => CommentRow[]): Promise<Board> {
+  private async create(
+    user: UserRow,
+    title: string,
+    state: Uint8Array,
+    clients: number[],
+    commentRows: (boardId: string) => CommentRow[],
+    files: { id: string; data: Uint8Array }[] = [],
+    principal: ResolvedPrincipal = { kind: 'user', user },
+  ): Promise<Board> {
     const id = nanoid()
     await this.d.db.transaction(async (tx) => {
       await tx.insert(boards).values({ id, title, ownerId: user.id })
@@ -188,6 +230,7 @@ export class TransferService {
       }
       const rows = commentRows(id)
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(comments).values(rows.slice(i, i + INSERT_CHUNK))
+      for (const f of files) await storeFile(tx, id, f.id, f.data, principal, this.fileLimits)
       await recordActivity(tx, id, ActivityType.created, actorOf({ kind: 'user', user }), { imported: true })
     })
     return presentBoard((await loadBoard(this.d.db, id))!, 'owner')
