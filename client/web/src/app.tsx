@@ -1,11 +1,15 @@
-import { useEffect, useState } from 'preact/hooks'
-import { BoardPage } from './board/board-page.js'
+import { lazy, Suspense, useEffect, useState } from 'react'
 import { useLocation } from './lib/router.js'
 import { onSessionChange } from './lib/session.js'
 import { AuthPage } from './pages/auth-page.js'
 import { BoardsPage } from './pages/boards-page.js'
 import { JoinPage } from './pages/join-page.js'
-import { CenterCard, HomeLink } from './ui/screens.js'
+import { CenterCard, HomeLink, Loading } from './ui/screens.js'
+import { loadBoardPage } from './lib/board-chunk.js'
+
+// The board page (and the drawing engine it brings) is its own chunk: the
+// join page and the boards list stay light.
+const BoardPage = lazy(() => loadBoardPage().then((m) => ({ default: m.BoardPage })))
 
 export function App() {
   const { path, query } = useLocation()
@@ -13,8 +17,14 @@ export function App() {
   useEffect(() => onSessionChange(() => setTick((t) => t + 1)), [])
   let m: RegExpExecArray | null
   if ((m = /^\/join\/([^/]+)\/?$/.exec(path))) return <JoinPage token={decodeURIComponent(m[1]!)} />
-  // Keyed, so moving between boards starts a fresh session.
-  if ((m = /^\/b\/([^/]+)\/?$/.exec(path))) return <BoardPage key={m[1]} boardId={decodeURIComponent(m[1]!)} />
+  if ((m = /^\/b\/([^/]+)\/?$/.exec(path))) {
+    return (
+      <Suspense fallback={<Loading what="Opening the board…" />}>
+        {/* Keyed, so moving between boards starts a fresh session. */}
+        <BoardPage key={m[1]} boardId={decodeURIComponent(m[1]!)} />
+      </Suspense>
+    )
+  }
   if (path === '/signin') return <AuthPage mode="signin" query={query} />
   if (path === '/register') return <AuthPage mode="register" query={query} />
   if (path === '/' || path === '/index.html') return <BoardsPage />

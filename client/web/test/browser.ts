@@ -44,7 +44,8 @@ export async function ensureWebBuild(): Promise<void> {
     }
   }
   try {
-    if (!fresh()) execSync('npx vite build --config client/web/vite.config.ts --logLevel warn', { cwd: root, stdio: 'inherit' })
+    // NODE_ENV is "test" under vitest, which would bundle the libraries' development builds.
+    if (!fresh()) execSync('npx vite build --config client/web/vite.config.ts --logLevel warn', { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
   } finally {
     rmdirSync(lock)
   }
@@ -69,6 +70,8 @@ export interface TestPage {
    * in flight when access is taken away.
    */
   expectFailure(status: number, method: string, path: RegExp): void
+  /** Requests that left the page's own origin (each page's suite fails on any). */
+  external: string[]
 }
 
 /** A separate context per person: its own localStorage, like a separate browser. */
@@ -78,7 +81,15 @@ export async function openPage(browser: Browser, options: { width?: number; heig
     hasTouch: options.touch ?? false,
     deviceScaleFactor: 1,
   })
+  // The app's debugging handle (window.__drawbridge: document, connection, Excalidraw's API) lets tests read the scene.
+  await context.addInitScript(() => localStorage.setItem('drawbridge.debug', '1'))
   const page = await context.newPage()
+  const external: string[] = []
+  page.on('request', (req) => {
+    const url = req.url()
+    if (url.startsWith('data:') || url.startsWith('blob:')) return
+    if (new URL(url).hostname !== '127.0.0.1' && new URL(url).hostname !== 'localhost') external.push(url)
+  })
   // Fail at the step that is stuck, not at the test's overall timeout.
   page.setDefaultTimeout(8000)
   const errors: string[] = []
@@ -100,7 +111,7 @@ export async function openPage(browser: Browser, options: { width?: number; heig
     if (res.status() < 400 || isExpected(res.status(), res.request().method(), res.url())) return
     errors.push(`http ${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`)
   })
-  return { context, page, errors, expectFailure: (status, method, path) => void expected.push({ status, method, path }) }
+  return { context, page, errors, external, expectFailure: (status, method, path) => void expected.push({ status, method, path }) }
 }
 
 export async function shot(page: Page, name: string): Promise<void> {
@@ -122,7 +133,85 @@ export async function drag(page: Page, from: { x: number; y: number }, to: { x: 
   await page.mouse.up()
 }
 
-/** The world-space transform of the canvas (zoom and offset), to check pans and zooms. */
+/** Where the view is (Excalidraw's scroll and zoom), to check pans and zooms. */
 export async function cameraOf(page: Page): Promise<string> {
-  return (await page.locator('.canvas-svg > g').first().getAttribute('transform')) ?? ''
+  const s = await page.evaluate(() => {
+    const st = (window as unknown as DebugWindow).__drawbridge.excalidraw.getAppState()
+    return { x: st.scrollX, y: st.scrollY, z: st.zoom.value }
+  })
+  return `${s.x.toFixed(1)},${s.y.toFixed(1)},${s.z.toFixed(3)}`
+}
+
+export async function zoomOf(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as DebugWindow).__drawbridge.excalidraw.getAppState().zoom.value)
+}
+
+export interface SceneElement {
+  id: string
+  type: string
+  x: number
+  y: number
+  width: number
+  height: number
+  text?: string
+  locked: boolean
+  containerId?: string | null
+  startBinding?: { elementId: string } | null
+  endBinding?: { elementId: string } | null
+  points?: number[][]
+}
+
+/** The elements on screen (not deleted), in paint order. */
+export async function sceneOf(page: Page): Promise<SceneElement[]> {
+  return page.evaluate(() =>
+    (window as unknown as DebugWindow).__drawbridge.excalidraw.getSceneElements().map((e) => JSON.parse(JSON.stringify(e)) as SceneElement),
+  )
+}
+
+/** One root of the board document as this page holds it. */
+export async function docOf(page: Page, root: 'shapes' | 'markup'): Promise<Record<string, Record<string, unknown>>> {
+  return page.evaluate((r) => (window as unknown as DebugWindow).__drawbridge.doc.getMap(r).toJSON(), root)
+}
+
+/** Waits until the scene has elements matching `pred` (at least `count`). */
+export async function waitForScene(page: Page, pred: (els: SceneElement[]) => boolean, what: string, timeout = 10_000): Promise<SceneElement[]> {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const els = await sceneOf(page).catch(() => [] as SceneElement[])
+    if (pred(els)) return els
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; scene: ${JSON.stringify(els.map((e) => [e.type, e.x, e.y, e.text]))}`)
+    await page.waitForTimeout(100)
+  }
+}
+
+/** Picks one of Excalidraw's tools from its toolbar. */
+export async function pickTool(page: Page, tool: 'selection' | 'rectangle' | 'ellipse' | 'arrow' | 'line' | 'freedraw' | 'text' | 'hand' | 'eraser'): Promise<void> {
+  await page.locator("label", { has: page.locator(`[data-testid="toolbar-${tool}"]`) }).first().click()
+}
+
+/** Scene coordinates → page coordinates. */
+export async function pageXY(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
+  return page.evaluate(
+    ([sx, sy]) => {
+      const st = (window as unknown as DebugWindow).__drawbridge.excalidraw.getAppState()
+      return { x: (sx! + st.scrollX) * st.zoom.value + st.offsetLeft, y: (sy! + st.scrollY) * st.zoom.value + st.offsetTop }
+    },
+    [x, y],
+  )
+}
+
+/** Waits for the canvas to be ready (Excalidraw mounted and the document synced). */
+export async function boardReady(page: Page): Promise<void> {
+  await page.getByText('Saved').waitFor({ timeout: 20_000 })
+  await page.waitForFunction(() => !!(window as unknown as { __drawbridge?: { excalidraw?: unknown } }).__drawbridge?.excalidraw, undefined, { timeout: 20_000 })
+}
+
+interface DebugWindow {
+  __drawbridge: {
+    doc: { getMap(name: string): { toJSON(): Record<string, Record<string, unknown>> } }
+    excalidraw: {
+      getAppState(): { scrollX: number; scrollY: number; zoom: { value: number }; offsetLeft: number; offsetTop: number; collaborators: Map<string, { username?: string }> }
+      getSceneElements(): object[]
+    }
+  }
 }

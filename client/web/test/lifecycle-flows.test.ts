@@ -3,7 +3,7 @@
 // Plus the locked-board notice and a refused change's toast and resync.
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { canvasPoint, chromiumPath, drag, hasChromium, shot } from './browser.js'
+import { boardReady, canvasPoint, chromiumPath, docOf, drag, hasChromium, pickTool, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
 import { register, useBrowserSuite } from './setup.js'
 
@@ -116,19 +116,19 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
     const board = await owner.api.createBoard('Locked soon')
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
     const g = await open(null)
-    await g.context.addInitScript(() => localStorage.setItem('drawbridge.debug', '1'))
     await g.page.goto(`${suite.server.url}/join/${invite.token}`)
     await g.page.getByLabel('Your name').fill('Gail')
     await g.page.getByLabel('Your name').press('Enter')
-    await g.page.getByText('Saved').waitFor()
-    await g.page.keyboard.press('r')
+    await boardReady(g.page)
+    await pickTool(g.page, 'rectangle')
     await drag(g.page, await canvasPoint(g.page, -50, -50), await canvasPoint(g.page, 50, 50))
     await g.page.getByText('Saved').waitFor()
 
     await owner.api.updateBoard(board.id, { locked: true })
     await g.page.getByTestId('locked-banner').getByText('This board is locked; only its owner can change it.').waitFor()
-    const tools = await g.page.locator('[data-tool]').evaluateAll((els) => els.map((e) => e.getAttribute('data-tool')))
-    expect(tools).toEqual(['hand', 'comment'])
+    // View mode: no drawing tools; comments stay.
+    await g.page.locator('[data-testid="toolbar-rectangle"]').waitFor({ state: 'detached' })
+    expect(await g.page.getByRole('button', { name: 'Comment (C)' }).count()).toBe(1)
 
     // A change made anyway (as a stale client would) is refused: a plain-language toast, and the board resyncs.
     await g.page.evaluate(() => {
@@ -136,10 +136,9 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
       w.__drawbridge.doc.getMap('shapes').forEach((m) => m.set('x', 999))
     })
     await g.page.getByTestId('toast').getByText('This board is locked; only its owner can change it.', { exact: false }).waitFor()
-    await waitFor(async () => (await g.page.locator('.item-rect').count()) === 1, 10_000, 'resynced shape')
+    await waitForScene(g.page, (els) => els.filter((e) => e.type === 'rectangle').length === 1 && els[0]!.x !== 999, 'resynced shape')
     await g.page.getByText('Saved').waitFor()
-    const shapes = (await owner.api.getBoard(board.id)) && (await g.page.evaluate(() => (window as unknown as { __drawbridge: { doc: { getMap(n: string): { toJSON(): Record<string, { x: number }> } } } }).__drawbridge.doc.getMap('shapes').toJSON()))
-    expect(Object.values(shapes).map((s) => s.x)).not.toContain(999)
+    expect(Object.values(await docOf(g.page, 'shapes')).map((s) => s.x)).not.toContain(999)
     await shot(g.page, 'locked-refused')
   })
 })

@@ -49,6 +49,8 @@ export function useBrowserSuite() {
     for (const p of pages.splice(0)) {
       // Any console error in any page fails the flow that produced it.
       expect(p.errors, 'browser console errors').toEqual([])
+      // Nothing a page loads may come from another host (fonts, scripts, images: all served by Drawbridge).
+      expect(p.external, 'requests to other hosts').toEqual([])
       await p.context.close()
     }
   })

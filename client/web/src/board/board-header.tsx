@@ -1,6 +1,6 @@
 // The board's top bar: title, saved state, board state, and the buttons that
 // open people, comments, sharing and notifications.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from 'react'
 import type { Role } from '../../../../shared/capabilities.js'
 import type { Notification } from '../../../../shared/events.js'
 import type { Board } from '../../../../shared/types.js'
@@ -8,7 +8,7 @@ import type { ApiClient, SaveState } from '../../../sdk/index.js'
 import { roleLabel } from '../lib/format.js'
 import { linkHandler } from '../lib/router.js'
 import { NotificationsBell } from './notifications-bell.js'
-import { Icon } from './toolbar.js'
+import { Icon } from '../ui/icon.js'
 
 const SAVE_TEXT: Record<SaveState, string> = {
   saved: 'Saved',
@@ -47,35 +47,35 @@ function useSteadySave(state: SaveState): SaveState {
 export function BoardHeader(p: Props) {
   const save = useSteadySave(p.saveState)
   return (
-    <header class="board-header">
-      <a href="/" class="brand" aria-label="Drawbridge home" onClick={linkHandler('/')}>
+    <header className="board-header">
+      <a href="/" className="brand" aria-label="Drawbridge home" onClick={linkHandler('/')}>
         <Icon d="M3 21V9l9-6 9 6v12M9 21v-6h6v6" />
       </a>
-      <div class="title-block">
-        <h1 class="board-title" title={p.board.title}>
+      <div className="title-block">
+        <h1 className="board-title" title={p.board.title}>
           {p.board.title}
         </h1>
-        <span class="muted small role-line">
+        <span className="muted small role-line">
           {p.role ? roleLabel[p.role] : ''}
           {p.guest ? ' · guest' : ''}
         </span>
       </div>
-      <span class={`save save-${save}`} role="status" aria-live="polite" data-testid="save-state">
-        <span class="dot" aria-hidden="true" />
-        <span class="save-text">{SAVE_TEXT[save]}</span>
+      <span className={`save save-${save}`} role="status" aria-live="polite" data-testid="save-state">
+        <span className="dot" aria-hidden="true" />
+        <span className="save-text">{SAVE_TEXT[save]}</span>
       </span>
-      <div class="header-actions">
-        <button type="button" class="icon-button" aria-label={`People, ${p.online} online`} onClick={p.onPeople} data-testid="people-button">
+      <div className="header-actions">
+        <button type="button" className="icon-button" aria-label={`People, ${p.online} online`} onClick={p.onPeople} data-testid="people-button">
           <Icon d="M9 11a4 4 0 100-8 4 4 0 000 8zM2 21v-1a6 6 0 0112 0v1M16 3a4 4 0 010 8M22 21v-1a6 6 0 00-4-5.6" />
-          <span class="count count-neutral">{p.online}</span>
+          <span className="count count-neutral">{p.online}</span>
         </button>
-        <button type="button" class="icon-button" aria-label={`Comments, ${p.unresolved} open`} onClick={p.onComments}>
+        <button type="button" className="icon-button" aria-label={`Comments, ${p.unresolved} open`} onClick={p.onComments}>
           <Icon d="M4 5h16v11H10l-4 4v-4H4z" />
-          {p.unresolved ? <span class="count count-neutral">{p.unresolved}</span> : null}
+          {p.unresolved ? <span className="count count-neutral">{p.unresolved}</span> : null}
         </button>
         {p.member ? <NotificationsBell api={p.api} notifications={p.notifications} setNotifications={p.setNotifications} /> : null}
         {p.canShare ? (
-          <button type="button" class="button button-primary share-button" onClick={p.onShare}>
+          <button type="button" className="button button-primary share-button" onClick={p.onShare}>
             Share
           </button>
         ) : null}

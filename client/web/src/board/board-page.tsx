@@ -1,5 +1,7 @@
-// /b/:boardId — the board: header, banners, canvas, toolbar, panels, dialogs.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+// /b/:boardId — the board: header, banners, canvas, panels, dialogs. The
+// canvas (Excalidraw) is a chunk of its own, fetched as soon as this page
+// starts, in parallel with the board and its document.
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react'
 import * as Y from 'yjs'
 import { refusalMessages } from '../../../../shared/constants.js'
 import type { Anchor } from '../../../../shared/types.js'
@@ -9,25 +11,29 @@ import { Loading } from '../ui/screens.js'
 import { Toasts } from '../ui/toasts.js'
 import { abilities as computeAbilities } from './abilities.js'
 import { BoardHeader } from './board-header.js'
-import { fitRect, MAX_ZOOM } from './camera.js'
-import { Canvas } from './canvas.js'
-import { onKeyDown, onKeyUp } from './commands.js'
+import type { CanvasHandle } from './canvas/board-canvas.js'
+import type { Rights } from './canvas/binding.js'
 import { CommentsPanel } from './comments-panel.js'
-import { CanvasController } from './controller.js'
-import { DocModel, LOCAL } from './doc-model.js'
-import { exportPng, exportSvg } from './export.js'
+import { LOCAL } from './doc-model.js'
+import { download } from './download.js'
 import { FatalScreen } from './fatal-screen.js'
 import { ParticipantsPanel } from './participants-panel.js'
 import { ShareDialog } from './share-dialog.js'
-import { download } from './export.js'
 import { TempBanner } from './temp-banner.js'
-import { Toolbar } from './toolbar.js'
-import { availableTools } from './tools.js'
 import { useBoardSession } from './use-board-session.js'
+
+let canvasModule: Promise<typeof import('./canvas/board-canvas.js')> | null = null
+/** Starts loading the drawing engine (once). */
+export function prefetchCanvas(): Promise<typeof import('./canvas/board-canvas.js')> {
+  canvasModule ??= import('./canvas/board-canvas.js')
+  return canvasModule
+}
+const BoardCanvas = lazy(() => prefetchCanvas().then((m) => ({ default: m.BoardCanvas })))
 
 type Panel = 'people' | 'comments' | null
 
 export function BoardPage({ boardId }: { boardId: string }) {
+  void prefetchCanvas()
   const s = useBoardSession(boardId)
   const [panel, setPanel] = useState<Panel>(null)
   const [sharing, setSharing] = useState(false)
@@ -36,15 +42,15 @@ export function BoardPage({ boardId }: { boardId: string }) {
   const [showResolved, setShowResolved] = useState(false)
   const [following, setFollowing] = useState<string | null>(null)
   const [claiming, setClaiming] = useState(false)
-  const [style, setStyle] = useState({ stroke: '#1e1e1e', fill: 'none' })
+  const [commenting, setCommenting] = useState(false)
+  const [markupMode, setMarkupMode] = useState(false)
   const [, setUndoTick] = useState(0)
+  const canvas = useRef<CanvasHandle | null>(null)
 
-  const model = useMemo(() => (s.doc ? new DocModel(s.doc) : null), [s.doc])
-  useEffect(() => () => model?.destroy(), [model])
   const undo = useMemo(() => {
     if (!s.doc) return null
     // Only this person's own edits are undone, never someone else's.
-    return new Y.UndoManager([s.doc.getMap('shapes'), s.doc.getMap('markup')], { trackedOrigins: new Set([LOCAL]), captureTimeout: 400 })
+    return new Y.UndoManager([s.doc.getMap('shapes'), s.doc.getMap('markup')], { trackedOrigins: new Set([LOCAL]), captureTimeout: 500 })
   }, [s.doc])
   useEffect(() => {
     if (!undo) return
@@ -61,106 +67,45 @@ export function BoardPage({ boardId }: { boardId: string }) {
     locked: s.flags.locked,
     archived: s.flags.archived,
   })
-  const tools = availableTools(abilities)
-
-  // The controller lives as long as the page; it reads the current doc, model and rights through refs.
-  const live = useRef({ s, model, abilities, style, undo })
-  live.current = { s, model, abilities, style, undo }
-  const controller = useMemo(
-    () =>
-      new CanvasController({
-        doc: () => live.current.s.doc!,
-        model: () => live.current.model!,
-        abilities: () => live.current.abilities,
-        me: () => live.current.s.me,
-        style: () => live.current.style,
-        onComment: (anchor) => {
-          setDraftAnchor(anchor)
-          setOpenThread(null)
-          setPanel('comments')
-        },
-        onGestureEnd: () => live.current.undo?.stopCapturing(),
-      }),
-    [],
+  const rights: Rights = useMemo(
+    () => ({ scope: abilities.content ? 'anywhere' : abilities.markup ? 'own_markup' : 'none', guest: s.guest, markupMode: abilities.content && markupMode, me: s.me }),
+    [abilities.content, abilities.markup, s.guest, markupMode, s.me],
   )
-  const [, setControllerTick] = useState(0)
-  useEffect(() => controller.subscribe(() => setControllerTick((t) => t + 1)), [controller])
-
-  // A role change can take a tool away (an editor made reader) or bring
-  // selection back (the role arrived, a reader promoted): pick a sensible one.
-  const toolIds = tools.map((t) => t.id).join()
-  const previousTools = useRef('')
-  useEffect(() => {
-    const hadSelect = previousTools.current.split(',').includes('select')
-    previousTools.current = toolIds
-    const preferred = tools.some((t) => t.id === 'select') ? 'select' : 'hand'
-    if (!tools.some((t) => t.id === controller.tool) || (controller.tool === 'hand' && !hadSelect && preferred === 'select')) controller.setTool(preferred)
-    if (controller.selection.length && !controller.selectedItems().length) controller.select([])
-  }, [toolIds])
-
-  // A fresh document after a refusal: drop selection and editing state that pointed into the old one.
-  useEffect(() => {
-    controller.select([])
-    controller.edit(null)
-  }, [s.doc])
 
   // For tests and debugging only (opt-in): the server enforces every rule anyway.
   useEffect(() => {
-    if (s.doc && localStorage.getItem('drawbridge.debug')) Object.assign(window, { __drawbridge: { doc: s.doc, connection: s.connection } })
+    if (s.doc && localStorage.getItem('drawbridge.debug')) Object.assign(window, { __drawbridge: { ...(window as { __drawbridge?: object }).__drawbridge, doc: s.doc, connection: s.connection } })
   }, [s.doc])
 
-  const dialogOpen = sharing
-  useEffect(() => {
-    const down = (e: KeyboardEvent) => onKeyDown(e, { controller, undo: () => live.current.undo, tools: availableTools(live.current.abilities), blocked: () => dialogOpen })
-    const up = (e: KeyboardEvent) => onKeyUp(e, controller)
-    window.addEventListener('keydown', down)
-    window.addEventListener('keyup', up)
-    return () => {
-      window.removeEventListener('keydown', down)
-      window.removeEventListener('keyup', up)
-    }
-  }, [controller, dialogOpen])
-
-  // Publish our viewport (for followers) and cursor, a few times a second at most.
-  const lastCursor = useRef(0)
-  useEffect(() => {
-    const publish = () => {
-      const c = controller.camera
-      s.connection?.setPresence({ viewport: { x: c.x, y: c.y, w: controller.width / c.zoom, h: controller.height / c.zoom } })
-    }
-    // Right away too, so someone can follow us before we ever move.
-    publish()
-    return controller.subscribe((what) => what === 'camera' && publish())
-  }, [controller, s.connection])
-  const onPointerWorld = (p: { x: number; y: number } | null) => {
-    const now = performance.now()
-    if (p && now - lastCursor.current < 40) return
-    lastCursor.current = now
-    s.connection?.setPresence({ cursor: p ? { x: Math.round(p.x), y: Math.round(p.y) } : null })
+  const startComment = (anchor: Anchor | null) => {
+    setDraftAnchor(anchor ?? canvas.current?.viewCenter() ?? { x: 0, y: 0 })
+    setOpenThread(null)
+    setPanel('comments')
+  }
+  const toggleCommenting = (on: boolean) => {
+    setCommenting(on)
+    // The box opens (focused) at once, at the centre of the view; a click on the board moves the pin.
+    if (on) startComment(null)
+    else setDraftAnchor(null)
   }
 
-  // Following: our camera shows what they see until we move ourselves.
+  // C toggles the comment tool, unless someone is typing.
   useEffect(() => {
-    if (!following) return
-    const them = s.presence.find((p) => p.user.id === following)
-    const v = them?.viewport as { x: number; y: number; w: number; h: number } | undefined
-    if (!them) return setFollowing(null)
-    if (v && [v.x, v.y, v.w, v.h].every(Number.isFinite)) controller.setCamera(fitRect(v, controller.width, controller.height, 0, MAX_ZOOM))
-  }, [following, s.presence])
-  useEffect(() => {
-    if (!following) return
-    const stop = () => setFollowing(null)
-    const el = document.querySelector('.canvas')
-    el?.addEventListener('pointerdown', stop)
-    el?.addEventListener('wheel', stop)
-    return () => {
-      el?.removeEventListener('pointerdown', stop)
-      el?.removeEventListener('wheel', stop)
+    if (!abilities.comment) return
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null
+      if (e.key.toLowerCase() !== 'c' || e.ctrlKey || e.metaKey || e.altKey || sharing) return
+      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return
+      e.preventDefault()
+      e.stopImmediatePropagation()
+      toggleCommenting(!commenting)
     }
-  }, [following])
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [abilities.comment, commenting, sharing])
 
   if (s.fatal) return <FatalScreen fatal={s.fatal} boardId={boardId} guest={s.guest} />
-  if (!s.board || !model || !s.doc) return <Loading what="Opening the board…" />
+  if (!s.board || !s.doc || !undo) return <Loading what="Opening the board…" />
   const board = s.board
 
   const downloadCopy = async () => {
@@ -181,16 +126,11 @@ export function BoardPage({ boardId }: { boardId: string }) {
     }
   }
 
-  const onExport = async (kind: 'png' | 'svg') => {
-    const ok = kind === 'svg' ? exportSvg(model, board.title) : await exportPng(model, board.title)
-    if (!ok) s.toast('The board is empty; there is nothing to export.')
-  }
-
   const members = abilities.mention ? s.participants.filter((p) => p.kind === 'user' && p.id !== s.me?.id) : []
   const online = new Set(s.presence.map((p) => p.user.id)).size + 1
   const readOnly = !abilities.content && !abilities.markup
   return (
-    <div class="board-page">
+    <div className="board-page">
       <BoardHeader
         api={s.api}
         board={board}
@@ -216,40 +156,49 @@ export function BoardPage({ boardId }: { boardId: string }) {
         onDownload={() => void downloadCopy()}
       />
       {abilities.blockedBy ? (
-        <div class="banner banner-info" role="note" data-testid="locked-banner">
+        <div className="banner banner-info" role="note" data-testid="locked-banner">
           {refusalMessages[abilities.blockedBy]}
           {s.flags.locked && abilities.comment ? ' You can still comment.' : ''}
         </div>
       ) : null}
       {readOnly && !s.flags.locked && !s.flags.archived ? (
-        <div class="banner banner-info" role="note" data-testid="view-only-banner">
+        <div className="banner banner-info" role="note" data-testid="view-only-banner">
           You can view this board: pan, zoom and follow others{abilities.comment ? ', and comment' : ''}.
         </div>
       ) : null}
-      <div class="board-body">
-        <Canvas
-          controller={controller}
-          model={model}
-          presence={s.presence}
-          threads={s.threads}
-          showResolved={showResolved}
-          onOpenThread={(id) => {
-            setOpenThread(id)
-            setDraftAnchor(null)
-            setPanel('comments')
-          }}
-          onPointerWorld={onPointerWorld}
-          readOnly={readOnly}
-        />
-        <Toolbar controller={controller} tools={tools} abilities={abilities} undo={undo} style={style} setStyle={setStyle} onExport={(k) => void onExport(k)} />
-        {following ? (
-          <div class="follow-note" role="status">
-            Following {s.presence.find((p) => p.user.id === following)?.user.name ?? ''}
-            <button type="button" class="button button-ghost" onClick={() => setFollowing(null)}>
-              Stop
-            </button>
-          </div>
-        ) : null}
+      <div className="board-body">
+        <Suspense fallback={<Loading what="Loading the canvas…" />}>
+          <BoardCanvas
+            doc={s.doc}
+            boardId={board.id}
+            title={board.title}
+            token={s.token}
+            rights={rights}
+            undo={undo}
+            connection={s.connection}
+            presence={s.presence}
+            following={following}
+            onFollow={setFollowing}
+            canComment={abilities.comment}
+            commenting={commenting}
+            setCommenting={toggleCommenting}
+            canMarkup={abilities.content}
+            setMarkupMode={setMarkupMode}
+            threads={s.threads}
+            showResolved={showResolved}
+            draftAnchor={commenting ? draftAnchor : null}
+            onOpenThread={(id) => {
+              setOpenThread(id)
+              setDraftAnchor(null)
+              setCommenting(false)
+              setPanel('comments')
+            }}
+            onCommentAt={startComment}
+            onError={(m) => s.toast(m, 'error')}
+            handle={canvas}
+          />
+        </Suspense>
+        {/* While following, Excalidraw shows who (its follow badge, with a way to stop). */}
         {panel === 'people' ? (
           <ParticipantsPanel participants={s.participants} presence={s.presence} meId={s.me?.id ?? null} following={following} onFollow={setFollowing} onClose={() => setPanel(null)} />
         ) : null}
@@ -271,7 +220,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
                 s.setThreads((ts) => (ts.some((x) => x.id === t.id) ? ts : [...ts, t]))
                 setDraftAnchor(null)
                 setOpenThread(t.id)
-                if (controller.tool === 'comment') controller.setTool(tools.some((x) => x.id === 'select') ? 'select' : 'hand')
+                setCommenting(false)
               } catch (e) {
                 s.toast(errorText(e), 'error')
                 throw e
@@ -303,10 +252,14 @@ export function BoardPage({ boardId }: { boardId: string }) {
                 s.toast(errorText(e), 'error')
               }
             }}
-            onCancelDraft={() => setDraftAnchor(null)}
+            onCancelDraft={() => {
+              setDraftAnchor(null)
+              setCommenting(false)
+            }}
             onClose={() => {
               setPanel(null)
               setDraftAnchor(null)
+              setCommenting(false)
             }}
           />
         ) : null}

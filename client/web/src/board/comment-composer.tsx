@@ -1,6 +1,6 @@
 // A comment box with @-mention autocomplete of board members. The textarea
 // shows "@Name"; the mention markup the server expects is written on send.
-import { useRef, useState } from 'preact/hooks'
+import { type ChangeEvent, type KeyboardEvent as ReactKeyboardEvent, useEffect, useRef, useState } from 'react'
 import { COMMENT_BODY_MAX } from '../../../../shared/constants.js'
 import type { Participant } from '../../../../shared/types.js'
 import { mentionText } from '../../../sdk/index.js'
@@ -12,20 +12,26 @@ interface Props {
   members: Participant[]
   onSubmit: (body: string) => Promise<void>
   autoFocus?: boolean
+  /** With autoFocus: focus again whenever this changes (the comment pin moved). */
+  focusKey?: unknown
   submitLabel?: string
 }
 
-export function CommentComposer({ label, placeholder, members, onSubmit, autoFocus, submitLabel = 'Send' }: Props) {
+export function CommentComposer({ label, placeholder, members, onSubmit, autoFocus, focusKey, submitLabel = 'Send' }: Props) {
   const [text, setText] = useState('')
   const [query, setQuery] = useState<string | null>(null)
   const [active, setActive] = useState(0)
   const [busy, setBusy] = useState(false)
   const chosen = useRef(new Map<string, string>())
   const ref = useRef<HTMLTextAreaElement>(null)
+  // Whatever was clicked to open the box (a tool, the canvas) must not keep the focus: typing goes here.
+  useEffect(() => {
+    if (autoFocus) ref.current?.focus()
+  }, [autoFocus, focusKey])
 
   const matches = query === null ? [] : members.filter((m) => m.name.toLowerCase().includes(query.toLowerCase())).slice(0, 6)
 
-  const onInput = (e: Event) => {
+  const onInput = (e: ChangeEvent<HTMLTextAreaElement>) => {
     const el = e.target as HTMLTextAreaElement
     setText(el.value)
     const before = el.value.slice(0, el.selectionStart ?? el.value.length)
@@ -66,7 +72,7 @@ export function CommentComposer({ label, placeholder, members, onSubmit, autoFoc
     }
   }
 
-  const onKeyDown = (e: KeyboardEvent) => {
+  const onKeyDown = (e: ReactKeyboardEvent) => {
     e.stopPropagation()
     if (matches.length > 0) {
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -93,13 +99,13 @@ export function CommentComposer({ label, placeholder, members, onSubmit, autoFoc
 
   return (
     <form
-      class="composer"
+      className="composer"
       onSubmit={(e) => {
         e.preventDefault()
         void submit()
       }}
     >
-      <label class="sr-only" for={`composer-${label}`}>
+      <label className="sr-only" htmlFor={`composer-${label}`}>
         {label}
       </label>
       <textarea
@@ -110,7 +116,7 @@ export function CommentComposer({ label, placeholder, members, onSubmit, autoFoc
         maxLength={COMMENT_BODY_MAX}
         placeholder={placeholder}
         autoFocus={autoFocus}
-        onInput={onInput}
+        onChange={onInput}
         onKeyDown={onKeyDown}
         role="combobox"
         aria-expanded={matches.length > 0}
@@ -118,13 +124,13 @@ export function CommentComposer({ label, placeholder, members, onSubmit, autoFoc
         aria-controls={`mentions-${label}`}
       />
       {matches.length > 0 ? (
-        <ul class="mentions" role="listbox" id={`mentions-${label}`} aria-label="Mention a member">
+        <ul className="mentions" role="listbox" id={`mentions-${label}`} aria-label="Mention a member">
           {matches.map((m, i) => (
             <li
               key={m.id}
               role="option"
               aria-selected={i === active}
-              class={i === active ? 'active' : ''}
+              className={i === active ? 'active' : ''}
               onPointerDown={(e) => {
                 e.preventDefault()
                 pick(m)
@@ -135,7 +141,7 @@ export function CommentComposer({ label, placeholder, members, onSubmit, autoFoc
           ))}
         </ul>
       ) : null}
-      <button type="submit" class="button button-primary" disabled={busy || !text.trim()}>
+      <button type="submit" className="button button-primary" disabled={busy || !text.trim()}>
         {submitLabel}
       </button>
     </form>

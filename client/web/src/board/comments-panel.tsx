@@ -26,12 +26,12 @@ interface Props {
 
 export function Body({ text }: { text: string }) {
   return (
-    <p class="comment-body">
+    <p className="comment-body">
       {parseCommentBody(text).map((part, i) =>
         part.type === 'text' ? (
           <span key={i}>{part.text}</span>
         ) : (
-          <span key={i} class="mention">
+          <span key={i} className="mention">
             @{part.name}
           </span>
         ),
@@ -42,12 +42,12 @@ export function Body({ text }: { text: string }) {
 
 function Byline({ author, importedAuthor, at }: { author: Author; importedAuthor?: string | undefined; at: string }) {
   return (
-    <div class="byline">
+    <div className="byline">
       <strong>{author.name}</strong>
-      {author.guest ? <span class="badge badge-guest">GUEST</span> : null}
+      {author.guest ? <span className="badge badge-guest">GUEST</span> : null}
       {/* Came with an imported board: the file's author name, unverified, so plain text only. */}
-      {importedAuthor !== undefined ? <span class="muted small" data-testid="imported-author">imported, originally by {importedAuthor}</span> : null}
-      <time dateTime={at} class="muted small">
+      {importedAuthor !== undefined ? <span className="muted small" data-testid="imported-author">imported, originally by {importedAuthor}</span> : null}
+      <time dateTime={at} className="muted small">
         {new Date(at).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}
       </time>
     </div>
@@ -56,7 +56,7 @@ function Byline({ author, importedAuthor, at }: { author: Author; importedAuthor
 
 function Entry({ entry }: { entry: Reply }) {
   return (
-    <li class="comment">
+    <li className="comment">
       <Byline author={entry.author} importedAuthor={entry.importedAuthor} at={entry.createdAt} />
       <Body text={entry.body} />
     </li>
@@ -67,28 +67,28 @@ export function CommentsPanel(p: Props) {
   const open = p.openId ? p.threads.find((t) => t.id === p.openId) : undefined
   const visible = p.threads.filter((t) => p.showResolved || !t.resolved)
   return (
-    <aside class="panel" aria-label="Comments">
-      <div class="panel-head">
+    <aside className="panel" aria-label="Comments">
+      <div className="panel-head">
         <h2>{open ? 'Thread' : 'Comments'}</h2>
-        <button type="button" class="icon-button" aria-label="Close comments" onClick={p.onClose}>
+        <button type="button" className="icon-button" aria-label="Close comments" onClick={p.onClose}>
           ×
         </button>
       </div>
       {p.draftAnchor && p.canComment ? (
-        <div class="new-comment" data-testid="new-comment">
+        <div className="new-comment" data-testid="new-comment">
           <h3>New comment</h3>
-          <CommentComposer label="New comment" placeholder={p.members.length ? 'Write a comment… @ to mention' : 'Write a comment…'} members={p.members} autoFocus submitLabel="Comment" onSubmit={(body) => p.onCreate(p.draftAnchor!, body)} />
-          <button type="button" class="button button-ghost" onClick={p.onCancelDraft}>
+          <CommentComposer label="New comment" placeholder={p.members.length ? 'Write a comment… @ to mention' : 'Write a comment…'} members={p.members} autoFocus focusKey={JSON.stringify(p.draftAnchor)} submitLabel="Comment" onSubmit={(body) => p.onCreate(p.draftAnchor!, body)} />
+          <button type="button" className="button button-ghost" onClick={p.onCancelDraft}>
             Cancel
           </button>
         </div>
       ) : null}
       {open ? (
-        <div class="thread" data-testid="thread">
-          <button type="button" class="button button-ghost" onClick={() => p.onOpen(null)}>
+        <div className="thread" data-testid="thread">
+          <button type="button" className="button button-ghost" onClick={() => p.onOpen(null)}>
             ← All comments
           </button>
-          <ul class="comments">
+          <ul className="comments">
             <Entry entry={open} />
             {open.replies.map((r) => (
               <Entry key={r.id} entry={r} />
@@ -97,12 +97,12 @@ export function CommentsPanel(p: Props) {
           {p.canComment ? (
             <>
               <CommentComposer label="Reply" placeholder="Reply…" members={p.members} submitLabel="Reply" onSubmit={(body) => p.onReply(open.id, body)} />
-              <div class="row">
-                <button type="button" class="button" onClick={() => void p.onResolve(open.id, !open.resolved)}>
+              <div className="row">
+                <button type="button" className="button" onClick={() => void p.onResolve(open.id, !open.resolved)}>
                   {open.resolved ? 'Reopen' : 'Resolve'}
                 </button>
                 {(p.me && open.author.id === p.me.id && open.author.kind === p.me.kind) || p.isOwner ? (
-                  <button type="button" class="button button-danger" onClick={() => void p.onDelete(open.id)}>
+                  <button type="button" className="button button-danger" onClick={() => void p.onDelete(open.id)}>
                     Delete
                   </button>
                 ) : null}
@@ -112,20 +112,20 @@ export function CommentsPanel(p: Props) {
         </div>
       ) : (
         <>
-          <label class="check">
+          <label className="check">
             <input type="checkbox" checked={p.showResolved} onChange={(e) => p.setShowResolved((e.target as HTMLInputElement).checked)} />
             Show resolved
           </label>
           {visible.length === 0 ? (
-            <p class="muted">{p.canComment ? 'No comments yet. Pick the comment tool (C) and click the board.' : 'No comments yet.'}</p>
+            <p className="muted">{p.canComment ? 'No comments yet. Pick the comment tool (C) and click the board.' : 'No comments yet.'}</p>
           ) : (
-            <ul class="thread-list">
+            <ul className="thread-list">
               {visible.map((t) => (
                 <li key={t.id}>
-                  <button type="button" class={`thread-item${t.resolved ? ' resolved' : ''}`} onClick={() => p.onOpen(t.id)}>
+                  <button type="button" className={`thread-item${t.resolved ? ' resolved' : ''}`} onClick={() => p.onOpen(t.id)}>
                     <Byline author={t.author} importedAuthor={t.importedAuthor} at={t.createdAt} />
                     <Body text={t.body.length > 140 ? t.body.slice(0, 140) + '…' : t.body} />
-                    <span class="muted small">
+                    <span className="muted small">
                       {t.replies.length} {t.replies.length === 1 ? 'reply' : 'replies'}
                       {t.resolved ? ' · resolved' : ''}
                     </span>

@@ -1,5 +1,5 @@
 // Clear screens for the ways a board session ends, each with a way forward.
-import { useEffect } from 'preact/hooks'
+import { useEffect } from 'react'
 import { linkHandler } from '../lib/router.js'
 import { session } from '../lib/session.js'
 import { CenterCard, HomeLink } from '../ui/screens.js'
@@ -12,7 +12,7 @@ export function FatalScreen({ fatal, boardId, guest }: { fatal: Fatal; boardId: 
   }, [fatal.kind])
   const signIn = (
     <p>
-      <a class="button button-primary" href={`/signin?next=/b/${boardId}`} onClick={linkHandler(`/signin?next=/b/${boardId}`)}>
+      <a className="button button-primary" href={`/signin?next=/b/${boardId}`} onClick={linkHandler(`/signin?next=/b/${boardId}`)}>
         Sign in
       </a>
     </p>
@@ -60,7 +60,7 @@ export function FatalScreen({ fatal, boardId, guest }: { fatal: Fatal; boardId: 
         <CenterCard title="Something went wrong" testId="fatal-error">
           <p>{fatal.message}</p>
           <p>
-            <button type="button" class="button button-primary" onClick={() => location.reload()}>
+            <button type="button" className="button button-primary" onClick={() => location.reload()}>
               Reload
             </button>
           </p>

@@ -1,9 +1,9 @@
 // The members' notification bell: mentions, replies, claims, expiry warnings.
-import { useState } from 'preact/hooks'
+import { useState } from 'react'
 import type { Notification } from '../../../../shared/events.js'
 import type { ApiClient } from '../../../sdk/index.js'
 import { navigate } from '../lib/router.js'
-import { Icon } from './toolbar.js'
+import { Icon } from '../ui/icon.js'
 
 function describe(n: Notification): string {
   const d = n.data as Record<string, unknown>
@@ -37,28 +37,28 @@ export function NotificationsBell({ api, notifications, setNotifications }: { ap
     }
   }
   return (
-    <div class="menu-wrap">
-      <button type="button" class="icon-button bell" aria-label={`Notifications${unread ? `, ${unread} unread` : ''}`} aria-expanded={open} onClick={() => setOpen(!open)}>
+    <div className="menu-wrap">
+      <button type="button" className="icon-button bell" aria-label={`Notifications${unread ? `, ${unread} unread` : ''}`} aria-expanded={open} onClick={() => setOpen(!open)}>
         <Icon d="M6 16V11a6 6 0 0112 0v5l2 2H4zM10 20a2 2 0 004 0" />
-        {unread ? <span class="count">{unread > 9 ? '9+' : unread}</span> : null}
+        {unread ? <span className="count">{unread > 9 ? '9+' : unread}</span> : null}
       </button>
       {open ? (
-        <div class="menu" role="region" aria-label="Notifications" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
-          <div class="row">
+        <div className="menu" role="region" aria-label="Notifications" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+          <div className="row">
             <strong>Notifications</strong>
             {unread ? (
-              <button type="button" class="button button-ghost" onClick={() => void markAll()}>
+              <button type="button" className="button button-ghost" onClick={() => void markAll()}>
                 Mark all read
               </button>
             ) : null}
           </div>
-          {notifications.length === 0 ? <p class="muted">Nothing yet.</p> : null}
-          <ul class="notes">
+          {notifications.length === 0 ? <p className="muted">Nothing yet.</p> : null}
+          <ul className="notes">
             {notifications.map((n) => (
-              <li key={n.id} class={n.read ? '' : 'unread'}>
+              <li key={n.id} className={n.read ? '' : 'unread'}>
                 <button
                   type="button"
-                  class="note-button"
+                  className="note-button"
                   onClick={() => {
                     setOpen(false)
                     if (!n.read) void api.markNotificationsRead([n.id]).catch(() => {})
@@ -67,7 +67,7 @@ export function NotificationsBell({ api, notifications, setNotifications }: { ap
                   }}
                 >
                   {describe(n)}
-                  <span class="muted small"> · {new Date(n.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</span>
+                  <span className="muted small"> · {new Date(n.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</span>
                 </button>
               </li>
             ))}

@@ -23,48 +23,48 @@ export function ParticipantsPanel({ participants, presence, meId, following, onF
   }
   rows.sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
   return (
-    <aside class="panel" aria-label="Participants">
-      <div class="panel-head">
+    <aside className="panel" aria-label="Participants">
+      <div className="panel-head">
         <h2>People ({rows.filter((r) => r.online).length} online)</h2>
-        <button type="button" class="icon-button" aria-label="Close people panel" onClick={onClose}>
+        <button type="button" className="icon-button" aria-label="Close people panel" onClick={onClose}>
           ×
         </button>
       </div>
-      <ul class="people" data-testid="participants">
+      <ul className="people" data-testid="participants">
         {rows.map((p) => {
           const isMe = p.id === meId
           const canFollow = p.online && !isMe && live.has(p.id)
           return (
-            <li key={`${p.kind}:${p.id}`} class="person">
+            <li key={`${p.kind}:${p.id}`} className="person">
               <button
                 type="button"
-                class="person-button"
+                className="person-button"
                 disabled={!canFollow}
                 aria-pressed={following === p.id}
                 aria-label={`${p.name}${p.guest ? ' (guest)' : ''}, ${roleLabel[p.role]}, ${p.online ? 'online' : 'offline'}${canFollow ? (following === p.id ? ', stop following' : ', follow') : ''}`}
                 onClick={() => onFollow(following === p.id ? null : p.id)}
               >
-                <span class="avatar" style={{ background: p.color ?? '#adb5bd' }} aria-hidden="true">
+                <span className="avatar" style={{ background: p.color ?? '#adb5bd' }} aria-hidden="true">
                   {initials(p.name)}
                 </span>
-                <span class="person-name">
+                <span className="person-name">
                   {p.name}
                   {isMe ? ' (you)' : ''}
-                  {p.guest ? <span class="badge badge-guest">GUEST</span> : null}
+                  {p.guest ? <span className="badge badge-guest">GUEST</span> : null}
                 </span>
-                <span class="person-role">{roleLabel[p.role]}</span>
-                <span class={`dot ${p.online ? 'dot-on' : ''}`} aria-hidden="true" />
+                <span className="person-role">{roleLabel[p.role]}</span>
+                <span className={`dot ${p.online ? 'dot-on' : ''}`} aria-hidden="true" />
               </button>
             </li>
           )
         })}
       </ul>
       {following ? (
-        <button type="button" class="button" onClick={() => onFollow(null)}>
+        <button type="button" className="button" onClick={() => onFollow(null)}>
           Stop following
         </button>
       ) : (
-        <p class="muted small">Click someone online to follow their view.</p>
+        <p className="muted small">Click someone online to follow their view.</p>
       )}
     </aside>
   )

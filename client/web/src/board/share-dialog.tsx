@@ -1,6 +1,6 @@
 // Sharing: invite links per role (showing what a guest really gets on this
 // tier), copy, expiry and uses, revoke; who may use links; people and roles.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from 'react'
 import { type GrantableRole, guestRoleFor, type Role } from '../../../../shared/capabilities.js'
 import { grantableRoles, participantTargetRefusal } from '../../../../shared/rules.js'
 import type { Board, Invite, Participant } from '../../../../shared/types.js'
@@ -82,13 +82,13 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
   return (
     <Dialog title="Share this board" onClose={onClose} wide>
       {error ? (
-        <p class="error" role="alert">
+        <p className="error" role="alert">
           {error}
         </p>
       ) : null}
       <section>
         <h3>Invite links</h3>
-        <div class="row wrap">
+        <div className="row wrap">
           <label>
             Role
             <select value={role} onChange={(e) => setRole((e.target as HTMLSelectElement).value as GrantableRole)}>
@@ -111,34 +111,34 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
           </label>
           <label>
             Max uses
-            <input type="number" min={1} inputMode="numeric" placeholder="No limit" value={maxUses} onInput={(e) => setMaxUses((e.target as HTMLInputElement).value)} />
+            <input type="number" min={1} inputMode="numeric" placeholder="No limit" value={maxUses} onChange={(e) => setMaxUses((e.target as HTMLInputElement).value)} />
           </label>
-          <button type="button" class="button button-primary" onClick={() => void create()}>
+          <button type="button" className="button button-primary" onClick={() => void create()}>
             Create link
           </button>
         </div>
-        <p class="muted small">
+        <p className="muted small">
           {roleLabel[role]}s {roleHelp[role]}.
           {guestRoleFor(role, board.tier) !== role ? ` On this ${board.tier} board, guests joining with this link get ${roleLabel[guestRoleFor(role, board.tier)]}; members get ${roleLabel[role]}.` : ''}
         </p>
         {invites === null ? (
-          <p class="muted">Loading links…</p>
+          <p className="muted">Loading links…</p>
         ) : active.length === 0 ? (
-          <p class="muted">No active links.</p>
+          <p className="muted">No active links.</p>
         ) : (
-          <ul class="invites" data-testid="invites">
+          <ul className="invites" data-testid="invites">
             {active.map((i) => (
-              <li key={i.id} class="invite">
-                <div class="invite-main">
-                  <input id={`invite-${i.id}`} class="invite-url" readOnly value={inviteUrl(i.token)} aria-label={`${roleLabel[i.role]} link`} onFocus={(e) => (e.target as HTMLInputElement).select()} />
-                  <button type="button" class="button" onClick={() => void copy(i)}>
+              <li key={i.id} className="invite">
+                <div className="invite-main">
+                  <input id={`invite-${i.id}`} className="invite-url" readOnly value={inviteUrl(i.token)} aria-label={`${roleLabel[i.role]} link`} onFocus={(e) => (e.target as HTMLInputElement).select()} />
+                  <button type="button" className="button" onClick={() => void copy(i)}>
                     {copied === i.id ? 'Copied' : 'Copy link'}
                   </button>
-                  <button type="button" class="button button-danger" onClick={() => void run(async () => (await api.revokeInvite(board.id, i.id), await load(), onParticipantsChanged()))}>
+                  <button type="button" className="button button-danger" onClick={() => void run(async () => (await api.revokeInvite(board.id, i.id), await load(), onParticipantsChanged()))}>
                     Revoke
                   </button>
                 </div>
-                <div class="muted small">
+                <div className="muted small">
                   {roleLabel[i.role]} link · guests get <strong>{roleLabel[i.guestRole]}</strong> · expires {formatDate(i.expiresAt)} · used {i.uses}
                   {i.maxUses ? ` of ${i.maxUses}` : ''} times
                 </div>
@@ -150,8 +150,8 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
       {abilities.setAccess ? (
         <section>
           <h3>Who can use links</h3>
-          <fieldset class="radios">
-            <legend class="sr-only">Access</legend>
+          <fieldset className="radios">
+            <legend className="sr-only">Access</legend>
             <label>
               <input type="radio" name="access" checked={board.accessMode === 'link'} onChange={() => void run(async () => onBoard(await api.updateBoard(board.id, { accessMode: 'link' })))} />
               Anyone with the link (guests without an account too)
@@ -166,11 +166,11 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
       {abilities.lock ? (
         <section>
           <h3>Board</h3>
-          <label class="check">
+          <label className="check">
             <input type="checkbox" checked={board.locked} onChange={(e) => void run(async () => onBoard(await api.updateBoard(board.id, { locked: (e.target as HTMLInputElement).checked })))} />
             Locked: only you can change the content (others can still comment)
           </label>
-          <label class="check">
+          <label className="check">
             <input type="checkbox" checked={board.archived} onChange={(e) => void run(async () => onBoard(await api.updateBoard(board.id, { archived: (e.target as HTMLInputElement).checked })))} />
             Archived: read-only for everyone
           </label>
@@ -179,15 +179,15 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
       {abilities.manageParticipants ? (
         <section>
           <h3>People</h3>
-          <ul class="people">
+          <ul className="people">
             {participants.map((p) => (
-              <li key={`${p.kind}:${p.id}`} class="person row">
-                <span class="person-name">
+              <li key={`${p.kind}:${p.id}`} className="person row">
+                <span className="person-name">
                   {p.name}
-                  {p.guest ? <span class="badge badge-guest">GUEST</span> : null}
+                  {p.guest ? <span className="badge badge-guest">GUEST</span> : null}
                 </span>
                 {participantTargetRefusal('role', p.role) || p.id === meId ? (
-                  <span class="person-role">{roleLabel[p.role]}</span>
+                  <span className="person-role">{roleLabel[p.role]}</span>
                 ) : (
                   <>
                     <select
@@ -201,7 +201,7 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
                         </option>
                       ))}
                     </select>
-                    <button type="button" class="button button-danger" aria-label={`Remove ${p.name}`} onClick={() => void run(async () => (await api.removeParticipant(board.id, p.kind, p.id), onParticipantsChanged()))}>
+                    <button type="button" className="button button-danger" aria-label={`Remove ${p.name}`} onClick={() => void run(async () => (await api.removeParticipant(board.id, p.kind, p.id), onParticipantsChanged()))}>
                       Remove
                     </button>
                   </>

@@ -1,6 +1,6 @@
 // The temporary-board banner: a live countdown, and the way out of deletion
 // (claim it, or sign up so the work comes along).
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from 'react'
 import type { Board } from '../../../../shared/types.js'
 import { formatRemaining } from '../lib/format.js'
 import { navigate } from '../lib/router.js'
@@ -24,20 +24,20 @@ export function TempBanner({ board, guest, canClaim, onClaim, claiming, onDownlo
   if (!board.ownerless || !board.expiresAt) return null
   const left = Date.parse(board.expiresAt) - now
   return (
-    <div class={`banner ${left < 3_600_000 ? 'banner-urgent' : ''}`} role="region" aria-label="Temporary board" data-testid="temp-banner">
+    <div className={`banner ${left < 3_600_000 ? 'banner-urgent' : ''}`} role="region" aria-label="Temporary board" data-testid="temp-banner">
       <span>
         This board will be deleted in <strong data-testid="countdown">{formatRemaining(left)}</strong> unless a registered user claims it.
       </span>
       {canClaim ? (
-        <button type="button" class="button button-primary" onClick={onClaim} disabled={claiming}>
+        <button type="button" className="button button-primary" onClick={onClaim} disabled={claiming}>
           {claiming ? 'Claiming…' : 'Claim board'}
         </button>
       ) : guest ? (
-        <button type="button" class="button button-primary" onClick={() => navigate(`/register?board=${encodeURIComponent(board.id)}`)}>
+        <button type="button" className="button button-primary" onClick={() => navigate(`/register?board=${encodeURIComponent(board.id)}`)}>
           Sign up so your work comes with you
         </button>
       ) : null}
-      <button type="button" class="button" onClick={onDownload} data-testid="download-copy">
+      <button type="button" className="button" onClick={onDownload} data-testid="download-copy">
         Download a copy
       </button>
     </div>

@@ -1,7 +1,7 @@
 // Everything live about one board: the REST board, the Yjs connection (role,
 // presence, saved state, refusals), socket.io events (claims, expiry,
 // participants, comments, notifications) and the reasons a session ends.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import type { Role } from '../../../../shared/capabilities.js'
 import type { Notification } from '../../../../shared/events.js'
@@ -35,6 +35,8 @@ export interface Toast {
 
 export interface BoardSession {
   api: ApiClient
+  /** The bearer token this page uses (a user's, or this browser's guest identity for the board). */
+  token: string
   board: Board | null
   me: Author | null
   guest: boolean
@@ -233,6 +235,7 @@ export function useBoardSession(boardId: string): BoardSession {
 
   return {
     api,
+    token: auth?.token ?? '',
     board,
     me,
     guest: auth?.guest ?? false,

@@ -1,5 +1,7 @@
 // The SDK, pointed at the server that served this page.
-import { ApiClient, ApiError } from '../../../sdk/index.js'
+// Straight from its modules: the SDK's index also brings Yjs and socket.io, which only board pages need.
+import { ApiClient } from '../../../sdk/api-client.js'
+import { ApiError } from '../../../sdk/errors.js'
 
 export const baseUrl = location.origin
 

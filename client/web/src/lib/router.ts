@@ -1,5 +1,5 @@
 // A tiny history-API router: the app has five routes, a library is not worth it.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from 'react'
 
 const listeners = new Set<() => void>()
 
@@ -25,7 +25,7 @@ export function useLocation(): { path: string; query: URLSearchParams } {
 
 /** Internal links without full page loads; modifier clicks still open new tabs. */
 export function linkHandler(to: string) {
-  return (event: MouseEvent) => {
+  return (event: { metaKey: boolean; ctrlKey: boolean; shiftKey: boolean; button: number; preventDefault(): void }) => {
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return
     event.preventDefault()
     navigate(to)

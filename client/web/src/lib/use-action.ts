@@ -1,7 +1,7 @@
 // The busy flag and error text of a form's one action. Busy stays on after
 // success: every such action ends by navigating away, and a second click in
 // between must not send the request again.
-import { useState } from 'preact/hooks'
+import { useState } from 'react'
 import { errorText } from './api.js'
 
 export function useAction() {

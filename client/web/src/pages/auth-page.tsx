@@ -1,6 +1,6 @@
 // /signin and /register. Registering from a guest session (?board=…) sends
 // the guest token along, so the guest's work comes with the new account.
-import { useState } from 'preact/hooks'
+import { useState } from 'react'
 import { apiFor } from '../lib/api.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
@@ -21,7 +21,7 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
   const guest = boardId ? session.guest(boardId) : null
   const next = safeNext(query.get('next')) ?? (boardId ? `/b/${boardId}` : '/')
 
-  const submit = (e: Event) => {
+  const submit = (e: { preventDefault(): void }) => {
     e.preventDefault()
     void run(async () => {
       const result =
@@ -38,25 +38,25 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
   const keep = query.toString() ? `?${query}` : ''
   return (
     <CenterCard title={mode === 'signin' ? 'Sign in' : 'Create your account'} testId={`${mode}-page`}>
-      {guest && mode === 'register' ? <p class="notice">Sign up so your work comes with you: your boards, roles and comments as {guest.guest.name} move to the new account.</p> : null}
-      <form class="stack" onSubmit={submit}>
+      {guest && mode === 'register' ? <p className="notice">Sign up so your work comes with you: your boards, roles and comments as {guest.guest.name} move to the new account.</p> : null}
+      <form className="stack" onSubmit={submit}>
         {mode === 'register' ? (
           <>
-            <label for="name">Name</label>
-            <input id="name" autoComplete="name" required value={name || guest?.guest.name || ''} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+            <label htmlFor="name">Name</label>
+            <input id="name" autoComplete="name" required value={name || guest?.guest.name || ''} onChange={(e) => setName((e.target as HTMLInputElement).value)} />
           </>
         ) : null}
-        <label for="email">Email</label>
-        <input id="email" type="email" autoComplete="email" required value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} autoFocus />
-        <label for="password">Password</label>
-        <input id="password" type="password" autoComplete={mode === 'signin' ? 'current-password' : 'new-password'} minLength={mode === 'register' ? 8 : undefined} required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
-        {mode === 'register' ? <p class="muted small">At least 8 characters.</p> : null}
-        {error ? <p class="error" role="alert">{error}</p> : null}
-        <button type="submit" class="button button-primary button-block" disabled={busy}>
+        <label htmlFor="email">Email</label>
+        <input id="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail((e.target as HTMLInputElement).value)} autoFocus />
+        <label htmlFor="password">Password</label>
+        <input id="password" type="password" autoComplete={mode === 'signin' ? 'current-password' : 'new-password'} minLength={mode === 'register' ? 8 : undefined} required value={password} onChange={(e) => setPassword((e.target as HTMLInputElement).value)} />
+        {mode === 'register' ? <p className="muted small">At least 8 characters.</p> : null}
+        {error ? <p className="error" role="alert">{error}</p> : null}
+        <button type="submit" className="button button-primary button-block" disabled={busy}>
           {busy ? 'Please wait…' : mode === 'signin' ? 'Sign in' : 'Create account'}
         </button>
       </form>
-      <p class="muted small">
+      <p className="muted small">
         {mode === 'signin' ? 'New here? ' : 'Already have an account? '}
         <a href={other + keep} onClick={linkHandler(other + keep)}>
           {mode === 'signin' ? 'Create an account' : 'Sign in'}

@@ -1,10 +1,11 @@
 // "/" — My boards for signed-in people; for everyone else, a temporary
 // board in one step (no account) or the way to sign in.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from 'react'
 import type { Board } from '../../../../shared/types.js'
 import { normalizeDisplayName } from '../../../../shared/names.js'
 import { apiFor, errorText } from '../lib/api.js'
 import { formatDate, roleLabel } from '../lib/format.js'
+import { prefetchBoard } from '../lib/board-chunk.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
 import { useAction } from '../lib/use-action.js'
@@ -12,7 +13,7 @@ import { useAction } from '../lib/use-action.js'
 function TemporaryBoardForm() {
   const [name, setName] = useState('')
   const { busy, error, setError, run } = useAction()
-  const submit = (e: Event) => {
+  const submit = (e: { preventDefault(): void }) => {
     e.preventDefault()
     const check = normalizeDisplayName(name)
     if (!check.ok) return setError(`Your name ${check.reason}.`)
@@ -23,14 +24,17 @@ function TemporaryBoardForm() {
     })
   }
   return (
-    <form class="stack" onSubmit={submit} data-testid="temp-board-form">
-      <label for="temp-name">Your name</label>
-      <input id="temp-name" autoComplete="nickname" maxLength={64} required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="How others will see you" />
-      {error ? <p class="error" role="alert">{error}</p> : null}
-      <button type="submit" class="button button-primary button-block" disabled={busy}>
+    <form className="stack" onSubmit={submit} data-testid="temp-board-form">
+      <label htmlFor="temp-name">Your name</label>
+      <input id="temp-name" autoComplete="nickname" maxLength={64} required value={name} onChange={(e) => {
+              setName((e.target as HTMLInputElement).value)
+              prefetchBoard()
+            }} placeholder="How others will see you" />
+      {error ? <p className="error" role="alert">{error}</p> : null}
+      <button type="submit" className="button button-primary button-block" disabled={busy}>
         {busy ? 'Creating…' : 'Create a board without an account'}
       </button>
-      <p class="muted small">Temporary boards are deleted after 24 hours unless a registered user claims them.</p>
+      <p className="muted small">Temporary boards are deleted after 24 hours unless a registered user claims them.</p>
     </form>
   )
 }
@@ -53,17 +57,17 @@ export function BoardsPage() {
 
   if (!user) {
     return (
-      <main class="center-page">
-        <div class="card">
+      <main className="center-page">
+        <div className="card">
           <h1>Drawbridge</h1>
           <p>A whiteboard you can share with anyone, in seconds, without making them sign up.</p>
           <TemporaryBoardForm />
           <hr />
-          <p class="row">
-            <a class="button" href="/signin" onClick={linkHandler('/signin')}>
+          <p className="row">
+            <a className="button" href="/signin" onClick={linkHandler('/signin')}>
               Sign in
             </a>
-            <a class="button" href="/register" onClick={linkHandler('/register')}>
+            <a className="button" href="/register" onClick={linkHandler('/register')}>
               Create account
             </a>
           </p>
@@ -72,7 +76,7 @@ export function BoardsPage() {
     )
   }
 
-  const create = async (e: Event) => {
+  const create = async (e: { preventDefault(): void }) => {
     e.preventDefault()
     setError(null)
     try {
@@ -84,35 +88,35 @@ export function BoardsPage() {
   }
 
   return (
-    <main class="page">
-      <header class="page-header">
+    <main className="page">
+      <header className="page-header">
         <h1>My boards</h1>
-        <span class="muted">{user.user.name}</span>
-        <button type="button" class="button button-ghost" onClick={() => session.setUser(null)}>
+        <span className="muted">{user.user.name}</span>
+        <button type="button" className="button button-ghost" onClick={() => session.setUser(null)}>
           Sign out
         </button>
       </header>
-      <form class="row wrap" onSubmit={(e) => void create(e)}>
-        <label class="sr-only" for="new-title">
+      <form className="row wrap" onSubmit={(e) => void create(e)}>
+        <label className="sr-only" htmlFor="new-title">
           Board title
         </label>
-        <input id="new-title" placeholder="Board title (optional)" maxLength={200} value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
-        <button type="submit" class="button button-primary">
+        <input id="new-title" placeholder="Board title (optional)" maxLength={200} value={title} onChange={(e) => setTitle((e.target as HTMLInputElement).value)} />
+        <button type="submit" className="button button-primary">
           New board
         </button>
       </form>
-      {error ? <p class="error" role="alert">{error}</p> : null}
+      {error ? <p className="error" role="alert">{error}</p> : null}
       {boards === null ? (
-        <p class="muted">Loading…</p>
+        <p className="muted">Loading…</p>
       ) : boards.length === 0 ? (
-        <p class="muted">No boards yet. Create one, or open an invite link someone sent you.</p>
+        <p className="muted">No boards yet. Create one, or open an invite link someone sent you.</p>
       ) : (
-        <ul class="board-list">
+        <ul className="board-list">
           {boards.map((b) => (
             <li key={b.id}>
-              <a href={`/b/${b.id}`} onClick={linkHandler(`/b/${b.id}`)} class="board-card">
+              <a href={`/b/${b.id}`} onClick={linkHandler(`/b/${b.id}`)} className="board-card">
                 <strong>{b.title}</strong>
-                <span class="muted small">
+                <span className="muted small">
                   {b.myRole ? roleLabel[b.myRole] : ''} · created {formatDate(b.createdAt)}
                   {b.ownerless ? ' · temporary' : ''}
                   {b.locked ? ' · locked' : ''}

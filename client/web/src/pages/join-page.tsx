@@ -1,10 +1,11 @@
 // /join/:token — from an invite link to the board in a few seconds: see the
 // board's name and the role you will get, type a name, press Enter.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from 'react'
 import type { InviteInfo } from '../../../../shared/types.js'
 import { normalizeDisplayName } from '../../../../shared/names.js'
 import { apiFor, ApiError, errorText } from '../lib/api.js'
 import { roleHelp, roleLabel } from '../lib/format.js'
+import { prefetchBoard } from '../lib/board-chunk.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
 import { useAction } from '../lib/use-action.js'
@@ -46,7 +47,7 @@ export function JoinPage({ token }: { token: string }) {
       navigate(`/b/${board.id}`, true)
     })
 
-  const joinAsGuest = (e: Event) => {
+  const joinAsGuest = (e: { preventDefault(): void }) => {
     e.preventDefault()
     const check = normalizeDisplayName(name)
     if (!check.ok) return setError(`Your name ${check.reason}.`)
@@ -65,22 +66,22 @@ export function JoinPage({ token }: { token: string }) {
           <p>
             You are invited as <strong>{roleLabel[info.role]}</strong>: you {roleHelp[info.role]}.
           </p>
-          <p class="muted">Signed in as {user.user.name}.</p>
-          {error ? <p class="error" role="alert">{error}</p> : null}
-          <button type="button" class="button button-primary button-block" onClick={() => void joinAsUser()} disabled={busy} autoFocus>
+          <p className="muted">Signed in as {user.user.name}.</p>
+          {error ? <p className="error" role="alert">{error}</p> : null}
+          <button type="button" className="button button-primary button-block" onClick={() => void joinAsUser()} disabled={busy} autoFocus>
             {busy ? 'Joining…' : 'Join board'}
           </button>
         </>
       ) : !info.guestsAllowed ? (
         <>
-          <p class="notice" data-testid="guests-not-allowed">
+          <p className="notice" data-testid="guests-not-allowed">
             Guests are not allowed on this board. Sign in or create an account to join as a member.
           </p>
-          <p class="row">
-            <a class="button button-primary" href={`/signin?next=${next}`} onClick={linkHandler(`/signin?next=${next}`)}>
+          <p className="row">
+            <a className="button button-primary" href={`/signin?next=${next}`} onClick={linkHandler(`/signin?next=${next}`)}>
               Sign in
             </a>
-            <a class="button" href={`/register?next=${next}`} onClick={linkHandler(`/register?next=${next}`)}>
+            <a className="button" href={`/register?next=${next}`} onClick={linkHandler(`/register?next=${next}`)}>
               Create account
             </a>
           </p>
@@ -92,20 +93,23 @@ export function JoinPage({ token }: { token: string }) {
           </p>
           {existing ? (
             <p>
-              <button type="button" class="button button-block" onClick={() => navigate(`/b/${info.board.id}`, true)}>
+              <button type="button" className="button button-block" onClick={() => navigate(`/b/${info.board.id}`, true)}>
                 Continue as {existing.guest.name}
               </button>
             </p>
           ) : null}
-          <form onSubmit={joinAsGuest} class="stack">
-            <label for="guest-name">Your name</label>
-            <input id="guest-name" name="name" autoFocus={!existing} autoComplete="nickname" maxLength={64} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="How others will see you" required />
-            {error ? <p class="error" role="alert">{error}</p> : null}
-            <button type="submit" class="button button-primary button-block" disabled={busy}>
+          <form onSubmit={joinAsGuest} className="stack">
+            <label htmlFor="guest-name">Your name</label>
+            <input id="guest-name" name="name" autoFocus={!existing} autoComplete="nickname" maxLength={64} value={name} onChange={(e) => {
+              setName((e.target as HTMLInputElement).value)
+              prefetchBoard()
+            }} placeholder="How others will see you" required />
+            {error ? <p className="error" role="alert">{error}</p> : null}
+            <button type="submit" className="button button-primary button-block" disabled={busy}>
               {busy ? 'Entering…' : 'Enter as guest'}
             </button>
           </form>
-          <p class="muted small">
+          <p className="muted small">
             No account needed. Have one?{' '}
             <a href={`/signin?next=${next}`} onClick={linkHandler(`/signin?next=${next}`)}>
               Sign in

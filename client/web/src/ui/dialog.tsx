@@ -1,13 +1,13 @@
 // A modal dialog that keyboard users can live in: focus moves in, Tab stays
 // inside, Escape closes, and focus returns to where it came from.
-import type { ComponentChildren } from 'preact'
-import { useEffect, useRef } from 'preact/hooks'
+import type { ReactNode } from 'react'
+import { type KeyboardEvent as ReactKeyboardEvent, useEffect, useRef } from 'react'
 
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])'
 
 let seq = 0
 
-export function Dialog({ title, onClose, children, wide = false }: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
+export function Dialog({ title, onClose, children, wide = false }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null)
   const id = useRef(`dialog-${++seq}`)
   useEffect(() => {
@@ -16,7 +16,7 @@ export function Dialog({ title, onClose, children, wide = false }: { title: stri
     first?.focus()
     return () => previous?.focus?.()
   }, [])
-  const onKeyDown = (e: KeyboardEvent) => {
+  const onKeyDown = (e: ReactKeyboardEvent) => {
     e.stopPropagation()
     if (e.key === 'Escape') {
       e.preventDefault()
@@ -34,17 +34,17 @@ export function Dialog({ title, onClose, children, wide = false }: { title: stri
     } else target?.focus()
   }
   return (
-    <div class="backdrop" onPointerDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div ref={ref} class={`dialog${wide ? ' dialog-wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={id.current} onKeyDown={onKeyDown}>
-        <span class="sentinel" tabIndex={0} onFocus={wrapTo('last')} />
-        <div class="dialog-head">
+    <div className="backdrop" onPointerDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div ref={ref} className={`dialog${wide ? ' dialog-wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={id.current} onKeyDown={onKeyDown}>
+        <span className="sentinel" tabIndex={0} onFocus={wrapTo('last')} />
+        <div className="dialog-head">
           <h2 id={id.current}>{title}</h2>
-          <button type="button" class="icon-button" aria-label="Close" onClick={onClose}>
+          <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
             ×
           </button>
         </div>
         {children}
-        <span class="sentinel" tabIndex={0} onFocus={wrapTo('first')} />
+        <span className="sentinel" tabIndex={0} onFocus={wrapTo('first')} />
       </div>
     </div>
   )

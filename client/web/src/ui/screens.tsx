@@ -1,11 +1,11 @@
 // Full-page states: loading, and the clear "you can't be here" screens.
-import type { ComponentChildren } from 'preact'
+import type { ReactNode } from 'react'
 import { linkHandler } from '../lib/router.js'
 
-export function CenterCard({ title, children, testId }: { title: string; children?: ComponentChildren; testId?: string }) {
+export function CenterCard({ title, children, testId }: { title: string; children?: ReactNode; testId?: string }) {
   return (
-    <main class="center-page">
-      <div class="card" data-testid={testId}>
+    <main className="center-page">
+      <div className="card" data-testid={testId}>
         <h1>{title}</h1>
         {children}
       </div>
@@ -15,8 +15,8 @@ export function CenterCard({ title, children, testId }: { title: string; childre
 
 export function Loading({ what = 'Loading…' }: { what?: string }) {
   return (
-    <main class="center-page" aria-busy="true">
-      <p class="muted">{what}</p>
+    <main className="center-page" aria-busy="true">
+      <p className="muted">{what}</p>
     </main>
   )
 }

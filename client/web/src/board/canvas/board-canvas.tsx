@@ -1,0 +1,309 @@
+// The drawing surface: Excalidraw bound to the board document, with our
+// rules on top (view mode for readers, someone else's work locked for
+// reviewers, no image or embed tools for guests), presence and follow through
+// Excalidraw's collaborators, our comment pins, and undo/redo of one's own
+// changes only (a Y.UndoManager; Excalidraw's history is bypassed).
+import { Excalidraw, getCommonBounds, MainMenu } from '@excalidraw/excalidraw'
+import '@excalidraw/excalidraw/index.css'
+import type { ExcalidrawElement } from '@excalidraw/excalidraw/element/types'
+import type { ExcalidrawImperativeAPI } from '@excalidraw/excalidraw/types'
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react'
+import type * as Y from 'yjs'
+import type { Anchor, Thread } from '../../../../../shared/types.js'
+import type { BoardConnection, PresenceState } from '../../../../sdk/index.js'
+import { Icon } from '../../ui/icon.js'
+import { type Blocked, type Rights, SceneBinding } from './binding.js'
+import { CommentLayer } from './comment-layer.js'
+import { exportBoard } from './export.js'
+import { BoardFiles } from './files.js'
+import { collaborators, followView, PresencePublisher } from './presence-sync.js'
+
+export interface CanvasHandle {
+  exportImage(kind: 'png' | 'svg'): Promise<boolean>
+  /** The centre of what we see, in scene coordinates. */
+  viewCenter(): { x: number; y: number } | null
+}
+
+export interface CanvasProps {
+  doc: Y.Doc
+  boardId: string
+  title: string
+  token: string
+  rights: Rights
+  undo: Y.UndoManager
+  connection: BoardConnection | null
+  presence: PresenceState[]
+  following: string | null
+  onFollow: (userId: string | null) => void
+  canComment: boolean
+  commenting: boolean
+  setCommenting: (on: boolean) => void
+  canMarkup: boolean
+  setMarkupMode: (on: boolean) => void
+  threads: Thread[]
+  showResolved: boolean
+  draftAnchor: Anchor | null
+  onOpenThread: (id: string) => void
+  onCommentAt: (anchor: Anchor) => void
+  onError: (message: string) => void
+  handle: RefObject<CanvasHandle | null>
+}
+
+const HINTS: Record<Blocked, string> = {
+  'not-yours': 'As a reviewer you can change only your own markup.',
+  'guest-type': 'Guests cannot add images or embeds; sign up to add them.',
+  svg: 'Only PNG, JPEG, GIF and WebP images can be added.',
+}
+
+const isTyping = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+
+/** The topmost element under a scene point (by bounding box), for hints. */
+function elementAt(api: ExcalidrawImperativeAPI, x: number, y: number): ExcalidrawElement | null {
+  const elements = api.getSceneElements()
+  for (let i = elements.length - 1; i >= 0; i--) {
+    const [x1, y1, x2, y2] = getCommonBounds([elements[i]!])
+    if (x >= x1 && x <= x2 && y >= y1 && y <= y2) return elements[i]!
+  }
+  return null
+}
+
+// Excalidraw's own phone layout starts here (editor width up to 730 px, or a short landscape screen).
+const MOBILE = '(max-width: 730px), (max-height: 500px) and (max-width: 1000px)'
+
+function useMobile(): boolean {
+  const [mobile, setMobile] = useState(() => matchMedia(MOBILE).matches)
+  useEffect(() => {
+    const query = matchMedia(MOBILE)
+    const update = () => setMobile(query.matches)
+    query.addEventListener('change', update)
+    return () => query.removeEventListener('change', update)
+  }, [])
+  return mobile
+}
+
+export function BoardCanvas(p: CanvasProps) {
+  const [api, setApi] = useState<ExcalidrawImperativeAPI | null>(null)
+  const [hint, setHint] = useState<string | null>(null)
+  const live = useRef(p)
+  live.current = p
+  const binding = useRef<SceneBinding | null>(null)
+  const hintTimer = useRef(0)
+  const showHint = (text: string) => {
+    setHint(text)
+    clearTimeout(hintTimer.current)
+    hintTimer.current = window.setTimeout(() => setHint(null), 3500)
+  }
+  const publisher = useRef(new PresencePublisher(() => live.current.connection))
+  const followed = useRef<{ scrollX: number; scrollY: number; zoom: number } | null>(null)
+
+  // The binding lives as long as the document (a refusal brings a fresh one).
+  useEffect(() => {
+    if (!api) return
+    const b = new SceneBinding(p.doc, api, () => live.current.rights)
+    const files = new BoardFiles(
+      api,
+      p.boardId,
+      p.token,
+      (m) => live.current.onError(m),
+      (fileId) => {
+        b.removeImages(fileId)
+        showHint(HINTS.svg)
+      },
+    )
+    b.onImageAdded = (el) => files.upload(el)
+    b.onBlocked = (why) => showHint(HINTS[why])
+    // One undo step per gesture, key command or text edit, however fast the next one follows.
+    b.onWritten = (step) => step && live.current.undo.stopCapturing()
+    binding.current = b
+    // Excalidraw takes its initial data asynchronously and replaces the scene when it is done; load after that.
+    let waiting = 0
+    const start = () => {
+      if (api.getAppState().isLoading) return void (waiting = requestAnimationFrame(start))
+      waiting = 0
+      b.loadAll()
+      files.fetchMissing(api.getSceneElements())
+    }
+    start()
+    let imageCount = -1
+    const offChange = api.onChange((elements, state) => {
+      b.schedule()
+      files.tick()
+      publisher.current.selected(state.selectedElementIds)
+      // Someone added an image: fetch its file. Counting first keeps this off the per-frame path.
+      const images = elements.reduce((n, e) => (e.type === 'image' && !e.isDeleted ? n + 1 : n), 0)
+      if (images !== imageCount) {
+        imageCount = images
+        files.fetchMissing(elements)
+      }
+    })
+    const offUp = api.onPointerUp(() => {
+      live.current.undo.stopCapturing()
+      b.schedule()
+    })
+    const offDown = api.onPointerDown((tool, state) => {
+      if (live.current.rights.scope !== 'own_markup' || tool.type !== 'selection') return
+      const el = elementAt(api, state.origin.x, state.origin.y)
+      if (el && !b.writable(el.id)) {
+        const author = b.authorOf(el.id)
+        showHint(`${author ? `${author.name} made this. ` : ''}${HINTS['not-yours']}`)
+      }
+    })
+    const offScroll = api.onScrollChange((scrollX, scrollY, zoom) => {
+      publisher.current.viewport(api.getAppState())
+      const f = followed.current
+      // Our own pan or zoom ends following; the view we set ourselves does not.
+      if (f && (Math.abs(f.scrollX - scrollX) > 1 || Math.abs(f.scrollY - scrollY) > 1 || Math.abs(f.zoom - zoom.value) > 0.001)) {
+        followed.current = null
+        live.current.onFollow(null)
+      }
+    })
+    publisher.current.viewport(api.getAppState())
+    if (import.meta.env.PROD && localStorage.getItem('drawbridge.debug')) Object.assign(window, { __drawbridge: { ...(window as { __drawbridge?: object }).__drawbridge, excalidraw: api } })
+    return () => {
+      cancelAnimationFrame(waiting)
+      offChange()
+      offUp()
+      offDown()
+      offScroll()
+      files.stop()
+      b.destroy()
+      binding.current = null
+    }
+  }, [api, p.doc])
+
+  // New rights (a role change, the welcome naming us): locks and what is ours change.
+  const rightsKey = `${p.rights.scope}:${p.rights.me?.kind}:${p.rights.me?.id}`
+  const firstRights = useRef(true)
+  useEffect(() => {
+    if (firstRights.current) return void (firstRights.current = false)
+    binding.current?.loadAll()
+  }, [rightsKey])
+
+  // A guest who may draw lands with a drawing tool: the first drag draws.
+  const initialData = useMemo(
+    () => (p.rights.scope !== 'none' && p.rights.guest ? { appState: { activeTool: { type: 'freedraw' as const, customType: null, locked: false, lastActiveTool: null } } } : null),
+    [],
+  )
+
+  useEffect(() => {
+    api?.updateScene({ collaborators: collaborators(p.presence) })
+  }, [api, p.presence])
+
+  useEffect(() => {
+    if (!api) return
+    if (!p.following) {
+      if (followed.current) api.updateScene({ appState: { userToFollow: null } })
+      followed.current = null
+      return
+    }
+    const them = p.presence.find((s) => s.user.id === p.following)
+    if (!them) return p.onFollow(null)
+    followed.current = followView(api, them) ?? followed.current
+  }, [api, p.following, p.presence])
+
+  // Undo and redo are ours (own changes only), before Excalidraw sees the keys.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || isTyping(e.target)) return
+      const key = e.key.toLowerCase()
+      const redo = (key === 'z' && e.shiftKey) || key === 'y'
+      if (key !== 'z' && key !== 'y') return
+      e.preventDefault()
+      e.stopImmediatePropagation()
+      binding.current?.flush()
+      if (redo) live.current.undo.redo()
+      else live.current.undo.undo()
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [])
+
+  useEffect(() => {
+    p.handle.current = {
+      exportImage: async (kind) => (api ? exportBoard(api, kind, live.current.title) : false),
+      viewCenter: () => {
+        if (!api) return null
+        const s = api.getAppState()
+        return { x: s.width / 2 / s.zoom.value - s.scrollX, y: s.height / 2 / s.zoom.value - s.scrollY }
+      },
+    }
+  }, [api])
+
+  const readOnly = p.rights.scope === 'none'
+  const mobile = useMobile()
+  const actions = (
+          <div className={`canvas-actions${mobile ? ' canvas-actions-mobile' : ''}`} role="toolbar" aria-label="Board tools">
+            {p.canComment ? (
+              <button type="button" className="tool" aria-pressed={p.commenting} aria-label="Comment (C)" title="Comment (C)" data-tool="comment" onClick={() => p.setCommenting(!p.commenting)}>
+                <Icon d="M4 5h16v11H10l-4 4v-4H4z" />
+              </button>
+            ) : null}
+            {p.canMarkup ? (
+              <button type="button" className="tool" aria-pressed={p.rights.markupMode} aria-label="Add as review markup" title="New drawings go on the review markup layer, above all shapes" onClick={() => p.setMarkupMode(!p.rights.markupMode)}>
+                <Icon d="M4 20h8M6 16l8-8 4 4-8 8H6z" />
+              </button>
+            ) : null}
+            {!readOnly ? (
+              <>
+                <button type="button" className="tool" aria-label="Undo (Ctrl+Z)" title="Undo your last change (Ctrl+Z)" disabled={p.undo.undoStack.length === 0} onClick={() => p.undo.undo()}>
+                  <Icon d="M9 14L4 9l5-5M4 9h10a6 6 0 010 12h-3" />
+                </button>
+                <button type="button" className="tool" aria-label="Redo (Ctrl+Shift+Z)" title="Redo (Ctrl+Shift+Z)" disabled={p.undo.redoStack.length === 0} onClick={() => p.undo.redo()}>
+                  <Icon d="M15 14l5-5-5-5M20 9H10a6 6 0 000 12h3" />
+                </button>
+              </>
+            ) : null}
+          </div>
+          )
+  return (
+    <div className={`canvas${p.commenting ? ' canvas-commenting' : ''}${p.rights.guest ? ' canvas-guest' : ''}`} data-testid="canvas">
+      <Excalidraw
+        excalidrawAPI={setApi}
+        initialData={initialData}
+        viewModeEnabled={readOnly}
+        isCollaborating
+        handleKeyboardGlobally
+        autoFocus
+        aiEnabled={false}
+        validateEmbeddable={false}
+        langCode="en"
+        UIOptions={{ tools: { image: !p.rights.guest }, canvasActions: { loadScene: false, saveToActiveFile: false, export: false, saveAsImage: true, clearCanvas: false, toggleTheme: null, changeViewBackgroundColor: false } }}
+        onPointerUpdate={({ pointer, button }) => publisher.current.pointer(pointer, button)}
+        onUserFollow={({ userToFollow, action }) => {
+          const who = live.current.presence.find((s) => String(s.clientId) === userToFollow.socketId)
+          live.current.onFollow(action === 'FOLLOW' && who ? who.user.id : null)
+        }}
+        renderTopRightUI={(isMobile) => (isMobile ? null : actions)}
+      >
+        <MainMenu>
+          <MainMenu.DefaultItems.SaveAsImage />
+          <MainMenu.Item onSelect={() => void p.handle.current?.exportImage('png')} data-testid="export-png">
+            Export PNG
+          </MainMenu.Item>
+          <MainMenu.Item onSelect={() => void p.handle.current?.exportImage('svg')} data-testid="export-svg">
+            Export SVG
+          </MainMenu.Item>
+          <MainMenu.DefaultItems.Help />
+        </MainMenu>
+      </Excalidraw>
+      {api ? (
+        <CommentLayer
+          api={api}
+          threads={p.threads}
+          showResolved={p.showResolved}
+          commenting={p.commenting}
+          draftAnchor={p.draftAnchor}
+          onOpenThread={p.onOpenThread}
+          onCommentAt={p.onCommentAt}
+        />
+      ) : null}
+      {/* On a phone Excalidraw's top row holds its tools only; ours float at the right edge. */}
+      {mobile ? actions : null}
+      {hint ? (
+        <div className="canvas-hint" role="status" data-testid="canvas-hint">
+          {hint}
+        </div>
+      ) : null}
+    </div>
+  )
+}
