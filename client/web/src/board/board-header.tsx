@@ -31,6 +31,55 @@ interface Props {
   onPeople: () => void
   onComments: () => void
   onShare: () => void
+  /** Set for those who may rename the board; resolves once the server has it. */
+  onRename?: (title: string) => Promise<void>
+}
+
+/** The title as a button that turns into a field: Enter or leaving the field saves, Escape cancels. */
+function RenameTitle({ title, onRename }: { title: string; onRename: (title: string) => Promise<void> }) {
+  const [draft, setDraft] = useState<string | null>(null)
+  const [saving, setSaving] = useState(false)
+  const finish = async (save: boolean) => {
+    const next = draft?.trim() ?? ''
+    if (!save || !next || next === title) return setDraft(null)
+    setSaving(true)
+    try {
+      await onRename(next)
+      setDraft(null)
+    } catch {
+      // The page has said why (a toast); the field stays open with what was typed.
+    } finally {
+      setSaving(false)
+    }
+  }
+  if (draft === null) {
+    return (
+      <h1 className="board-title">
+        <button type="button" className="title-button" title="Rename this board" aria-label={`Board title: ${title}. Rename`} onClick={() => setDraft(title)}>
+          {title}
+        </button>
+      </h1>
+    )
+  }
+  return (
+    <input
+      className="title-input"
+      aria-label="Board title"
+      autoFocus
+      maxLength={200}
+      disabled={saving}
+      value={draft}
+      onFocus={(e) => (e.target as HTMLInputElement).select()}
+      onChange={(e) => setDraft((e.target as HTMLInputElement).value)}
+      onBlur={() => void finish(true)}
+      onKeyDown={(e) => {
+        // Keys typed here are the title, never canvas shortcuts.
+        e.stopPropagation()
+        if (e.key === 'Enter') void finish(true)
+        else if (e.key === 'Escape') void finish(false)
+      }}
+    />
+  )
 }
 
 /** A reconnect after a role change takes a moment; only call it offline if it lasts. */
@@ -52,9 +101,13 @@ export function BoardHeader(p: Props) {
         <Icon d="M3 21V9l9-6 9 6v12M9 21v-6h6v6" />
       </a>
       <div className="title-block">
-        <h1 className="board-title" title={p.board.title}>
-          {p.board.title}
-        </h1>
+        {p.onRename ? (
+          <RenameTitle title={p.board.title} onRename={p.onRename} />
+        ) : (
+          <h1 className="board-title" title={p.board.title}>
+            {p.board.title}
+          </h1>
+        )}
         <span className="muted small role-line">
           {p.role ? roleLabel[p.role] : ''}
           {p.guest ? ' · guest' : ''}

@@ -146,6 +146,18 @@ export function BoardPage({ boardId }: { boardId: string }) {
         onPeople={() => setPanel(panel === 'people' ? null : 'people')}
         onComments={() => setPanel(panel === 'comments' ? null : 'comments')}
         onShare={() => setSharing(true)}
+        onRename={
+          abilities.rename && !s.guest
+            ? async (title) => {
+                try {
+                  s.setBoard(await s.api.updateBoard(board.id, { title }))
+                } catch (e) {
+                  s.toast(errorText(e), 'error')
+                  throw e
+                }
+              }
+            : undefined
+        }
       />
       <TempBanner
         board={board}

@@ -6,9 +6,11 @@ import { CenterCard, HomeLink } from '../ui/screens.js'
 import type { Fatal } from './use-board-session.js'
 
 export function FatalScreen({ fatal, boardId, guest }: { fatal: Fatal; boardId: string; guest: boolean }) {
-  // A guest identity that can no longer open its board is useless; forget it.
+  // A guest identity is forgotten only once the server says it is gone (401) or
+  // its board is: a guest turned away or removed may be let back in, and must
+  // then come back as the same guest, so their earlier markup is still theirs.
   useEffect(() => {
-    if (guest && fatal.kind !== 'error') session.setGuest(boardId, null)
+    if (guest && (fatal.kind === 'expired-session' || fatal.kind === 'deleted')) session.setGuest(boardId, null)
   }, [fatal.kind])
   const signIn = (
     <p>
@@ -30,6 +32,13 @@ export function FatalScreen({ fatal, boardId, guest }: { fatal: Fatal; boardId: 
         <CenterCard title={/guest/i.test(fatal.message) ? 'Guests are not allowed on this board' : 'You do not have access to this board'} testId="fatal-forbidden">
           <p>{fatal.message}</p>
           <p>Ask the owner for an invite, or sign in with an account that has access.</p>
+          {guest ? (
+            <p>
+              <button type="button" className="button" onClick={() => location.reload()} data-testid="try-again">
+                Try again
+              </button>
+            </p>
+          ) : null}
           {signIn}
           <HomeLink />
         </CenterCard>

@@ -30,6 +30,11 @@ const EXPIRY: { label: string; seconds?: number }[] = [
   { label: '30 days', seconds: 30 * 86_400 },
 ]
 
+/** Why a guest did not get the role asked for: the tier's cap, and the ways past it. */
+export function guestCapNotice(name: string, got: Role, tier: Board['tier']): string {
+  return `Guests on a ${tier} board can be at most ${roleLabel[guestRoleFor('editor', tier)]}, so ${name} stays ${roleLabel[got]}. To let ${name} edit, ask them to sign up (their work comes along), or move the board to a pro account.`
+}
+
 export const inviteUrl = (token: string) => `${location.origin}/join/${token}`
 
 export function ShareDialog({ api, board, myRole, meId, abilities, participants, onBoard, onParticipantsChanged, onClose }: Props) {
@@ -39,6 +44,7 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
   const [maxUses, setMaxUses] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
+  const [notice, setNotice] = useState<string | null>(null)
   const roles = grantableRoles(myRole)
 
   const load = () => api.listInvites(board.id).then(setInvites, (e: unknown) => setError(errorText(e)))
@@ -54,6 +60,14 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
       setError(errorText(e))
     }
   }
+
+  const changeRole = (p: Participant, to: GrantableRole) =>
+    run(async () => {
+      setNotice(null)
+      const changed = await api.changeRole(board.id, p.kind, p.id, to)
+      if (changed.role !== to) setNotice(guestCapNotice(p.name, changed.role, board.tier))
+      onParticipantsChanged()
+    })
 
   const create = () =>
     run(async () => {
@@ -179,6 +193,16 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
       {abilities.manageParticipants ? (
         <section>
           <h3>People</h3>
+          {guestRoleFor('editor', board.tier) !== 'editor' && participants.some((x) => x.guest) ? (
+            <p className="muted small" data-testid="guest-cap">
+              On a {board.tier} board guests can be at most {roleLabel[guestRoleFor('editor', board.tier)]}; people with an account can be Editors.
+            </p>
+          ) : null}
+          {notice ? (
+            <p className="notice" role="status" data-testid="role-notice">
+              {notice}
+            </p>
+          ) : null}
           <ul className="people">
             {participants.map((p) => (
               <li key={`${p.kind}:${p.id}`} className="person row">
@@ -193,13 +217,18 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
                     <select
                       aria-label={`Role of ${p.name}`}
                       value={p.role}
-                      onChange={(e) => void run(async () => (await api.changeRole(board.id, p.kind, p.id, (e.target as HTMLSelectElement).value as GrantableRole), onParticipantsChanged()))}
+                      onChange={(e) => void changeRole(p, (e.target as HTMLSelectElement).value as GrantableRole)}
                     >
-                      {roles.map((r) => (
-                        <option key={r} value={r}>
-                          {roleLabel[r]}
-                        </option>
-                      ))}
+                      {roles.map((r) => {
+                        // A guest on this tier cannot hold the role: say so in the list rather than let it snap back.
+                        const capped = p.guest && p.role !== r && guestRoleFor(r, board.tier) !== r
+                        return (
+                          <option key={r} value={r} disabled={capped}>
+                            {roleLabel[r]}
+                            {capped ? ` (not for guests on a ${board.tier} board)` : ''}
+                          </option>
+                        )
+                      })}
                     </select>
                     <button type="button" className="button button-danger" aria-label={`Remove ${p.name}`} onClick={() => void run(async () => (await api.removeParticipant(board.id, p.kind, p.id), onParticipantsChanged()))}>
                       Remove

@@ -16,6 +16,7 @@ import {
   type SaveState,
 } from '../../../sdk/index.js'
 import { apiFor, ApiError, baseUrl } from '../lib/api.js'
+import { roleHelp, roleLabel } from '../lib/format.js'
 import { session } from '../lib/session.js'
 import type { Author } from './doc-model.js'
 
@@ -123,6 +124,8 @@ export function useBoardSession(boardId: string): BoardSession {
 
     api.getBoard(boardId).then((b) => {
       if (cancelled) return
+      const flash = session.takeFlash()
+      if (flash) toast(flash)
       setBoard(b)
       setRole(b.myRole)
       setFlags({ locked: b.locked, archived: b.archived })
@@ -135,7 +138,8 @@ export function useBoardSession(boardId: string): BoardSession {
       })
       conn.on('role', (r, prev) => {
         setRole(r)
-        if (prev) toast(`Your role is now ${r}.`)
+        // Becoming owner means a claim, which says so itself: one toast, not two.
+        if (prev && r !== 'owner') toast(`Your role is now ${roleLabel[r]}: you ${roleHelp[r]}.`)
       })
       conn.on('board', setFlags)
       conn.on('save', setSaveState)

@@ -20,7 +20,7 @@ export const roleLabel: Record<Role, string> = {
 export const roleHelp: Record<Role, string> = {
   owner: 'can do everything',
   editor: 'can draw and edit everything',
-  reviewer: 'can scribble, highlight, add review notes and comment',
+  reviewer: 'can draw and write on top of the board, change only what they added, and comment',
   reader: 'can look, pan, zoom and follow others',
 }
 

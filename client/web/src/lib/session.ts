@@ -4,6 +4,7 @@
 import type { Guest, User } from '../../../../shared/types.js'
 
 const USER_KEY = 'drawbridge.user'
+const FLASH_KEY = 'drawbridge.flash'
 const guestKey = (boardId: string) => `drawbridge.guest.${boardId}`
 
 export interface UserSession {
@@ -51,4 +52,21 @@ export const session = {
   setUser: (s: UserSession | null) => write(USER_KEY, s),
   guest: (boardId: string): GuestSession | null => read<GuestSession>(guestKey(boardId)),
   setGuest: (boardId: string, s: GuestSession | null) => write(guestKey(boardId), s),
+  /** A message for the next page to show once (this tab only). */
+  flash: (text: string) => {
+    try {
+      sessionStorage.setItem(FLASH_KEY, text)
+    } catch {
+      // Without storage the message is simply not shown.
+    }
+  },
+  takeFlash: (): string | null => {
+    try {
+      const text = sessionStorage.getItem(FLASH_KEY)
+      sessionStorage.removeItem(FLASH_KEY)
+      return text
+    } catch {
+      return null
+    }
+  },
 }

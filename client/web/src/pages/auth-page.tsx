@@ -12,6 +12,23 @@ function safeNext(raw: string | null): string | null {
   return raw && raw.startsWith('/') && !raw.startsWith('//') ? raw : null
 }
 
+/**
+ * Signing up from a temporary board is the way to keep it: the new account
+ * claims it in the same step, and the board says so once it opens. A board
+ * that is not temporary (or no longer exists) is left as it is.
+ */
+async function keepBoard(boardId: string, token: string): Promise<void> {
+  const api = apiFor(token)
+  try {
+    const board = await api.getBoard(boardId)
+    if (!board.ownerless) return session.flash('Your account is ready; your work on this board is yours now.')
+    await api.claimBoard(boardId)
+    session.flash('Your account is ready, and this board is yours: it will not be deleted.')
+  } catch {
+    // The account exists either way; the board page shows what state the board is in.
+  }
+}
+
 export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: URLSearchParams }) {
   const [name, setName] = useState('')
   const [email, setEmail] = useState('')
@@ -29,7 +46,10 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
           ? await apiFor(guest?.token ?? null).register({ email, password, name: name || guest?.guest.name || '' })
           : await apiFor(null).login({ email, password })
       session.setUser(result)
-      if (boardId && mode === 'register') session.setGuest(boardId, null)
+      if (boardId && mode === 'register') {
+        session.setGuest(boardId, null)
+        if (guest) await keepBoard(boardId, result.token)
+      }
       navigate(next, true)
     })
   }
