@@ -1,6 +1,11 @@
 // A board of 5,000 elements in the browser: frame times while panning and
 // zooming, measured with requestAnimationFrame and printed (never asserted:
 // timings depend on the machine). The test asserts only that it all loads.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import type { Page } from 'playwright-core'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
@@ -47,8 +52,46 @@ async function fillBoard(baseUrl: string, boardId: string, token: string): Promi
   conn.destroy()
 }
 
+const webRoot = fileURLToPath(new URL('../../../dist/web', import.meta.url))
+
+/** The scripts a page has loaded so far (our own /assets), and their gzipped size. */
+function scriptsOf(page: Page): () => { files: string[]; gzipKb: number } {
+  const seen = new Set<string>()
+  page.on('response', (r) => {
+    const path = new URL(r.url()).pathname
+    if (r.request().resourceType() === 'script' && path.startsWith('/assets/') && path.endsWith('.js')) seen.add(path)
+  })
+  return () => {
+    const files = [...seen]
+    const bytes = files.reduce((n, f) => n + gzipSync(readFileSync(join(webRoot, f))).length, 0)
+    return { files, gzipKb: Math.round(bytes / 1024) }
+  }
+}
+
 describe.skipIf(!hasChromium)(`a 5,000-element board (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
+
+  it('the join page loads only the app shell; the drawing engine comes with the board (gzipped JS per page printed)', async () => {
+    const owner = await register(suite.server.url, 'Sam Size')
+    const board = await owner.api.createBoard('Weigh me')
+    const invite = await owner.api.createInvite(board.id, { role: 'reviewer' })
+    const { page } = await suite.open(null)
+    const scripts = scriptsOf(page)
+    await page.goto(`${suite.server.url}/join/${invite.token}`)
+    await page.getByLabel('Your name').waitFor()
+    await page.waitForLoadState('networkidle')
+    const join = scripts()
+    // Typing the name starts loading the board page; nothing before that.
+    expect(join.files.filter((f) => /board-(page|canvas)/.test(f))).toEqual([])
+    await page.getByLabel('Your name').fill('Sam')
+    await page.getByLabel('Your name').press('Enter')
+    await page.waitForURL(`**/b/${board.id}`)
+    await page.getByText('Saved').waitFor()
+    await page.waitForLoadState('networkidle')
+    const all = scripts()
+    expect(all.files.some((f) => /board-canvas/.test(f))).toBe(true)
+    console.log(`gzipped JS — join page: ${join.gzipKb} KB in ${join.files.length} files; join + board page: ${all.gzipKb} KB in ${all.files.length} files`)
+  }, 60_000)
 
   it('pans and zooms; frame times are printed', async () => {
     const owner = await register(suite.server.url, 'Perry Perf')
