@@ -20,7 +20,7 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
     await g.page.waitForURL('**/b/*')
     const banner = g.page.getByTestId('temp-banner')
     await banner.waitFor()
-    expect(await banner.textContent()).toMatch(/This board will be deleted in (23 h \d+ min|24 h) unless a registered user claims it/)
+    expect(await banner.innerText()).toMatch(/This board will be deleted in (23 h \d+ min|24 h) unless a registered user claims it/)
     expect(await g.page.locator('.board-title').textContent()).toBe('Untitled (temporary)')
     await g.page.getByRole('button', { name: 'Sign up so your work comes with you' }).waitFor()
 

@@ -44,6 +44,26 @@ describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, ()
     await shot(g.page, 'newcomer-signed-up-claimed')
   }, 60_000)
 
+  it('on a phone the temporary-board banner is one compact row, its buttons on screen', async () => {
+    const { page } = await open(null, { width: 390, height: 844, touch: true })
+    await page.goto(suite.server.url + '/')
+    await page.getByLabel('Your name').fill('Pia')
+    await page.getByRole('button', { name: 'Create a board without an account' }).click()
+    await page.waitForURL('**/b/*')
+    const banner = page.getByTestId('temp-banner')
+    await banner.waitFor()
+    expect(await banner.innerText()).toMatch(/^Temporary: deleted in (23 h \d+ min|24 h)\./)
+    const box = (await banner.boundingBox())!
+    expect(box.height).toBeLessThanOrEqual(48)
+    for (const control of [page.getByRole('button', { name: 'Sign up so your work comes with you' }), page.getByTestId('download-copy')]) {
+      const b = (await control.boundingBox())!
+      expect(b.x).toBeGreaterThanOrEqual(0)
+      expect(b.x + b.width).toBeLessThanOrEqual(390)
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+    await shot(page, 'newcomer-phone-temporary')
+  })
+
   it('the owner renames the board from the header; a guest sees the new name and has no rename control', async () => {
     const owner = await register(suite.server.url, 'Olivia Owner')
     const board = await owner.api.createBoard('Old name')

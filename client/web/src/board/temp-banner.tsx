@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react'
 import type { Board } from '../../../../shared/types.js'
 import { formatRemaining } from '../lib/format.js'
 import { navigate } from '../lib/router.js'
+import { Icon } from '../ui/icon.js'
 
 interface Props {
   board: Board
@@ -25,20 +26,33 @@ export function TempBanner({ board, guest, canClaim, onClaim, claiming, onDownlo
   const left = Date.parse(board.expiresAt) - now
   return (
     <div className={`banner ${left < 3_600_000 ? 'banner-urgent' : ''}`} role="region" aria-label="Temporary board" data-testid="temp-banner">
-      <span>
-        This board will be deleted in <strong data-testid="countdown">{formatRemaining(left)}</strong> unless a registered user claims it.
+      {/* On a phone the same facts in one row: the canvas needs the height. */}
+      <span className="banner-text">
+        <span className="wide-only">This board will be deleted in </span>
+        <span className="narrow-only">Temporary: deleted in </span>
+        <strong data-testid="countdown">{formatRemaining(left)}</strong>
+        <span className="wide-only"> unless a registered user claims it</span>.
       </span>
       {canClaim ? (
-        <button type="button" className="button button-primary" onClick={onClaim} disabled={claiming}>
+        <button type="button" className="button button-primary banner-button" onClick={onClaim} disabled={claiming}>
           {claiming ? 'Claiming…' : 'Claim board'}
         </button>
       ) : guest ? (
-        <button type="button" className="button button-primary" onClick={() => navigate(`/register?board=${encodeURIComponent(board.id)}`)}>
-          Sign up so your work comes with you
+        <button
+          type="button"
+          className="button button-primary banner-button"
+          aria-label="Sign up so your work comes with you"
+          onClick={() => navigate(`/register?board=${encodeURIComponent(board.id)}`)}
+        >
+          <span className="wide-only">Sign up so your work comes with you</span>
+          <span className="narrow-only">Sign up to keep it</span>
         </button>
       ) : null}
-      <button type="button" className="button" onClick={onDownload} data-testid="download-copy">
-        Download a copy
+      <button type="button" className="button banner-button" onClick={onDownload} data-testid="download-copy" aria-label="Download a copy" title="Download a copy">
+        <span className="wide-only">Download a copy</span>
+        <span className="narrow-only" aria-hidden="true">
+          <Icon d="M12 4v11M7 10l5 5 5-5M5 20h14" />
+        </span>
       </button>
     </div>
   )
