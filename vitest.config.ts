@@ -10,7 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    reporters: ['default', './server/test/helpers/unhandled-summary.ts'],
     projects: [
       {
         extends: true,
