@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import type { Logger } from 'pino'
+import { EMBEDDED_POSTGRES_CONF, initialiseInChild } from './embedded.js'
 import { runMigrations } from './migrate.js'
 import * as schema from './schema.js'
 
@@ -49,7 +50,10 @@ export class Store {
       return new Store(drizzlePg(pool, { schema }) as unknown as Db, 'postgres', () => pool.end(), pool)
     }
     await mkdir(options.dataDir, { recursive: true })
-    const client = new PGlite(join(options.dataDir, 'pglite'), {
+    const dir = join(options.dataDir, 'pglite')
+    await initialiseInChild(dir, logger)
+    const client = new PGlite(dir, {
+      postgresqlconf: EMBEDDED_POSTGRES_CONF,
       // PGlite's own bytea codec builds a string per byte; documents are
       // megabytes, so use Node's hex codec (two orders of magnitude faster).
       serializers: { [BYTEA_OID]: (bytes: Uint8Array) => '\\x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') },
