@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { connectBoard } from '../../sdk/index.js'
 import { boardReady, canvasPoint, chromiumPath, docOf, drag, hasChromium, pageXY, pickTool, sceneOf, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
-import { register, useBrowserSuite } from './setup.js'
+import { joinByLink, register, useBrowserSuite } from './setup.js'
 
 /** Pastes a small PNG made in the page, as a person pasting a screenshot would. */
 async function pasteImage(page: Page): Promise<void> {
@@ -117,10 +117,7 @@ describe.skipIf(!hasChromium)(`the canvas (${chromiumPath})`, () => {
     // A guest editor sees it (the file fetched from the server), but has no image tool.
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
     const g = await open(null)
-    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
-    await g.page.getByLabel('Your name').fill('Gabe')
-    await g.page.getByLabel('Your name').press('Enter')
-    await boardReady(g.page)
+    await joinByLink(g.page, suite.server.url, invite.token, 'Gabe')
     await waitFor(
       async () => await g.page.evaluate((id) => !!(window as unknown as { __drawbridge: { excalidraw: { getFiles(): Record<string, unknown> } } }).__drawbridge.excalidraw.getFiles()[id], image!.fileId as string),
       10_000,
@@ -190,10 +187,7 @@ describe.skipIf(!hasChromium)(`the canvas (${chromiumPath})`, () => {
     const g = await open(null)
     const requested: string[] = []
     g.page.on('request', (r) => requested.push(r.url()))
-    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
-    await g.page.getByLabel('Your name').fill('Hana')
-    await g.page.getByLabel('Your name').press('Enter')
-    await boardReady(g.page)
+    await joinByLink(g.page, suite.server.url, invite.token, 'Hana')
     await pickTool(g.page, 'text')
     await g.page.mouse.click(...(Object.values(await canvasPoint(g.page)) as [number, number]))
     await g.page.keyboard.type('Fonts from home, ünïcödé and 漢字')

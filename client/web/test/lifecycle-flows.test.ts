@@ -3,9 +3,9 @@
 // Plus the locked-board notice and a refused change's toast and resync.
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { boardReady, canvasPoint, chromiumPath, docOf, drag, hasChromium, pickTool, shot, waitForScene } from './browser.js'
+import { canvasPoint, chromiumPath, docOf, drag, hasChromium, pickTool, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
-import { register, useBrowserSuite } from './setup.js'
+import { joinByLink, register, useBrowserSuite } from './setup.js'
 
 describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
@@ -116,10 +116,7 @@ describe.skipIf(!hasChromium)(`board lifecycle in the browser (${chromiumPath})`
     const board = await owner.api.createBoard('Locked soon')
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
     const g = await open(null)
-    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
-    await g.page.getByLabel('Your name').fill('Gail')
-    await g.page.getByLabel('Your name').press('Enter')
-    await boardReady(g.page)
+    await joinByLink(g.page, suite.server.url, invite.token, 'Gail')
     await pickTool(g.page, 'rectangle')
     await drag(g.page, await canvasPoint(g.page, -50, -50), await canvasPoint(g.page, 50, 50))
     await g.page.getByText('Saved').waitFor()

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { boardReady, canvasPoint, chromiumPath, docOf, drag, hasChromium, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
 import { uniqueEmail } from '../../../server/test/helpers/api.js'
-import { register, useBrowserSuite } from './setup.js'
+import { joinByLink, register, useBrowserSuite } from './setup.js'
 
 describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
@@ -72,10 +72,7 @@ describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, ()
     await o.page.goto(`${suite.server.url}/b/${board.id}`)
     await boardReady(o.page)
     const g = await open(null)
-    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
-    await g.page.getByLabel('Your name').fill('Gus')
-    await g.page.getByLabel('Your name').press('Enter')
-    await boardReady(g.page)
+    await joinByLink(g.page, suite.server.url, invite.token, 'Gus')
 
     await o.page.getByRole('button', { name: 'Board title: Old name. Rename' }).click()
     const field = o.page.getByLabel('Board title')
@@ -103,10 +100,7 @@ describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, ()
     const board = await owner.api.createBoard('Free board')
     const invite = await owner.api.createInvite(board.id, { role: 'reviewer' })
     const g = await open(null)
-    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
-    await g.page.getByLabel('Your name').fill('Gwen')
-    await g.page.getByLabel('Your name').press('Enter')
-    await boardReady(g.page)
+    await joinByLink(g.page, suite.server.url, invite.token, 'Gwen')
 
     const o = await open(owner)
     await o.page.goto(`${suite.server.url}/b/${board.id}`)
@@ -133,10 +127,7 @@ describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, ()
     const board = await owner.api.createBoard('Members only for a while')
     const invite = await owner.api.createInvite(board.id, { role: 'reviewer' })
     const g = await open(null)
-    await g.page.goto(`${suite.server.url}/join/${invite.token}`)
-    await g.page.getByLabel('Your name').fill('Gabe')
-    await g.page.getByLabel('Your name').press('Enter')
-    await boardReady(g.page)
+    await joinByLink(g.page, suite.server.url, invite.token, 'Gabe')
     // A reviewer lands with a drawing tool too: the first drag scribbles markup.
     await drag(g.page, await canvasPoint(g.page, -100, 0), await canvasPoint(g.page, 0, 60), 10)
     await waitFor(async () => Object.values(await docOf(g.page, 'markup')).some((m) => m.type === 'freedraw'), 10_000, 'markup stored')

@@ -1,12 +1,12 @@
 // People and boards for browser tests, made through the real API (the SDK),
 // and a way to open a page already signed in as someone.
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { uniqueEmail } from '../../../server/test/helpers/api.js'
 import { startServer, TEST_ADMIN_TOKEN, type TestServer } from '../../../server/test/helpers/server.js'
 import { ApiClient } from '../../sdk/index.js'
 import type { User } from '../../../shared/types.js'
-import { ensureWebBuild, launch, openPage, type TestPage } from './browser.js'
+import { boardReady, ensureWebBuild, launch, openPage, type TestPage } from './browser.js'
 
 export interface Person {
   token: string
@@ -72,4 +72,12 @@ export function useBrowserSuite() {
       return p
     },
   }
+}
+
+/** A guest opens an invite link, types a name, presses Enter, and waits for the board. */
+export async function joinByLink(page: Page, baseUrl: string, inviteToken: string, name: string): Promise<void> {
+  await page.goto(`${baseUrl}/join/${inviteToken}`)
+  await page.getByLabel('Your name').fill(name)
+  await page.getByLabel('Your name').press('Enter')
+  await boardReady(page)
 }
