@@ -1,8 +1,6 @@
 // Nothing acknowledged is ever lost: group-committed log, compaction,
 // graceful shutdown, and a real SIGKILL.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { eq } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -12,10 +10,11 @@ import { providerClient, RawClient, waitFor } from './helpers/collab.js'
 import { createBoard, createInvite, joinAsMember } from './helpers/fixtures.js'
 import { spawnServer } from './helpers/process.js'
 import { startServer } from './helpers/server.js'
+import { freshDataDir } from './helpers/data-dir.js'
 
 const dirs: string[] = []
 async function tempDir() {
-  const d = await mkdtemp(join(tmpdir(), 'drawbridge-durable-'))
+  const d = await freshDataDir('drawbridge-durable-')
   dirs.push(d)
   return d
 }

@@ -17,6 +17,7 @@ import { createInvite, joinAsGuest, joinAsMember, makePro } from './helpers/fixt
 import { type ServerProcess, spawnServer } from './helpers/process.js'
 import { createTestDatabase, postgresBaseUrl, redisBaseUrl, uniqueRedisPrefix } from './helpers/services.js'
 import { TEST_ADMIN_TOKEN } from './helpers/server.js'
+import { freshDataDir } from './helpers/data-dir.js'
 
 const pgBase = postgresBaseUrl()
 const redisUrl = redisBaseUrl()
@@ -222,7 +223,7 @@ describe.skipIf(!pgBase || !redisUrl)('kill -9: two instances on PostgreSQL and 
 
 describe('kill -9: one instance on the embedded database', () => {
   it('loses no acknowledged edit and wedges no client', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'drawbridge-kill-embedded-'))
+    const dir = await freshDataDir('drawbridge-kill-embedded-')
     dirs.push(dir)
     const env = { ...common, DATA_DIR: dir, COMPACT_AFTER_UPDATES: '40' }
     const cluster: Cluster = {

@@ -2,9 +2,7 @@
 // update may take (struct count, per-address budget, big updates in slices),
 // presence size and rate, and the markup quotas that keep a reviewer from
 // making a board un-editable for its owner.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { encodeAwarenessMessage, encodeAwarenessUpdate } from '../../shared/protocol.js'
@@ -14,6 +12,7 @@ import { craftUpdate } from './helpers/craft.js'
 import { type Cast, castBoard } from './helpers/fixtures.js'
 import { startServer } from './helpers/server.js'
 import { useServer } from './helpers/suite.js'
+import { freshDataDir } from './helpers/data-dir.js'
 
 const suite = useServer({
   MAX_UPDATE_STRUCTS: '3000',
@@ -166,7 +165,7 @@ describe('markup quotas', () => {
 
 describe('a full board', () => {
   it('refuses growth past MAX_DOC_BYTES but never a move or a delete by the owner, also after a restart', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'drawbridge-full-'))
+    const dataDir = await freshDataDir('drawbridge-full-')
     let server = await startServer({ MAX_DOC_BYTES: '8192', DATA_DIR: dataDir })
     try {
       const cast = await castBoard(apiClient(() => server.url))

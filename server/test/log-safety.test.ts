@@ -8,9 +8,8 @@ import { startDrawbridge } from '../src/server.js'
 import { apiClient, registerUser } from './helpers/api.js'
 import { createBoard, createInvite } from './helpers/fixtures.js'
 import { TEST_ADMIN_TOKEN } from './helpers/server.js'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
+import { freshDataDir } from './helpers/data-dir.js'
 
 function sink(): { lines: string[]; stream: Writable } {
   const lines: string[] = []
@@ -26,7 +25,7 @@ function sink(): { lines: string[]; stream: Writable } {
 describe('invite tokens', () => {
   it('never reach the logs from /api/invites/:token routes or /join/:token pages, at debug level', async () => {
     const { lines, stream } = sink()
-    const dataDir = await mkdtemp(join(tmpdir(), 'drawbridge-logs-'))
+    const dataDir = await freshDataDir('drawbridge-logs-')
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', SERVE_WEB: 'false', ADMIN_TOKEN: TEST_ADMIN_TOKEN })
     const running = await startDrawbridge(config, createLogger(config.logLevel, stream))
     try {

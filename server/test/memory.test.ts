@@ -7,15 +7,14 @@
 // through the inspector. Without it the test measured the garbage that happened
 // to be waiting at that instant (up to +18% under a busy suite) rather than
 // anything kept alive; heap snapshots showed the only growth to be JIT code.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { apiClient, registerUser } from './helpers/api.js'
 import { attachInspector, type Inspector } from './helpers/inspector.js'
 import { type ServerProcess, spawnServer } from './helpers/process.js'
 import { createTestDatabase, postgresBaseUrl, type TestDatabase } from './helpers/services.js'
+import { freshDataDir } from './helpers/data-dir.js'
 
 const METRICS_TOKEN = 'memory-test-metrics-token'
 const CYCLES = 10_000
@@ -30,7 +29,7 @@ function memorySuite(backend: 'embedded' | 'postgres') {
   let db: TestDatabase | undefined
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'drawbridge-memory-'))
+    dir = await freshDataDir('drawbridge-memory-')
     if (backend === 'postgres') db = await createTestDatabase(pgBase!)
     const env: Record<string, string> = { DATA_DIR: dir, METRICS_TOKEN, AUTH_RATE_LIMIT: '100000', WS_RATE: '100000', WS_BURST: '100000' }
     if (db) env.DATABASE_URL = db.url

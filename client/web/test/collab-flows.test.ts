@@ -187,6 +187,19 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     await v.page.keyboard.press('Enter')
     await v.page.getByTestId('thread').getByText('Make the button bigger').waitFor()
     await o.page.locator('.pin').first().waitFor()
+    // Pins are anchored in scene coordinates: panning moves them with the board, zooming too.
+    const pinAt = async () => (await o.page.locator('.pin').first().boundingBox())!
+    const before = await pinAt()
+    // The wheel over empty canvas (not over the pin itself).
+    const aside = await canvasPoint(o.page, -250, 150)
+    await o.page.mouse.move(aside.x, aside.y)
+    await o.page.mouse.wheel(0, 120)
+    await waitFor(async () => Math.abs((await pinAt()).y - (before.y - 120)) < 2 && Math.abs((await pinAt()).x - before.x) < 2, 5000, 'the pin follows a pan')
+    const panned = await pinAt()
+    await o.page.keyboard.down('Control')
+    await o.page.mouse.wheel(0, -200)
+    await o.page.keyboard.up('Control')
+    await waitFor(async () => Math.hypot((await pinAt()).x - panned.x, (await pinAt()).y - panned.y) > 5, 5000, 'the pin follows a zoom')
     await shot(v.page, 'flow3-reviewer')
     await o.page.locator('.pin').first().click()
     await o.page.getByTestId('thread').getByText('Make the button bigger').waitFor()

@@ -1,9 +1,21 @@
 // Says up front which suites will be skipped for want of a service, so a
 // green run without PostgreSQL/Redis/Chromium is never mistaken for full coverage.
 import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { initialiseInChild, isInitialised } from '../../src/store/embedded.js'
+import { TEMPLATE_ENV } from './data-dir.js'
 import { postgresBaseUrl, redisBaseUrl } from './services.js'
 
-export default function setup(): void {
+export default async function setup(): Promise<() => Promise<void>> {
+  // One embedded cluster for the whole run, copied into every fresh DATA_DIR (see data-dir.ts).
+  const templateRoot = await mkdtemp(join(tmpdir(), 'drawbridge-template-'))
+  const template = join(templateRoot, 'pglite')
+  await initialiseInChild(template, pino({ level: 'warn' }))
+  if (isInitialised(template)) process.env[TEMPLATE_ENV] = template
+
   const skipped: string[] = []
   if (!postgresBaseUrl()) skipped.push('PostgreSQL suites (set DATABASE_URL or TEST_DATABASE_URL)')
   if (!redisBaseUrl()) skipped.push('Redis / multi-instance suites (set REDIS_URL or TEST_REDIS_URL)')
@@ -15,5 +27,8 @@ export default function setup(): void {
     process.stdout.write(`${line}\nAll service-backed suites will run (PostgreSQL, Redis, Chromium found).\n${line}\n`)
   } else {
     process.stdout.write(`${line}\nSKIPPING, services not available:\n${skipped.map((s) => `  - ${s}`).join('\n')}\n${line}\n`)
+  }
+  return async () => {
+    await rm(templateRoot, { recursive: true, force: true })
   }
 }

@@ -1,9 +1,7 @@
 // Rooms in-process with fake peers: no sockets, no HTTP server. `useRooms`
 // keeps their documents in memory (no database); `useStoredRooms` puts them
 // on the real embedded database, one per test file.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import pino from 'pino'
 import { afterAll, beforeAll } from 'vitest'
 import type { UserRow } from '../../src/auth/principals.js'
@@ -15,6 +13,7 @@ import { DocStore } from '../../src/store/doc-store.js'
 import { boards, users } from '../../src/store/schema.js'
 import { MemoryDocLog } from './memory-doc-log.js'
 import { testRoomLimits } from './room-limits.js'
+import { freshDataDir } from './data-dir.js'
 
 export const silentLogger = pino({ level: 'silent' })
 
@@ -75,7 +74,7 @@ export function useStoredRooms<D extends DocStore = DocStore>(
   let docStore: D | undefined
   let seq = 0
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'drawbridge-rooms-'))
+    dir = await freshDataDir('drawbridge-rooms-')
     store = await Store.open({ dataDir: dir, poolSize: 1 }, silentLogger)
     docStore = makeDocStore(store)
     await store.db.insert(users).values({ id: 'u1', email: 'u1@x.io', name: 'U', passwordHash: 'x' })

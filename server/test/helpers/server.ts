@@ -1,11 +1,10 @@
 // Starts a real Drawbridge on port 0 exactly as main.ts does, with its own
 // data directory (and so its own embedded database).
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { type Running, startDrawbridge } from '../../src/server.js'
+import { freshDataDir } from './data-dir.js'
 
 export interface TestServer extends Running {
   dataDir: string
@@ -16,7 +15,7 @@ export interface TestServer extends Running {
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789'
 
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'drawbridge-test-')))
+  const dataDir = env.DATA_DIR ?? (await freshDataDir('drawbridge-test-'))
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

@@ -17,6 +17,7 @@ import {
 } from '../../../sdk/index.js'
 import { apiFor, ApiError, baseUrl } from '../lib/api.js'
 import { roleHelp, roleLabel } from '../lib/format.js'
+import { ErrorCode } from '../../../../shared/constants.js'
 import { session } from '../lib/session.js'
 import type { Author } from './doc-model.js'
 
@@ -61,6 +62,8 @@ export interface BoardSession {
 }
 
 let toastSeq = 0
+
+const guestsTurnedAway: Fatal = { kind: 'forbidden', message: 'Guests are not allowed on this board any more. Sign in with an account that has access.' }
 
 /** The token to use for a board: the signed-in user's, or this browser's guest identity for it. */
 export function tokenFor(boardId: string): { token: string; guest: boolean } | null {
@@ -156,8 +159,11 @@ export function useBoardSession(boardId: string): BoardSession {
 
       events = connectBoardEvents({ baseUrl, token: auth.token })
       eventsRef.current = events
-      events.subscribe(boardId).catch(() => {
-        // Live events are a bonus on top of the document; the board works without them.
+      events.subscribe(boardId).catch((err: unknown) => {
+        // Guests turned away before the subscription was answered: no
+        // "unsubscribed" will come, so the refusal itself says why.
+        if (err instanceof ApiError && err.code === ErrorCode.guestsNotAllowed) setFatal(guestsTurnedAway)
+        // Otherwise live events are a bonus on top of the document; the board works without them.
       })
       const takeBoard = (nb: Board) => {
         setBoard(nb)
@@ -168,7 +174,7 @@ export function useBoardSession(boardId: string): BoardSession {
         if (nb.id !== boardId) return
         if (auth.guest && nb.accessMode === 'specific_users') {
           // The board just turned guests away; the socket close follows.
-          setFatal({ kind: 'forbidden', message: 'Guests are not allowed on this board any more. Sign in with an account that has access.' })
+          setFatal(guestsTurnedAway)
           return
         }
         takeBoard(nb)
@@ -193,7 +199,7 @@ export function useBoardSession(boardId: string): BoardSession {
       events.on('board:unsubscribed', (p) => {
         if (p.boardId !== boardId) return
         // The socket close (4403) may have come first; the reason here is more precise.
-        if (p.reason === 'guests_not_allowed') setFatal({ kind: 'forbidden', message: 'Guests are not allowed on this board any more. Sign in with an account that has access.' })
+        if (p.reason === ErrorCode.guestsNotAllowed) setFatal(guestsTurnedAway)
         else setFatal((f) => f ?? { kind: 'removed', message: 'Your access to this board was removed.' })
       })
       const upsertParticipant = (p: { boardId: string; participant: Participant }) => {
