@@ -72,30 +72,6 @@ for (const backend of backends) {
       expect(rows.map((r) => r.name)).toEqual(['0000_init', '0001_bytea_storage', '0002_settings', '0003_security_review', '0004_board_files'])
     })
 
-    it.runIf(backend.name.startsWith('PGlite'))('runs the embedded database with small buffers, its cluster created by a child process', async () => {
-      const setting = async (name: string) => (await queryRows<Record<string, string>>(store.db, sql.raw(`SHOW ${name}`)))[0]![name]
-      expect(await setting('shared_buffers')).toBe('16MB')
-      expect(await setting('work_mem')).toBe('2MB')
-      expect(await setting('max_connections')).toBe('3')
-      // A fresh data directory: the cluster is created by a child process (its WebAssembly heap goes when it exits).
-      const dir = await mkdtemp(join(tmpdir(), 'drawbridge-init-'))
-      const lines: string[] = []
-      const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
-      try {
-        const fresh = await Store.open({ dataDir: dir, poolSize: 1 }, capture)
-        expect(lines.filter((l) => l.includes('embedded database created'))).toHaveLength(1)
-        expect(lines.filter((l) => l.includes('in this process'))).toEqual([])
-        expect((await queryRows<{ shared_buffers: string }>(fresh.db, sql`SHOW shared_buffers`))[0]!.shared_buffers).toBe('16MB')
-        await fresh.close()
-        // Opening an existing cluster starts no child.
-        const reopened = await Store.open({ dataDir: dir, poolSize: 1 }, capture)
-        expect(lines.filter((l) => l.includes('embedded database created'))).toHaveLength(1)
-        await reopened.close()
-      } finally {
-        await rm(dir, { recursive: true, force: true })
-      }
-    }, 60_000)
-
     it('round-trips rows, timestamps and bytes', async () => {
       await store.db.insert(users).values({ id: 'u1', email: 'u1@x.io', name: 'U', passwordHash: 'h' })
       await store.db.insert(boards).values({ id: 'b1', title: 'T', ownerId: 'u1' })
@@ -151,3 +127,28 @@ for (const backend of backends) {
     })
   })
 }
+
+describe('the embedded database', () => {
+  it('runs with small buffers, its cluster created by a child process; a reopen starts no child', async () => {
+    // A fresh data directory: the cluster is created by a child process (its WebAssembly heap goes when it exits).
+    const dir = await mkdtemp(join(tmpdir(), 'drawbridge-init-'))
+    const lines: string[] = []
+    const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
+    try {
+      const fresh = await Store.open({ dataDir: dir, poolSize: 1 }, capture)
+      expect(lines.filter((l) => l.includes('embedded database created'))).toHaveLength(1)
+      expect(lines.filter((l) => l.includes('in this process'))).toEqual([])
+      const setting = async (name: string) => (await queryRows<Record<string, string>>(fresh.db, sql.raw(`SHOW ${name}`)))[0]![name]
+      expect(await setting('shared_buffers')).toBe('16MB')
+      expect(await setting('work_mem')).toBe('2MB')
+      expect(await setting('max_connections')).toBe('3')
+      await fresh.close()
+      // Opening an existing cluster starts no child.
+      const reopened = await Store.open({ dataDir: dir, poolSize: 1 }, capture)
+      expect(lines.filter((l) => l.includes('embedded database created'))).toHaveLength(1)
+      await reopened.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
