@@ -1,5 +1,6 @@
 // Durable board documents: an append-only update log with group commit,
 // a compacted snapshot, and the client id → principal map of the guard.
+import { performance as nodePerformance } from 'node:perf_hooks'
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import { type Db, queryRows } from './db.js'
@@ -42,6 +43,13 @@ export interface DocStoreOptions {
  * its size). A quiet board's update is committed at once.
  */
 export const IN_PROCESS_COMMIT_SHARE = 0.1
+/**
+ * Pacing pays off only when the event loop is busy: below this share of busy
+ * time (smoothed over about BUSY_WINDOW_MS) a commit starts at the end of the
+ * loop turn, so a lightly loaded server adds no wait to an update's delivery.
+ */
+const PACE_ABOVE_BUSY = 0.5
+const BUSY_WINDOW_MS = 100
 /** A slow commit (a collection, a compaction beside it) must not hold the next one back for long. */
 const MAX_COMMIT_PAUSE_MS = 8
 /** Threshold compactions of one board with an in-process database are at least this far apart. */
@@ -231,7 +239,7 @@ export class DocStore implements DocLog {
       while (this.queue.length > 0) {
         // At the end of this loop turn at the earliest, so that one turn's
         // updates go together; later if an in-process commit must wait.
-        const pause = this.nextCommitAt - performance.now()
+        const pause = this.loopBusy() >= PACE_ABOVE_BUSY ? this.nextCommitAt - performance.now() : 0
         await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)))
         const batch = this.queue
         this.queue = []
@@ -252,6 +260,18 @@ export class DocStore implements DocLog {
 
   /** Earliest time (performance.now()) the next commit may start (in-process databases only). */
   private nextCommitAt = 0
+  private elu = nodePerformance.eventLoopUtilization()
+  private busy = 0
+
+  /** The event loop's busy share, smoothed over about BUSY_WINDOW_MS. */
+  private loopBusy(): number {
+    if (!this.options.inProcess) return 0
+    const since = nodePerformance.eventLoopUtilization(this.elu)
+    this.elu = nodePerformance.eventLoopUtilization()
+    const weight = Math.min(1, (since.idle + since.active) / BUSY_WINDOW_MS)
+    this.busy = this.busy * (1 - weight) + since.utilization * weight
+    return this.busy
+  }
   /** When each board's last threshold compaction started (in-process databases only). */
   private readonly lastCompaction = new Map<string, number>()
 
