@@ -39,7 +39,7 @@ describe('room', () => {
     expect(b.peer.sent.at(-1)).toBe(c.peer.sent.at(-1))
     for (let i = 0; i < 5; i++) doc.getMap('shapes').set(`k${i}`, i)
     for (const u of updates.slice(1)) a.conn.receive(encodeSyncUpdate(u))
-    // A busy room sends at most one frame per window.
+    // Updates that arrive in one loop turn go out as one frame.
     await new Promise((r) => setTimeout(r, 30))
     expect(b.peer.sent.length).toBe(bBefore + 1)
     const check = new Y.Doc()

@@ -1,16 +1,20 @@
 // A room's fan-out of stored updates to its peers.
 //
-// Bursts are coalesced: a quiet room sends each update at once (next turn
-// of the event loop); a busy one sends at most one frame per peer every
+// Bursts are coalesced: a quiet room, or any room while the process has
+// time to spare, sends each update at once (next turn of the event loop); a
+// busy one on a busy process sends at most one frame per peer every
 // BROADCAST_WINDOW_MS, merging what arrived meanwhile. Each frame is encoded
 // once for every peer. Most of the cost of a delivered message is the
 // socket write itself, so fewer, larger frames are what makes fan-out cheap.
 import * as Y from 'yjs'
 import { encodeSyncUpdate } from '../../../shared/protocol.js'
+import { loopLoad } from '../util/loop-load.js'
 import type { Connection } from './connection.js'
 
 /** Minimum spacing of update frames in a busy room (see Broadcaster.queue). */
 export const BROADCAST_WINDOW_MS = 8
+/** Below this busy share of the event loop (util/loop-load.ts) frames go out at once, window or not. */
+const MERGE_ABOVE_BUSY = 0.5
 /** Updates of one broadcast are merged into one frame up to this size. */
 const MERGE_MAX_BYTES = 64 * 1024
 
@@ -33,7 +37,8 @@ export class Broadcaster {
     this.outbox.push({ update, from })
     if (this.scheduled) return
     this.scheduled = true
-    const wait = this.lastFlush + BROADCAST_WINDOW_MS - performance.now()
+    // The window trades latency for CPU, which only pays while the loop is busy.
+    const wait = loopLoad.busy() < MERGE_ABOVE_BUSY ? 0 : this.lastFlush + BROADCAST_WINDOW_MS - performance.now()
     if (wait <= 0) setImmediate(() => this.flush())
     else setTimeout(() => this.flush(), wait)
   }

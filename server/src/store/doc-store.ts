@@ -1,6 +1,5 @@
 // Durable board documents: an append-only update log with group commit,
 // a compacted snapshot, and the client id → principal map of the guard.
-import { performance as nodePerformance } from 'node:perf_hooks'
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import { type Db, queryRows } from './db.js'
@@ -8,6 +7,7 @@ import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { MergeWorker, mergeInline } from './merge-worker.js'
+import { loopLoad } from '../util/loop-load.js'
 
 interface Pending {
   boardId: string
@@ -45,11 +45,10 @@ export interface DocStoreOptions {
 export const IN_PROCESS_COMMIT_SHARE = 0.1
 /**
  * Pacing pays off only when the event loop is busy: below this share of busy
- * time (smoothed over about BUSY_WINDOW_MS) a commit starts at the end of the
- * loop turn, so a lightly loaded server adds no wait to an update's delivery.
+ * time (see util/loop-load.ts) a commit starts at the end of the loop turn,
+ * so a lightly loaded server adds no wait to an update's delivery.
  */
 const PACE_ABOVE_BUSY = 0.5
-const BUSY_WINDOW_MS = 100
 /** A slow commit (a collection, a compaction beside it) must not hold the next one back for long. */
 const MAX_COMMIT_PAUSE_MS = 8
 /** Threshold compactions of one board with an in-process database are at least this far apart. */
@@ -260,17 +259,9 @@ export class DocStore implements DocLog {
 
   /** Earliest time (performance.now()) the next commit may start (in-process databases only). */
   private nextCommitAt = 0
-  private elu = nodePerformance.eventLoopUtilization()
-  private busy = 0
 
-  /** The event loop's busy share, smoothed over about BUSY_WINDOW_MS. */
   private loopBusy(): number {
-    if (!this.options.inProcess) return 0
-    const since = nodePerformance.eventLoopUtilization(this.elu)
-    this.elu = nodePerformance.eventLoopUtilization()
-    const weight = Math.min(1, (since.idle + since.active) / BUSY_WINDOW_MS)
-    this.busy = this.busy * (1 - weight) + since.utilization * weight
-    return this.busy
+    return this.options.inProcess ? loopLoad.busy() : 0
   }
   /** When each board's last threshold compaction started (in-process databases only). */
   private readonly lastCompaction = new Map<string, number>()
