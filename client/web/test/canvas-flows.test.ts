@@ -7,9 +7,9 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { connectBoard } from '../../sdk/index.js'
-import { boardReady, canvasPoint, chromiumPath, docOf, drag, hasChromium, pageXY, pickTool, sceneOf, shot, waitForScene } from './browser.js'
+import { canvasPoint, chromiumPath, docOf, drag, hasChromium, pageXY, pickTool, sceneOf, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
-import { joinByLink, register, useBrowserSuite } from './setup.js'
+import { joinByLink, openBoard, register, useBrowserSuite } from './setup.js'
 
 /** Pastes a small PNG made in the page, as a person pasting a screenshot would. */
 async function pasteImage(page: Page): Promise<void> {
@@ -35,8 +35,7 @@ describe.skipIf(!hasChromium)(`the canvas (${chromiumPath})`, () => {
     const owner = await register(suite.server.url, 'Lena Label')
     const board = await owner.api.createBoard('Labels and arrows')
     const { page } = await open(owner)
-    await page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(page)
+    await openBoard(page, suite.server.url, board.id)
     await pickTool(page, 'rectangle')
     await drag(page, await canvasPoint(page, -300, -60), await canvasPoint(page, -140, 60))
     await pickTool(page, 'rectangle')
@@ -62,8 +61,7 @@ describe.skipIf(!hasChromium)(`the canvas (${chromiumPath})`, () => {
 
     // Someone else watching: when either shape moves, the arrow's end goes with it.
     const watcher = await open(owner)
-    await watcher.page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(watcher.page)
+    await openBoard(watcher.page, suite.server.url, board.id)
     await waitForScene(watcher.page, (els) => els.some((e) => e.type === 'arrow'), 'the arrow at the watcher')
     const ends = async (p: Page) => {
       const el = (await sceneOf(p)).find((e) => e.type === 'arrow')!
@@ -85,8 +83,7 @@ describe.skipIf(!hasChromium)(`the canvas (${chromiumPath})`, () => {
     const board = await owner.api.createBoard('Copies')
     const { page, context } = await open(owner)
     await context.grantPermissions(['clipboard-read', 'clipboard-write'])
-    await page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(page)
+    await openBoard(page, suite.server.url, board.id)
     await pickTool(page, 'ellipse')
     await drag(page, await canvasPoint(page, -60, -40), await canvasPoint(page, 60, 40))
     await waitForScene(page, (els) => els.length === 1, 'an ellipse')
@@ -105,8 +102,7 @@ describe.skipIf(!hasChromium)(`the canvas (${chromiumPath})`, () => {
     const owner = await register(suite.server.url, 'Ivy Image', 'pro')
     const board = await owner.api.createBoard('Pictures')
     const o = await open(owner)
-    await o.page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(o.page)
+    await openBoard(o.page, suite.server.url, board.id)
     const uploaded = o.page.waitForResponse((r) => r.request().method() === 'PUT' && /\/files\//.test(r.url()))
     await o.page.locator('.excalidraw').first().click({ position: { x: 600, y: 400 } })
     await pasteImage(o.page)
@@ -157,8 +153,7 @@ describe.skipIf(!hasChromium)(`the canvas (${chromiumPath})`, () => {
     conn.destroy()
 
     const { page } = await open(owner)
-    await page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(page)
+    await openBoard(page, suite.server.url, board.id)
     const els = await waitForScene(page, (e) => e.length >= 7, 'the old content')
     expect(els.filter((e) => e.type === 'text').map((e) => e.text).sort()).toEqual(['Old label', 'Review note', 'Sticky words'])
     expect(els.find((e) => e.type === 'arrow')!.startBinding?.elementId).toBe('oldrect')

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { ApiClient } from '../../sdk/index.js'
 import { boardReady, cameraOf, canvasPoint, chromiumPath, docOf, drag, hasChromium, pageXY, pickTool, sceneOf, shot, waitForScene, zoomOf } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
-import { register, useBrowserSuite } from './setup.js'
+import { openBoard, register, useBrowserSuite } from './setup.js'
 
 describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
@@ -17,8 +17,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
 
     const o = await open(owner)
-    await o.page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(o.page)
+    await openBoard(o.page, suite.server.url, board.id)
 
     const g = await open(null)
     const started = Date.now()
@@ -82,8 +81,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     const owner = await register(suite.server.url, 'Olivia Owner')
     const board = await owner.api.createBoard('Read me')
     const o = await open(owner)
-    await o.page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(o.page)
+    await openBoard(o.page, suite.server.url, board.id)
     await pickTool(o.page, 'text')
     await o.page.mouse.click(...(Object.values(await canvasPoint(o.page)) as [number, number]))
     await o.page.keyboard.type('Hello readers')
@@ -136,8 +134,7 @@ describe.skipIf(!hasChromium)(`collaboration in the browser (${chromiumPath})`, 
     const owner = await register(suite.server.url, 'Olivia Owner')
     const board = await owner.api.createBoard('Review me')
     const o = await open(owner)
-    await o.page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(o.page)
+    await openBoard(o.page, suite.server.url, board.id)
     await pickTool(o.page, 'rectangle')
     await drag(o.page, await canvasPoint(o.page, -100, -50), await canvasPoint(o.page, 100, 50))
     await o.page.getByText('Saved').waitFor()

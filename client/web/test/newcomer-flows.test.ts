@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { boardReady, canvasPoint, chromiumPath, docOf, drag, hasChromium, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
 import { uniqueEmail } from '../../../server/test/helpers/api.js'
-import { joinByLink, register, useBrowserSuite } from './setup.js'
+import { joinByLink, openBoard, register, useBrowserSuite } from './setup.js'
 
 describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, () => {
   const suite = useBrowserSuite()
@@ -69,8 +69,7 @@ describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, ()
     const board = await owner.api.createBoard('Old name')
     const invite = await owner.api.createInvite(board.id, { role: 'reviewer' })
     const o = await open(owner)
-    await o.page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(o.page)
+    await openBoard(o.page, suite.server.url, board.id)
     const g = await open(null)
     await joinByLink(g.page, suite.server.url, invite.token, 'Gus')
 
@@ -103,8 +102,7 @@ describe.skipIf(!hasChromium)(`a newcomer's first minutes (${chromiumPath})`, ()
     await joinByLink(g.page, suite.server.url, invite.token, 'Gwen')
 
     const o = await open(owner)
-    await o.page.goto(`${suite.server.url}/b/${board.id}`)
-    await boardReady(o.page)
+    await openBoard(o.page, suite.server.url, board.id)
     await o.page.getByRole('button', { name: 'Share' }).click()
     const dialog = o.page.getByRole('dialog', { name: 'Share this board' })
     await dialog.getByTestId('guest-cap').getByText('On a free board guests can be at most Reviewer', { exact: false }).waitFor()

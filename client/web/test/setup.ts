@@ -74,6 +74,12 @@ export function useBrowserSuite() {
   }
 }
 
+/** Someone with a session opens a board and waits until it is ready. */
+export async function openBoard(page: Page, baseUrl: string, boardId: string): Promise<void> {
+  await page.goto(`${baseUrl}/b/${boardId}`)
+  await boardReady(page)
+}
+
 /** A guest opens an invite link, types a name, presses Enter, and waits for the board. */
 export async function joinByLink(page: Page, baseUrl: string, inviteToken: string, name: string): Promise<void> {
   await page.goto(`${baseUrl}/join/${inviteToken}`)

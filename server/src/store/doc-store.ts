@@ -238,7 +238,8 @@ export class DocStore implements DocLog {
       while (this.queue.length > 0) {
         // At the end of this loop turn at the earliest, so that one turn's
         // updates go together; later if an in-process commit must wait.
-        const pause = this.loopBusy() >= PACE_ABOVE_BUSY ? this.nextCommitAt - performance.now() : 0
+        const pace = this.options.inProcess && loopLoad.busy() >= PACE_ABOVE_BUSY
+        const pause = pace ? this.nextCommitAt - performance.now() : 0
         await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)))
         const batch = this.queue
         this.queue = []
@@ -259,10 +260,6 @@ export class DocStore implements DocLog {
 
   /** Earliest time (performance.now()) the next commit may start (in-process databases only). */
   private nextCommitAt = 0
-
-  private loopBusy(): number {
-    return this.options.inProcess ? loopLoad.busy() : 0
-  }
   /** When each board's last threshold compaction started (in-process databases only). */
   private readonly lastCompaction = new Map<string, number>()
 

@@ -12,8 +12,9 @@ export class LoopLoad {
 
   /** The busy share (0…1) of the loop over about the last window. */
   busy(): number {
-    const since = performance.eventLoopUtilization(this.mark)
-    this.mark = performance.eventLoopUtilization()
+    const now = performance.eventLoopUtilization()
+    const since = performance.eventLoopUtilization(now, this.mark)
+    this.mark = now
     const weight = Math.min(1, (since.idle + since.active) / this.windowMs)
     this.smoothed = this.smoothed * (1 - weight) + since.utilization * weight
     return this.smoothed

@@ -40,6 +40,8 @@ function RenameTitle({ title, onRename }: { title: string; onRename: (title: str
   const [draft, setDraft] = useState<string | null>(null)
   const [saving, setSaving] = useState(false)
   const finish = async (save: boolean) => {
+    // Enter saves, and the field losing focus meanwhile must not save again.
+    if (saving) return
     const next = draft?.trim() ?? ''
     if (!save || !next || next === title) return setDraft(null)
     setSaving(true)

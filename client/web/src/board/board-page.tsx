@@ -108,6 +108,18 @@ export function BoardPage({ boardId }: { boardId: string }) {
   if (!s.board || !s.doc || !undo) return <Loading what="Opening the board…" />
   const board = s.board
 
+  /** Runs an action; a failure is said in a toast and still rejects, so the form that asked keeps what was typed. */
+  const toastingErrors = async (action: () => Promise<void>): Promise<void> => {
+    try {
+      await action()
+    } catch (e) {
+      s.toast(errorText(e), 'error')
+      throw e
+    }
+  }
+  /** The same for actions nobody waits on: the toast is the whole answer. */
+  const toasted = (action: () => Promise<void>): Promise<void> => toastingErrors(action).catch(() => {})
+
   const downloadCopy = async () => {
     const copy = await s.api.exportBoard(board.id)
     download(new Blob([JSON.stringify(copy, null, 2)], { type: 'application/json' }), `${board.title.replace(/[\\/:*?"<>|]+/g, '').trim() || 'board'}.json`)
@@ -148,14 +160,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
         onShare={() => setSharing(true)}
         onRename={
           abilities.rename && !s.guest
-            ? async (title) => {
-                try {
-                  s.setBoard(await s.api.updateBoard(board.id, { title }))
-                } catch (e) {
-                  s.toast(errorText(e), 'error')
-                  throw e
-                }
-              }
+            ? (title) => toastingErrors(async () => s.setBoard(await s.api.updateBoard(board.id, { title })))
             : undefined
         }
       />
@@ -226,44 +231,34 @@ export function BoardPage({ boardId }: { boardId: string }) {
             showResolved={showResolved}
             setShowResolved={setShowResolved}
             onOpen={setOpenThread}
-            onCreate={async (anchor, body) => {
-              try {
+            onCreate={(anchor, body) =>
+              toastingErrors(async () => {
                 const t = await s.api.createComment(board.id, anchor, body)
                 s.setThreads((ts) => (ts.some((x) => x.id === t.id) ? ts : [...ts, t]))
                 setDraftAnchor(null)
                 setOpenThread(t.id)
                 setCommenting(false)
-              } catch (e) {
-                s.toast(errorText(e), 'error')
-                throw e
-              }
-            }}
-            onReply={async (threadId, body) => {
-              try {
+              })
+            }
+            onReply={(threadId, body) =>
+              toastingErrors(async () => {
                 const r = await s.api.reply(board.id, threadId, body)
                 s.setThreads((ts) => ts.map((t) => (t.id === threadId && !t.replies.some((x) => x.id === r.id) ? { ...t, replies: [...t.replies, r] } : t)))
-              } catch (e) {
-                s.toast(errorText(e), 'error')
-                throw e
-              }
-            }}
-            onResolve={async (threadId, resolved) => {
-              try {
+              })
+            }
+            onResolve={(threadId, resolved) =>
+              toasted(async () => {
                 const t = await s.api.updateThread(board.id, threadId, { resolved })
                 s.setThreads((ts) => ts.map((x) => (x.id === t.id ? t : x)))
-              } catch (e) {
-                s.toast(errorText(e), 'error')
-              }
-            }}
-            onDelete={async (threadId) => {
-              try {
+              })
+            }
+            onDelete={(threadId) =>
+              toasted(async () => {
                 await s.api.deleteThread(board.id, threadId)
                 s.setThreads((ts) => ts.filter((x) => x.id !== threadId))
                 setOpenThread(null)
-              } catch (e) {
-                s.toast(errorText(e), 'error')
-              }
-            }}
+              })
+            }
             onCancelDraft={() => {
               setDraftAnchor(null)
               setCommenting(false)
