@@ -1,7 +1,8 @@
 // `npm run bench [scenario…]`: prints one JSON line per scenario.
-// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard, stall (default: all).
+// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard, stall, commit (default: all).
 // The server runs pinned to core 0, this load generator to core 1 (taskset).
 import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
+import { commitCost } from './commit-cost.js'
 import { guardCost } from './guard-cost.js'
 import { round } from './lean-client.js'
 import { coldJoin, cursors, fanout, fanoutMulti, ceiling, memory } from './scenarios.js'
@@ -108,6 +109,8 @@ async function main() {
     print(await withServer((s) => stall(s)))
     print({ ...(await withServer((s) => stall(s), { UPDATE_WORK_RATE: '100000000', UPDATE_WORK_BURST: '1000000000' })), workBudget: 'off' })
   }
+  // The durable-log commit alone: the floor under the latency of every update.
+  if (want('commit')) for (const line of await commitCost(pgBase ?? (await reachablePostgres()))) print(line)
   if (want('guard')) {
     const g = guardCost()
     const load = await withServer((s) => fanout(s, 20, 20, 8))

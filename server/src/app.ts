@@ -43,6 +43,7 @@ import { TransferService } from './transfer/transfer-service.js'
 import { adminRoutes } from './http/admin-routes.js'
 import { ConnectionLimiter } from './util/connection-limiter.js'
 import { Lifecycle } from './util/lifecycle.js'
+import { IdleMemory, fullCollection } from './util/idle-memory.js'
 import { LiveAccess } from './boards/live-access.js'
 import { describePrincipal, linkGuest } from './boards/guest-link.js'
 import { importDocument } from './collab/import-document.js'
@@ -173,9 +174,12 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
     webServed = await webRoutes(fastify, webDistDir)
     if (!webServed) logger.warn({ webDistDir }, 'web app not built (npm run build); serving the API only')
   }
+  const gc = fullCollection()
+  const idleMemory = gc ? life.add('idle memory', new IdleMemory(gc, logger), (m) => m.close()) : null
   await fastify.ready()
   sweeper.start()
   presence.start()
+  idleMemory?.start()
   return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, components: life.names, close: () => life.close() }
 }
 

@@ -1,0 +1,97 @@
+// The floor under every stored-before-sent update: one durable-log commit, on
+// its own, as the hub makes it (DocStore.append of a small update, awaited
+// before the next). Runs the store in this process, so the in-process CPU of
+// an embedded commit shows directly; on PostgreSQL the commit's time is the
+// round trip plus the WAL flush, shown once with synchronous_commit on and
+// once off to split the disk's share from the rest.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import pino from 'pino'
+import * as Y from 'yjs'
+import { createTestDatabase } from '../../server/test/helpers/services.js'
+import { DocStore } from '../../server/src/store/doc-store.js'
+import { Store } from '../../server/src/store/db.js'
+import { boards, users } from '../../server/src/store/schema.js'
+import { round, summarize } from './lean-client.js'
+
+const logger = pino({ level: 'silent' })
+
+/** A 2-key shape move as a client sends it (~40 bytes). */
+function moveUpdate(i: number): Uint8Array {
+  const doc = new Y.Doc()
+  doc.clientID = 1000 + (i % 50)
+  const s = new Y.Map<number>()
+  doc.getMap('shapes').set('s' + i, s)
+  let out: Uint8Array = new Uint8Array()
+  doc.on('update', (u: Uint8Array) => (out = u))
+  doc.transact(() => {
+    s.set('x', i)
+    s.set('y', i)
+  })
+  return out
+}
+
+async function measure(store: Store, label: string, n: number) {
+  await store.db.insert(users).values({ id: 'bench-u', email: `bench-${label}@x.io`, name: 'B', passwordHash: 'h' }).onConflictDoNothing()
+  await store.db.insert(boards).values({ id: 'bench-' + label, title: 'T', ownerId: 'bench-u' })
+  const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9, inProcess: store.kind === 'pglite' })
+  const updates = Array.from({ length: n + 300 }, (_, i) => moveUpdate(i))
+  for (let i = 0; i < 300; i++) await docs.append('bench-' + label, updates[i]!)
+  const wall: number[] = []
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  for (let i = 300; i < n + 300; i++) {
+    const t = performance.now()
+    await docs.append('bench-' + label, updates[i]!)
+    wall.push(performance.now() - t)
+  }
+  const elapsed = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  await docs.close()
+  return {
+    scenario: 'commit',
+    store: label,
+    commits: n,
+    wallMs: summarize(wall),
+    commitsPerS: round((n / elapsed) * 1000),
+    // this process only: on PostgreSQL the server's backend works in another process
+    processCpuUsPerCommit: round((cpu.user + cpu.system) / n),
+  }
+}
+
+export async function commitCost(pgUrl: string | null, n = 3000): Promise<object[]> {
+  const out: object[] = []
+  const dir = await mkdtemp(join(tmpdir(), 'drawbridge-commit-'))
+  try {
+    const store = await Store.open({ dataDir: dir, poolSize: 1 }, logger)
+    try {
+      out.push(await measure(store, 'pglite', n))
+    } finally {
+      await store.close()
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+  if (!pgUrl) return out
+  for (const syncCommit of ['on', 'off']) {
+    const db = await createTestDatabase(pgUrl)
+    try {
+      // New sessions (the store's pool) take the database's setting.
+      const admin = new pg.Client({ connectionString: db.url })
+      await admin.connect()
+      await admin.query(`ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET synchronous_commit = ${syncCommit}`)
+      await admin.end()
+      const store = await Store.open({ dataDir: '', databaseUrl: db.url, poolSize: 1 }, logger)
+      try {
+        out.push({ ...(await measure(store, 'postgresql', n)), synchronousCommit: syncCommit })
+      } finally {
+        await store.close()
+      }
+    } finally {
+      await db.drop()
+    }
+  }
+  return out
+}
