@@ -59,6 +59,9 @@ export const ACTIONS = [
   'markup.write',
   'markup.writeAny',
   'file.upload',
+  'history.view',
+  'history.save',
+  'history.restore',
 ] as const
 export type Action = (typeof ACTIONS)[number]
 
@@ -109,6 +112,12 @@ export const CAPABILITIES: Record<Action, Capability> = {
   'markup.writeAny': { minRole: 'editor', guests: 'role', ...CONTENT },
   // Images and other files elements refer to: registered editors only.
   'file.upload': { minRole: 'editor', guests: 'never', ...CONTENT },
+  // History: versions, previews, who changed what. Guest editors see it too.
+  'history.view': { minRole: 'editor', guests: 'role' },
+  'history.save': { minRole: 'editor', guests: 'role', whenArchived: 'nobody' },
+  // Restore and "revert a person" rewrite the board: the owner, and editors
+  // when the owner allows it (rules.ts); never a guest.
+  'history.restore': { minRole: 'editor', guests: 'never', ...CONTENT },
 }
 
 export interface Subject {

@@ -1,4 +1,5 @@
 // socket.io board events: names and payloads, used by the server and the SDK.
+import type { BoardRestoredPayload } from './history.js'
 import type { Board, Participant, Thread } from './types.js'
 
 export const SOCKET_PATH = '/socket.io'
@@ -20,6 +21,8 @@ export const SocketEvent = {
   notification: 'notification',
   /** The socket lost access to a board it was subscribed to (removed, revoked, guests refused). */
   unsubscribed: 'board:unsubscribed',
+  /** A restore or a revert put back the board's content (shared/history.ts). */
+  boardRestored: 'board:restored',
 } as const
 
 export type NotificationType = 'mention' | 'reply' | 'board.claimed' | 'board.expiring' | 'board.deleted'
@@ -42,6 +45,7 @@ export interface ServerToClientEvents {
   'board:expiring': (payload: { boardId: string; expiresAt: string }) => void
   'board:deleted': (payload: { boardId: string; reason: 'deleted' | 'expired' }) => void
   'board:unsubscribed': (payload: { boardId: string; reason: string }) => void
+  'board:restored': (payload: BoardRestoredPayload) => void
   'participant:joined': (payload: { boardId: string; participant: Participant }) => void
   'participant:left': (payload: { boardId: string; participant: Pick<Participant, 'kind' | 'id' | 'name'> }) => void
   'participant:updated': (payload: { boardId: string; participant: Participant }) => void

@@ -48,6 +48,8 @@ export interface Who {
 export interface BoardFlags {
   locked: boolean
   archived: boolean
+  /** The owner lets editors restore versions and revert people (default: only the owner may). */
+  editorsMayRestore?: boolean
 }
 
 /** Everything about the board and the server a rule may depend on. */
@@ -68,6 +70,7 @@ const GUEST_MESSAGES: Partial<Record<Action, string>> = {
   'board.archive': SETTINGS_FOR_GUESTS,
   'board.claim': 'Guests cannot claim boards; sign up first',
   'comment.mention': 'Guests cannot mention people',
+  'history.restore': 'Guests cannot restore versions or revert changes',
 }
 
 export function subjectOf(who: Who): Subject | null {
@@ -123,9 +126,17 @@ export function stateRefusal(role: Role | null, action: Action, board: BoardFlag
   return null
 }
 
-/** For someone on the board: role and guest rule, then board state. Null when allowed. */
+/** Rules that depend on a board setting rather than the matrix alone. */
+function settingRefusal(subject: Subject, action: Action, board: BoardFlags): Refusal | null {
+  if (action === 'history.restore' && subject.role === 'editor' && !board.editorsMayRestore) {
+    return refuse(ErrorCode.forbidden, 'Only the owner may restore this board (the owner can allow editors)')
+  }
+  return null
+}
+
+/** For someone on the board: role and guest rule, the board's settings, then board state. Null when allowed. */
 function onBoardRefusal(subject: Subject, action: Action, board: BoardFlags): Refusal | null {
-  return capabilityRefusal(subject, action) ?? stateRefusal(subject.role, action, board)
+  return capabilityRefusal(subject, action) ?? settingRefusal(subject, action, board) ?? stateRefusal(subject.role, action, board)
 }
 
 /** Whether `subject`, who is on the board, may do `action` in this board state (what the web app offers). */
@@ -156,6 +167,7 @@ export const SETTINGS = {
   accessMode: 'board.setAccess',
   locked: 'board.lock',
   archived: 'board.archive',
+  editorsMayRestore: 'board.setAccess',
 } as const satisfies Record<string, Action>
 export type Setting = keyof typeof SETTINGS
 export const SETTING_NAMES = Object.keys(SETTINGS) as Setting[]

@@ -26,6 +26,8 @@ export interface Board {
   accessMode: AccessMode
   locked: boolean
   archived: boolean
+  /** The owner lets editors restore versions and revert people. */
+  editorsMayRestore: boolean
   tier: Tier
   createdAt: string
   myRole: Role | null

@@ -4,6 +4,16 @@
 import type { GrantableRole } from '../../shared/capabilities.js'
 import type { Notification } from '../../shared/events.js'
 import type {
+  Attribution,
+  RestoreResult,
+  RevertRequest,
+  RevertResult,
+  Version,
+  VersionDiff,
+  VersionDocument,
+  VersionList,
+} from '../../shared/history.js'
+import type {
   AccessMode,
   Anchor,
   Board,
@@ -32,6 +42,8 @@ export interface BoardPatch {
   accessMode?: AccessMode
   locked?: boolean
   archived?: boolean
+  /** Owner only: member editors may restore versions and revert people too. */
+  editorsMayRestore?: boolean
 }
 
 export interface InviteOptions {
@@ -178,8 +190,52 @@ export class ApiClient {
     return (await this.request<{ board: Board }>('POST', `/api/boards/${enc(boardId)}/duplicate`, body)).board
   }
 
-  activity(boardId: string): Promise<{ activity: ActivityEntry[] }> {
-    return this.request('GET', `/api/boards/${enc(boardId)}/activity`)
+  /** The board's activity log, newest first; pass `nextCursor` back as `cursor` for older entries. */
+  activity(boardId: string, options: { limit?: number; cursor?: string } = {}): Promise<{ activity: ActivityEntry[]; nextCursor?: string | null }> {
+    const q = new URLSearchParams()
+    if (options.limit !== undefined) q.set('limit', String(options.limit))
+    if (options.cursor !== undefined) q.set('cursor', options.cursor)
+    const query = q.toString()
+    return this.request('GET', `/api/boards/${enc(boardId)}/activity${query ? `?${query}` : ''}`)
+  }
+
+  // ---- history ------------------------------------------------------------
+
+  /** The board's versions, newest first, with how far back history reaches. */
+  listVersions(boardId: string): Promise<VersionList> {
+    return this.request('GET', `/api/boards/${enc(boardId)}/versions`)
+  }
+
+  /** Saves the board as it is now under a name (1-80 characters). */
+  async saveVersion(boardId: string, name: string): Promise<Version> {
+    // The answer is `{version}` like the other created things; a bare Version is taken too.
+    const answer = await this.request<Version | { version: Version }>('POST', `/api/boards/${enc(boardId)}/versions`, { name })
+    return 'version' in answer ? answer.version : answer
+  }
+
+  /** The board's content at a version, as JSON (each root's entries by key, elements' stored fields). */
+  versionDocument(boardId: string, versionId: string): Promise<VersionDocument> {
+    return this.request('GET', `/api/boards/${enc(boardId)}/versions/${enc(versionId)}`)
+  }
+
+  /** The elements that differ between a version and now (`to` omitted or `live`) or another version. */
+  versionDiff(boardId: string, versionId: string, to = 'live'): Promise<VersionDiff> {
+    return this.request('GET', `/api/boards/${enc(boardId)}/versions/${enc(versionId)}/diff?to=${enc(to)}`)
+  }
+
+  /** Puts the live board back to a version; connected canvases follow through the document. */
+  restoreVersion(boardId: string, versionId: string): Promise<RestoreResult> {
+    return this.request('POST', `/api/boards/${enc(boardId)}/versions/${enc(versionId)}/restore`, {})
+  }
+
+  /** Undoes what one person did (since a time); `dryRun` answers the plan and changes nothing. */
+  revertPerson(boardId: string, request: RevertRequest): Promise<RevertResult> {
+    return this.request('POST', `/api/boards/${enc(boardId)}/history/revert`, request)
+  }
+
+  /** Who created and last changed each element. */
+  attribution(boardId: string): Promise<Attribution> {
+    return this.request('GET', `/api/boards/${enc(boardId)}/history/attribution`)
   }
 
   // ---- invite links -------------------------------------------------------

@@ -1,9 +1,10 @@
 // `npm run bench [scenario…]`: prints one JSON line per scenario.
-// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard, stall, commit (default: all).
+// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard, stall, commit, history (default: all).
 // The server runs pinned to core 0, this load generator to core 1 (taskset).
 import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
 import { commitCost } from './commit-cost.js'
 import { guardCost } from './guard-cost.js'
+import { historyCost } from './history-cost.js'
 import { round } from './lean-client.js'
 import { coldJoin, cursors, fanout, fanoutMulti, ceiling, memory } from './scenarios.js'
 import { hasTaskset, pinSelf, startBenchServer } from './server-proc.js'
@@ -111,6 +112,21 @@ async function main() {
   }
   // The durable-log commit alone: the floor under the latency of every update.
   if (want('commit')) for (const line of await commitCost(pgBase ?? (await reachablePostgres()))) print(line)
+  // History on a 10,000-element board: preview, diff, revert of 1,000 guest edits, restore, storage.
+  if (want('history')) {
+    const pg = pgBase ?? (await reachablePostgres())
+    print({ ...(await withServer((s) => historyCost(s, null))), storage: pgBase ? 'postgresql' : 'pglite' })
+    if (pg && !pgBase) {
+      const db = await createDatabase(pg)
+      const s = await startBenchServer({ DATABASE_URL: db.url })
+      try {
+        print({ ...(await historyCost(s, db.url)), storage: 'postgresql' })
+      } finally {
+        await s.stop()
+        await db.drop()
+      }
+    }
+  }
   if (want('guard')) {
     const g = guardCost()
     const load = await withServer((s) => fanout(s, 20, 20, 8))

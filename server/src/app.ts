@@ -38,6 +38,8 @@ import { NotificationService } from './notifications/notification-service.js'
 import { webDistDir } from './paths.js'
 import { Store } from './store/db.js'
 import { Sweeper } from './sweeper/sweeper.js'
+import { HistoryService } from './history/history-service.js'
+import { historyRoutes } from './http/history-routes.js'
 import { Settings } from './admin/settings.js'
 import { TransferService } from './transfer/transfer-service.js'
 import { adminRoutes } from './http/admin-routes.js'
@@ -160,7 +162,9 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
     fileLimits(config),
     (p, b) => comments.list(p, b),
   )
-  const sweeper = life.add('sweeper', newSweeper(config, logger, { store, redisBus, bus, changes, notifications, metrics }), (s) => s.stop())
+  const sweeper = life.add('sweeper', newSweeper(config, logger, { store, redisBus, bus, changes, notifications, metrics, retention: () => history.sweep() }), (s) => s.stop())
+  const history = life.add('history', new HistoryService(deps, hub, { retentionMs: config.historyRetentionMs, quietMs: config.historyQuietMs }), (h) => h.close())
+  hub.onHistoryEvent((boardId, what) => (what === 'updated' ? history.updated(boardId) : history.unloaded(boardId)))
 
   installAuth(fastify, resolver)
   healthRoutes(fastify, { store, bus, metrics, metricsToken: config.metricsToken })
@@ -169,6 +173,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
   transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
+  historyRoutes(fastify, { history })
   fileRoutes(fastify, { files: new FileService(deps, fileLimits(config)), maxFileBytes: config.limits.maxFileBytes })
   if (config.serveWeb) {
     webServed = await webRoutes(fastify, webDistDir)
@@ -178,6 +183,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   const idleMemory = gc ? life.add('idle memory', new IdleMemory(gc, logger), (m) => m.close()) : null
   await fastify.ready()
   sweeper.start()
+  history.start()
   presence.start()
   idleMemory?.start()
   return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, components: life.names, close: () => life.close() }
@@ -310,6 +316,7 @@ interface SweeperParts {
   changes: ChangeDispatcher
   notifications: NotificationService
   metrics: Metrics
+  retention: () => Promise<number>
 }
 
 function newSweeper(config: Config, logger: Logger, p: SweeperParts): Sweeper {
@@ -320,6 +327,7 @@ function newSweeper(config: Config, logger: Logger, p: SweeperParts): Sweeper {
     changes: p.changes,
     notifications: p.notifications,
     intervalMs: config.sweepIntervalMs,
+    retention: p.retention,
     metrics: { deleted: (n) => p.metrics.sweeperDeleted.inc(n), warned: (n) => p.metrics.sweeperWarnings.inc(n) },
     // With several instances, one sweeps per interval; the database claim
     // would make a second harmless, the lock only saves it the work.

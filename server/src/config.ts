@@ -59,6 +59,10 @@ export interface Config {
   metricsToken: string | undefined
   ownerlessTtlMs: number
   sweepIntervalMs: number
+  /** How long board history (versions, the log behind them) is kept. */
+  historyRetentionMs: number
+  /** A board quiet this long after edits gets an automatic version. */
+  historyQuietMs: number
   logLevel: LogLevel
   authRateLimit: number
   commentRateLimit: number
@@ -227,6 +231,8 @@ export function loadConfig(env: Env): Config {
     metricsToken: str(env, 'METRICS_TOKEN'),
     ownerlessTtlMs: duration(env, 'OWNERLESS_TTL', 24 * 3_600_000, 1000),
     sweepIntervalMs: duration(env, 'SWEEP_INTERVAL', 60_000, 100),
+    historyRetentionMs: duration(env, 'HISTORY_RETENTION', 30 * 86_400_000, 1000),
+    historyQuietMs: duration(env, 'HISTORY_QUIET', 60_000, 50),
     logLevel,
     authRateLimit: int(env, 'AUTH_RATE_LIMIT', 20, 1, 1_000_000),
     commentRateLimit: int(env, 'COMMENT_RATE_LIMIT', 30, 1, 1_000_000),

@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   transfer: 6,
   collab: 6,
   events: 6,
+  history: 6,
   http: 7,
 }
 

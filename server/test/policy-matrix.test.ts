@@ -151,6 +151,18 @@ const attempts: Record<string, Attempt> = {
       (rules.mayModerateComment(rules.subjectOf(who), false) ? null : { code: 'forbidden', message: 'Only the author or the board owner can delete this comment' }),
     ok: { status: 204 },
   },
+  'list versions': { run: (t) => api.get(`/api/boards/${t.boardId}/versions`, { token: t.actor.token }), rule: action('history.view'), ok: { status: 200 } },
+  'save a version': {
+    run: (t) => api.post(`/api/boards/${t.boardId}/versions`, { token: t.actor.token, body: { name: `by ${t.subject}` } }),
+    rule: action('history.save'),
+    ok: { status: 201 },
+  },
+  // The rulebook answers before the version is looked for: allowed means "not found" here.
+  'restore a version': {
+    run: (t) => api.post(`/api/boards/${t.boardId}/versions/no-such-version/restore`, { token: t.actor.token }),
+    rule: action('history.restore'),
+    ok: { status: 404, code: 'not_found' },
+  },
 }
 
 function wantOf(attempt: Attempt, who: rules.Who, here: rules.Here): Want {
@@ -190,6 +202,10 @@ const contract: Record<string, { status: number; code?: string }[]> = {
   mention: [ok(201), ok(201), ok(201), F, G, G, F, G, F],
   'read comments': [ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok(), F],
   "delete somebody else's comment": [ok(204), F, F, F, F, F, F, F, F],
+  'list versions': [ok(), ok(), F, F, ok(), F, F, ok(), F],
+  'save a version': [ok(201), ok(201), F, F, ok(201), F, F, ok(201), F],
+  // Editors only once the owner allows it (editorsMayRestore); guests never.
+  'restore a version': [{ status: 404 }, F, F, F, G, G, G, G, F],
 }
 
 describe('the rulebook', () => {

@@ -22,6 +22,10 @@ export const ActivityType = {
   duplicated: 'board.duplicated',
   expiring: 'board.expiring',
   guestLinked: 'guest.linked',
+  restoreRightsChanged: 'board.restore_rights_changed',
+  versionSaved: 'version.saved',
+  restored: 'board.restored',
+  reverted: 'board.reverted',
 } as const
 export type ActivityType = (typeof ActivityType)[keyof typeof ActivityType]
 

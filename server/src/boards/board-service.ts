@@ -36,6 +36,7 @@ export interface BoardPatch {
   accessMode?: AccessMode
   locked?: boolean
   archived?: boolean
+  editorsMayRestore?: boolean
 }
 
 export class BoardService {
@@ -139,6 +140,10 @@ export class BoardService {
     if (patch.archived !== undefined && patch.archived !== board.archived) {
       changes.archived = patch.archived
       events.push([patch.archived ? ActivityType.archived : ActivityType.unarchived, {}])
+    }
+    if (patch.editorsMayRestore !== undefined && patch.editorsMayRestore !== board.editorsMayRestore) {
+      changes.editorsMayRestore = patch.editorsMayRestore
+      events.push([ActivityType.restoreRightsChanged, { editorsMayRestore: patch.editorsMayRestore }])
     }
     if (Object.keys(changes).length > 0) {
       await this.d.db.transaction(async (tx) => {

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../shared/constants.js'
 import type { Board } from '../../../shared/types.js'
 import type { ResolvedPrincipal } from '../auth/principals.js'
 import { conflict, notFound } from '../errors.js'
-import { activity, boardFiles, boards, clientIds, docSnapshots, guests, memberships } from '../store/schema.js'
+import { activity, boardFiles, boards, clientIds, docHistoryBase, docSnapshots, guests, memberships } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import { type BoardService, permanentTitle } from './board-service.js'
 import { actorOf, type Deps } from './deps.js'
@@ -77,7 +77,11 @@ export class LifecycleService {
     const title = `Copy of ${permanentTitle(access.board.title)}`.slice(0, 200)
     await this.d.db.transaction(async (tx) => {
       await tx.insert(boards).values({ id, title, ownerId: user.id })
-      if (state) await tx.insert(docSnapshots).values({ boardId: id, data: state, lastSeq: 0 })
+      if (state) {
+        await tx.insert(docSnapshots).values({ boardId: id, data: state, lastSeq: 0 })
+        // The copy's history starts with what it was copied from.
+        await tx.insert(docHistoryBase).values({ boardId: id, data: state, lastSeq: 0 })
+      }
       await tx.execute(sql`
         INSERT INTO ${clientIds} (board_id, client_id, principal_kind, principal_id)
         SELECT ${id}, client_id, principal_kind, principal_id FROM ${clientIds} WHERE board_id = ${boardId}`)

@@ -120,7 +120,7 @@ export class Policy {
   /** The rulebook's view of the board and the server. */
   private here(access: BoardAccess): rules.Here {
     const { board } = access
-    return { locked: board.locked, archived: board.archived, accessMode: board.accessMode, guestsEnabled: this.guestsEnabled }
+    return { locked: board.locked, archived: board.archived, editorsMayRestore: board.editorsMayRestore, accessMode: board.accessMode, guestsEnabled: this.guestsEnabled }
   }
 
   /** Why this principal cannot be on the board at all, or null if it can. */

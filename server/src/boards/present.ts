@@ -18,6 +18,7 @@ export function presentBoard({ board, tier }: BoardWithTier, myRole: Role | null
     accessMode: board.accessMode,
     locked: board.locked,
     archived: board.archived,
+    editorsMayRestore: board.editorsMayRestore,
     tier,
     createdAt: board.createdAt.toISOString(),
     myRole,

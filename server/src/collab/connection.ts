@@ -216,6 +216,19 @@ export class Connection {
     for (const data of queued) this.process(data)
   }
 
+  /**
+   * The server writing as a principal (a restore, a revert): a connection
+   * that takes the live path (guard, limits, log, broadcast) without joining
+   * the room, so nobody sees it arrive, and without a rate limit.
+   */
+  openDetached(identity: Identity, sink: MessageSink): void {
+    if (this.state !== 'authenticating') return
+    this.identity = identity
+    this.sink = sink
+    this.state = 'open'
+    this.opened = performance.now()
+  }
+
   // Messages are handled strictly in order. Most are handled synchronously;
   // when one needs the database (claiming a client id), later ones wait.
   private process(data: Uint8Array): void {

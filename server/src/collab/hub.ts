@@ -1,6 +1,8 @@
 // The collaboration hub: authenticates connections, loads and unloads rooms
 // under a per-board lock, and applies access changes to live connections.
 import type { Logger } from 'pino'
+import type * as Y from 'yjs'
+import type { Role } from '../../../shared/capabilities.js'
 import { CloseCode } from '../../../shared/constants.js'
 import {
   parsePrincipalKey,
@@ -17,10 +19,19 @@ import type { BoardSignal } from '../bus/signals.js'
 import type { Db } from '../store/db.js'
 import { KeyedLock } from '../util/keyed-lock.js'
 import { presenceUser } from './presence-user.js'
-import type { Connection } from './connection.js'
+import type { Connection, ConnectionLimits } from './connection.js'
 import { BoardGoneError, type DocStore } from '../store/doc-store.js'
 import { mergeInline } from '../store/merge-worker.js'
-import { Room, type RoomLimits, type RoomMetrics } from './room.js'
+import { type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
+
+/** A server-side write is one message of any size, never rate-limited (the guard and size limits still apply). */
+const DETACHED_LIMITS: ConnectionLimits = {
+  maxMessageBytes: Number.MAX_SAFE_INTEGER,
+  preAuthMaxMessages: 1,
+  rate: 1,
+  burst: 1,
+  maxBufferedBytes: Number.MAX_SAFE_INTEGER,
+}
 
 export interface HubDeps {
   db: Db
@@ -120,6 +131,38 @@ export class CollabHub {
   /** Called when a principal's first connection to a board opens or its last one closes. */
   onPresenceChange(listener: (boardId: string, kind: 'user' | 'guest', id: string) => void): void {
     this.presenceListener = listener
+  }
+
+  private historyListener: ((boardId: string, what: 'updated' | 'unloaded') => void) | null = null
+
+  /** Told when this instance stores an update on a board and when a board's room unloads (history's automatic versions). */
+  onHistoryEvent(listener: (boardId: string, what: 'updated' | 'unloaded') => void): void {
+    this.historyListener = listener
+  }
+
+  /**
+   * Writes into a board's live document as `principal` would from a client:
+   * `build` gets the document (built, current) and answers the update to
+   * write (null: nothing), which then goes through the room like any
+   * client's (guard, limits, log, broadcast, other instances). The room is
+   * loaded for it if nobody is on the board.
+   */
+  async writeAs(boardId: string, principal: ResolvedPrincipal, role: Role, build: (doc: Y.Doc) => Uint8Array | null): Promise<DetachedResult & { written: boolean }> {
+    const loaded = await loadBoard(this.deps.db, boardId)
+    if (!loaded) return { ok: false, code: CloseCode.notFound, reason: 'board not found', written: false }
+    const room = await this.acquire(boardId, { locked: loaded.board.locked, archived: loaded.board.archived })
+    room.holds++
+    try {
+      if (room.destroyed) return { ok: false, code: CloseCode.tryAgainLater, reason: 'the board was unloaded; try again', written: false }
+      const update = build(room.doc)
+      if (!update) return { ok: true, written: false }
+      const identity = { principal, principalKey: principalKey(principal), role, user: presenceUser(principal, role) }
+      const result = await room.writeDetached(identity, update, DETACHED_LIMITS)
+      return { ...result, written: result.ok }
+    } finally {
+      room.holds--
+      if (room.conns.size === 0 && room.holds === 0) this.scheduleUnload(room)
+    }
   }
 
   /** The board's current document as one update: from the open room, or from storage. */
@@ -240,7 +283,10 @@ export class CollabHub {
             shared: this.bus.kind === 'redis',
             onBroken: (r, why) => this.breakRoom(r, why),
             metrics: this.deps.metrics ?? {},
-            publish: (b, kind, data) => this.bus.publishRoom(b, kind, data),
+            publish: (b, kind, data) => {
+              if (kind === 'update') this.historyListener?.(b, 'updated')
+              this.bus.publishRoom(b, kind, data)
+            },
             onEmpty: (r) => this.scheduleUnload(r),
             presenceChanged: (b, key) => {
               const { kind, id } = parsePrincipalKey(key)
@@ -280,17 +326,18 @@ export class CollabHub {
   private scheduleUnload(room: Room): void {
     void this.lock
       .run(room.boardId, async () => {
-        if (room.conns.size > 0 || this.rooms.get(room.boardId) !== room) return
+        if (room.conns.size > 0 || room.holds > 0 || this.rooms.get(room.boardId) !== room) return
         await this.deps.docStore.flush()
         // Fold the log into the snapshot now, while nobody waits: the next
         // (cold) join then loads and serves one stored blob.
         await this.deps.docStore.compact(room.boardId)
         // Someone may have joined while the writes were flushing.
-        if (room.conns.size > 0 || this.rooms.get(room.boardId) !== room) return
+        if (room.conns.size > 0 || room.holds > 0 || this.rooms.get(room.boardId) !== room) return
         this.rooms.delete(room.boardId)
         this.bus.leaveRoom(room.boardId)
         this.deps.docStore.forget(room.boardId)
         room.destroy()
+        this.historyListener?.(room.boardId, 'unloaded')
       })
       .catch((err: unknown) => this.deps.logger.error({ err, boardId: room.boardId }, 'unloading a room failed'))
   }

@@ -137,6 +137,11 @@ export class RoomSync {
     this.size.reassign(from, to)
   }
 
+  /** Resolves once everything accepted so far is stored. */
+  whenStored(): Promise<void> {
+    return this.durability.settled ? Promise.resolve() : new Promise<void>((resolve) => this.durability.whenStored(resolve))
+  }
+
   /** The stored state as one update (what an export may show), without building the document if it is not built. */
   async encodeState(): Promise<Uint8Array> {
     if (this.rebuilding) await this.rebuilding
@@ -337,7 +342,7 @@ export class RoomSync {
     conn.own(verdict.clients)
     this.deps.metrics.updateAccepted?.(update.length)
     conn.writeStarted()
-    this.deps.docLog.append(this.boardId, update).then(
+    this.deps.docLog.append(this.boardId, update, conn.principalKey).then(
       () => {
         conn.writeEnded()
         // Joiners' answers that waited for this go out first, then the update.

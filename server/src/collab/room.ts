@@ -4,10 +4,10 @@
 // durability.ts). Presence is relayed by room-presence.ts, stored updates
 // fanned out by room-broadcast.ts.
 import type * as Y from 'yjs'
-import { ExtKind } from '../../../shared/constants.js'
-import { decodeMessage, encodeExt, ProtocolError } from '../../../shared/protocol.js'
+import { CloseCode, ExtKind } from '../../../shared/constants.js'
+import { decodeMessage, encodeExt, encodeSyncUpdate, ProtocolError } from '../../../shared/protocol.js'
 import type { LoadedDoc } from '../store/doc-log.js'
-import type { Connection, MessageSink } from './connection.js'
+import { Connection, type ConnectionLimits, type Identity, type MessageSink } from './connection.js'
 import { Broadcaster } from './room-broadcast.js'
 import { RoomPresence } from './room-presence.js'
 import { type BoardFlags, RoomSync, type SyncDeps } from './room-sync.js'
@@ -28,8 +28,12 @@ export interface RoomDeps extends SyncDeps {
   onBroken(room: Room, why: string): void
 }
 
+export type DetachedResult = { ok: true } | { ok: false; code: number; reason: string }
+
 export class Room implements MessageSink {
   readonly conns = new Set<Connection>()
+  /** Server-side writes under way: the room stays loaded for them (see CollabHub.writeAs). */
+  holds = 0
   readonly presence: RoomPresence
   private readonly sync: RoomSync
   private readonly broadcaster: Broadcaster
@@ -203,6 +207,30 @@ export class Room implements MessageSink {
         throw new Error(`unhandled message ${JSON.stringify(unreachable)}`)
       }
     }
+  }
+
+  /**
+   * Takes `update` as if `identity` had sent it on a connection of its own
+   * (guard, size limits, client-id claim, log, broadcast, other instances),
+   * and resolves once it is stored, or with the reason it was refused.
+   */
+  async writeDetached(identity: Identity, update: Uint8Array, limits: ConnectionLimits): Promise<DetachedResult> {
+    let closed: { code: number; reason: string } | null = null
+    const peer = {
+      send: () => {},
+      close: (code: number, reason: string) => {
+        closed = { code, reason }
+      },
+      bufferedAmount: 0,
+    }
+    const conn = new Connection(peer, false, limits)
+    conn.openDetached(identity, this)
+    await this.receive(conn, encodeSyncUpdate(update))
+    if (closed) return { ok: false, ...(closed as { code: number; reason: string }) }
+    await this.sync.whenStored()
+    if (this.destroyed) return { ok: false, code: CloseCode.tryAgainLater, reason: 'the board could not be stored' }
+    conn.closed(CloseCode.normal)
+    return { ok: true }
   }
 
   // ---- other instances and storage (see room-recovery.ts) --------------------

@@ -2,6 +2,7 @@
 // whatever has to follow from it (signals to every instance, socket.io
 // events, live re-checks). The dispatcher (events/change-dispatcher.ts)
 // decides that; services only say what happened.
+import type { BoardRestoredPayload } from '../../../shared/history.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 
 export interface Who {
@@ -34,6 +35,8 @@ export type Change =
   | { type: 'comment.updated'; boardId: string; thread: Thread }
   | { type: 'comment.deleted'; boardId: string; threadId: string }
   | { type: 'notification'; userId: string; notification: unknown }
+  /** A restore or a revert rewrote the board's content (the edit itself reaches clients through Yjs). */
+  | ({ type: 'board.restored' } & BoardRestoredPayload)
 
 export interface Changes {
   /** Call after the change is committed. */

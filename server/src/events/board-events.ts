@@ -1,5 +1,6 @@
 // Board events for socket.io clients (see shared/events.ts). The change
 // dispatcher calls these; the socket.io layer decides who hears it.
+import type { BoardRestoredPayload } from '../../../shared/history.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 
 export interface BoardEvents {
@@ -16,4 +17,5 @@ export interface BoardEvents {
   commentUpdated(boardId: string, thread: Thread): void
   commentDeleted(boardId: string, threadId: string): void
   notify(userId: string, notification: unknown): void
+  boardRestored(payload: BoardRestoredPayload): void
 }

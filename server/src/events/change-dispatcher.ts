@@ -59,6 +59,10 @@ export class ChangeDispatcher implements Changes {
         return events.commentDeleted(change.boardId, change.threadId)
       case 'notification':
         return events.notify(change.userId, change.notification)
+      case 'board.restored': {
+        const { type: _type, ...payload } = change
+        return events.boardRestored(payload)
+      }
       default: {
         const unreachable: never = change
         throw new Error(`unknown change ${JSON.stringify(unreachable)}`)

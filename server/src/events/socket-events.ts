@@ -13,6 +13,7 @@ import {
   type ServerToClientEvents,
   SocketEvent,
 } from '../../../shared/events.js'
+import type { BoardRestoredPayload } from '../../../shared/history.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 import { principalKey, type PrincipalResolver, type ResolvedPrincipal } from '../auth/principals.js'
 import type { BoardEvents } from './board-events.js'
@@ -340,6 +341,10 @@ export class SocketEvents implements BoardEvents {
   participantsChanged(boardId: string): void {
     // A revoked link may remove many guests at once: subscribers re-read the list.
     this.boardUpdated(boardId)
+  }
+
+  boardRestored(payload: BoardRestoredPayload): void {
+    this.io.to(boardRoom(payload.boardId)).emit(SocketEvent.boardRestored, payload)
   }
 
   commentCreated(boardId: string, thread: Thread): void {

@@ -81,6 +81,7 @@ export function boardRoutes(app: App, { boards, invites, participants, authRateL
           accessMode: Type.Optional(Type.Union([Type.Literal('link'), Type.Literal('specific_users')])),
           locked: Type.Optional(Type.Boolean()),
           archived: Type.Optional(Type.Boolean()),
+          editorsMayRestore: Type.Optional(Type.Boolean()),
         }),
       },
     },

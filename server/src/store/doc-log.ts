@@ -26,8 +26,12 @@ export interface DocLog {
   loadOwners(boardId: string): Promise<Map<number, Owner>>
   /** Claims client ids for a principal unless someone already has them; answers who owns each. */
   claim(boardId: string, ids: number[], owner: Owner): Promise<Map<number, Owner>>
-  /** Resolves once the update is durable (false: its board was deleted meanwhile). Stored in the order appended. */
-  append(boardId: string, update: Uint8Array): Promise<boolean>
+  /**
+   * Resolves once the update is durable (false: its board was deleted
+   * meanwhile). Stored in the order appended, with the principal key of
+   * whoever sent it (history attributes deletions by it).
+   */
+  append(boardId: string, update: Uint8Array, actor?: string): Promise<boolean>
   /** Waits until everything appended so far is durable. */
   flush(): Promise<void>
 }

@@ -1,6 +1,6 @@
 // Durable board documents: an append-only update log with group commit,
 // a compacted snapshot, and the client id → principal map of the guard.
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import { type Db, queryRows } from './db.js'
 import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
@@ -12,6 +12,7 @@ import { loopLoad } from '../util/loop-load.js'
 interface Pending {
   boardId: string
   update: Uint8Array
+  actor: string | null
   /** performance.now() when appended: the durable-log lag is measured from here. */
   at: number
   resolve: (saved: boolean) => void
@@ -195,9 +196,9 @@ export class DocStore implements DocLog {
   }
 
   /** Resolves true once the update is durable; false if its board was deleted meanwhile. */
-  append(boardId: string, update: Uint8Array): Promise<boolean> {
+  append(boardId: string, update: Uint8Array, actor?: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ boardId, update, resolve, reject, at: performance.now() })
+      this.queue.push({ boardId, update, actor: actor ?? null, resolve, reject, at: performance.now() })
       this.flushing ??= this.run()
     })
   }
@@ -273,7 +274,7 @@ export class DocStore implements DocLog {
   private async writeBatch(batch: Pending[]): Promise<void> {
     const started = performance.now()
     try {
-      await this.db.insert(docUpdates).values(batch.map((p) => ({ boardId: p.boardId, data: p.update })))
+      await this.db.insert(docUpdates).values(batch.map((p) => ({ boardId: p.boardId, data: p.update, actor: p.actor })))
       for (const p of batch) p.resolve(true)
       this.counted(batch)
     } catch (err) {
@@ -284,7 +285,7 @@ export class DocStore implements DocLog {
       for (const p of batch) byBoard.set(p.boardId, [...(byBoard.get(p.boardId) ?? []), p])
       for (const [boardId, items] of byBoard) {
         try {
-          await this.db.insert(docUpdates).values(items.map((p) => ({ boardId, data: p.update })))
+          await this.db.insert(docUpdates).values(items.map((p) => ({ boardId, data: p.update, actor: p.actor })))
           for (const p of items) p.resolve(true)
           this.counted(items)
         } catch (boardErr) {
@@ -375,7 +376,8 @@ export class DocStore implements DocLog {
         .insert(docSnapshots)
         .values({ boardId, data, lastSeq })
         .onConflictDoUpdate({ target: docSnapshots.boardId, set: { data, lastSeq, updatedAt: sql`now()` } })
-      await tx.delete(docUpdates).where(and(eq(docUpdates.boardId, boardId), lte(docUpdates.seq, lastSeq)))
+      // The folded rows stay: they are the board's history until the
+      // retention sweep (history/retention.ts) folds them into its base.
       return true
     })
     if (!landed) return

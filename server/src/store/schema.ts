@@ -42,6 +42,8 @@ export const boards = pgTable(
     accessMode: text('access_mode', { enum: ['link', 'specific_users'] }).notNull().default('link'),
     locked: boolean('locked').notNull().default(false),
     archived: boolean('archived').notNull().default(false),
+    /** The owner lets editors restore versions and revert people (docs/API.md, History). */
+    editorsMayRestore: boolean('editors_may_restore').notNull().default(false),
     /** Expiry warnings already sent, as minutes-before-deletion (60, 10). */
     warnedMinutes: integer('warned_minutes'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -113,9 +115,51 @@ export const docUpdates = pgTable(
       .notNull()
       .references(() => boards.id, { onDelete: 'cascade' }),
     data: bytea('data').notNull(),
+    /**
+     * The principal key (auth/principals.ts) whose update this is: history
+     * attributes deletions by it (Yjs records no author for a delete).
+     * Null on rows older than history.
+     */
+    actor: text('actor'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('doc_updates_board_idx').on(t.boardId, t.seq)],
+)
+
+/**
+ * Where a board's history starts: the document up to `lastSeq` merged. Log
+ * rows after it are kept (compaction no longer deletes them) until the
+ * retention sweep folds the old ones in here. No row: history starts empty.
+ */
+export const docHistoryBase = pgTable('doc_history_base', {
+  boardId: text('board_id')
+    .primaryKey()
+    .references(() => boards.id, { onDelete: 'cascade' }),
+  data: bytea('data').notNull(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
+
+/** Points in a board's history: the document as the log held it up to `seq`. */
+export const boardVersions = pgTable(
+  'board_versions',
+  {
+    id: text('id').primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    kind: text('kind', { enum: ['auto', 'named', 'restore', 'revert'] }).notNull(),
+    reason: text('reason'),
+    name: text('name'),
+    actorKind: text('actor_kind', { enum: ['user', 'guest'] }),
+    actorId: text('actor_id'),
+    actorName: text('actor_name'),
+    /** Contributors with their counts, and what a restore or revert did. */
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('board_versions_board_idx').on(t.boardId, t.seq)],
 )
 
 /** The compacted document: every update up to `lastSeq` merged. */

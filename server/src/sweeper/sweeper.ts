@@ -26,6 +26,8 @@ export interface SweeperDeps {
   notifications: NotificationService
   intervalMs: number
   metrics?: { deleted?(n: number): void; warned?(n: number): void }
+  /** History retention (history/history-store.ts): drops old versions, folds old log rows; answers boards folded. */
+  retention?(): Promise<number>
   /** Skip this round (another instance holds the sweep lock); always false in one process. */
   skipRound?(): Promise<boolean>
 }
@@ -33,6 +35,8 @@ export interface SweeperDeps {
 export interface SweepResult {
   warned: number
   deleted: number
+  /** Boards whose old history was folded away. */
+  historyFolded: number
 }
 
 export class Sweeper {
@@ -64,7 +68,7 @@ export class Sweeper {
   }
 
   private async round(): Promise<SweepResult> {
-    if (await this.deps.skipRound?.()) return { warned: 0, deleted: 0 }
+    if (await this.deps.skipRound?.()) return { warned: 0, deleted: 0, historyFolded: 0 }
     const warned = await this.warn()
     let deleted = 0
     for (;;) {
@@ -72,7 +76,8 @@ export class Sweeper {
       deleted += n
       if (n < BATCH) break
     }
-    return { warned, deleted }
+    const historyFolded = (await this.deps.retention?.()) ?? 0
+    return { warned, deleted, historyFolded }
   }
 
   private async warn(): Promise<number> {

@@ -8,7 +8,7 @@ import { principalKey, type ResolvedPrincipal, type UserRow } from '../auth/prin
 import { type ImportedComment, importedCommentRow } from '../comments/comment-service.js'
 import { AppError, badRequest, guestForbidden } from '../errors.js'
 import { ErrorCode } from '../../../shared/constants.js'
-import { boards, clientIds, comments, docSnapshots } from '../store/schema.js'
+import { boards, clientIds, comments, docHistoryBase, docSnapshots } from '../store/schema.js'
 import { ActivityType, recordActivity } from '../boards/activity.js'
 import { checkTitle, permanentTitle } from '../boards/board-service.js'
 import { actorOf, type Deps } from '../boards/deps.js'
@@ -223,6 +223,8 @@ export class TransferService {
     await this.d.db.transaction(async (tx) => {
       await tx.insert(boards).values({ id, title, ownerId: user.id })
       await tx.insert(docSnapshots).values({ boardId: id, data: state, lastSeq: 0 })
+      // The board's history starts with what was imported.
+      await tx.insert(docHistoryBase).values({ boardId: id, data: state, lastSeq: 0 })
       if (clients.length > 0) {
         await tx
           .insert(clientIds)

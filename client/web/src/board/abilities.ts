@@ -22,6 +22,10 @@ export interface Abilities {
   claim: boolean
   export: boolean
   rename: boolean
+  /** Board history: the versions panel and previews; saving a named version; restoring and reverting people. */
+  historyView: boolean
+  historySave: boolean
+  historyRestore: boolean
   /** Board state that keeps this person from changing content, for the banner. */
   blockedBy: 'locked' | 'archived' | null
 }
@@ -32,6 +36,8 @@ export interface AbilityInput {
   ownerless: boolean
   locked: boolean
   archived: boolean
+  /** The owner's setting: member editors may restore and revert too. */
+  editorsMayRestore: boolean
 }
 
 /** Board state that keeps `role` from changing content (a null role counts as not the owner). */
@@ -40,10 +46,10 @@ function blockedBy(role: Role | null, flags: { locked: boolean; archived: boolea
   return refused === null ? null : refused.code === 'board_archived' ? 'archived' : 'locked'
 }
 
-export function abilities({ role, guest, ownerless, locked, archived }: AbilityInput): Abilities {
-  const flags = { locked, archived }
+export function abilities({ role, guest, ownerless, locked, archived, editorsMayRestore }: AbilityInput): Abilities {
+  const flags = { locked, archived, editorsMayRestore }
   if (!role) {
-    return { content: false, markup: false, markupAny: false, comment: false, mention: false, moderate: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false, blockedBy: blockedBy(null, flags) }
+    return { content: false, markup: false, markupAny: false, comment: false, mention: false, moderate: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false, historyView: false, historySave: false, historyRestore: false, blockedBy: blockedBy(null, flags) }
   }
   const subject = { role, guest, creatorGuest: inferCreatorGuest(role, guest, ownerless) }
   const write = writeRights(subject, flags)
@@ -62,6 +68,9 @@ export function abilities({ role, guest, ownerless, locked, archived }: AbilityI
     claim: ownerless && may('board.claim'),
     export: may('board.export'),
     rename: may('board.rename'),
+    historyView: may('history.view'),
+    historySave: may('history.save'),
+    historyRestore: may('history.restore'),
     blockedBy: blockedBy(role, flags),
   }
 }

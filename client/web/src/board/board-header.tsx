@@ -1,5 +1,5 @@
 // The board's top bar: title, saved state, board state, and the buttons that
-// open people, comments, sharing and notifications.
+// open people, comments, history, sharing and notifications.
 import { useEffect, useState } from 'react'
 import type { Role } from '../../../../shared/capabilities.js'
 import type { Notification } from '../../../../shared/events.js'
@@ -30,6 +30,9 @@ interface Props {
   setNotifications: (f: (n: Notification[]) => Notification[]) => void
   onPeople: () => void
   onComments: () => void
+  /** Set for those who may see the board's history. */
+  onHistory?: () => void
+  historyOpen?: boolean
   onShare: () => void
   /** Set for those who may rename the board; resolves once the server has it. */
   onRename?: (title: string) => Promise<void>
@@ -128,6 +131,11 @@ export function BoardHeader(p: Props) {
           <Icon d="M4 5h16v11H10l-4 4v-4H4z" />
           {p.unresolved ? <span className="count count-neutral">{p.unresolved}</span> : null}
         </button>
+        {p.onHistory ? (
+          <button type="button" className="icon-button" aria-label="History" title="History: versions, restore, who changed what" aria-pressed={p.historyOpen ?? false} onClick={p.onHistory} data-testid="history-button">
+            <Icon d="M3 12a9 9 0 109-9 9.7 9.7 0 00-6.7 2.7L3 8M3 3v5h5M12 7v5l3 2" />
+          </button>
+        ) : null}
         {p.member ? <NotificationsBell api={p.api} notifications={p.notifications} setNotifications={p.setNotifications} /> : null}
         {p.canShare ? (
           <button type="button" className="button button-primary share-button" onClick={p.onShare}>

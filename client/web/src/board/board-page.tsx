@@ -17,6 +17,9 @@ import { CommentsPanel } from './comments-panel.js'
 import { LOCAL } from './doc-model.js'
 import { download } from './download.js'
 import { FatalScreen } from './fatal-screen.js'
+import { editorsMayRestoreOf, HistoryViews } from './history/history-views.js'
+import type { RevertTarget } from './history/revert-dialog.js'
+import { useHistory } from './history/use-history.js'
 import { ParticipantsPanel } from './participants-panel.js'
 import { ShareDialog } from './share-dialog.js'
 import { TempBanner } from './temp-banner.js'
@@ -30,7 +33,7 @@ export function prefetchCanvas(): Promise<typeof import('./canvas/board-canvas.j
 }
 const BoardCanvas = lazy(() => prefetchCanvas().then((m) => ({ default: m.BoardCanvas })))
 
-type Panel = 'people' | 'comments' | null
+type Panel = 'people' | 'comments' | 'history' | null
 
 export function BoardPage({ boardId }: { boardId: string }) {
   void prefetchCanvas()
@@ -45,7 +48,10 @@ export function BoardPage({ boardId }: { boardId: string }) {
   const [commenting, setCommenting] = useState(false)
   const [markupMode, setMarkupMode] = useState(false)
   const [, setUndoTick] = useState(0)
+  const [previewId, setPreviewId] = useState<string | null>(null)
+  const [revertee, setRevertee] = useState<RevertTarget | null>(null)
   const canvas = useRef<CanvasHandle | null>(null)
+  const history = useHistory(s.api, boardId, s.doc, panel === 'history', s.historyTick)
 
   const undo = useMemo(() => {
     if (!s.doc) return null
@@ -66,6 +72,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
     ownerless: s.board?.ownerless ?? false,
     locked: s.flags.locked,
     archived: s.flags.archived,
+    editorsMayRestore: s.board ? editorsMayRestoreOf(s.board) : false,
   })
   const rights: Rights = useMemo(
     () => ({ scope: abilities.content ? 'anywhere' : abilities.markup ? 'own_markup' : 'none', guest: s.guest, markupMode: abilities.content && markupMode, me: s.me }),
@@ -157,6 +164,8 @@ export function BoardPage({ boardId }: { boardId: string }) {
         setNotifications={s.setNotifications}
         onPeople={() => setPanel(panel === 'people' ? null : 'people')}
         onComments={() => setPanel(panel === 'comments' ? null : 'comments')}
+        onHistory={abilities.historyView ? () => setPanel(panel === 'history' ? null : 'history') : undefined}
+        historyOpen={panel === 'history'}
         onShare={() => setSharing(true)}
         onRename={
           abilities.rename && !s.guest
@@ -213,12 +222,33 @@ export function BoardPage({ boardId }: { boardId: string }) {
             onCommentAt={startComment}
             onError={(m) => s.toast(m, 'error')}
             handle={canvas}
+            attribution={panel === 'history' ? history.attribution : null}
           />
         </Suspense>
         {/* While following, Excalidraw shows who (its follow badge, with a way to stop). */}
         {panel === 'people' ? (
-          <ParticipantsPanel participants={s.participants} presence={s.presence} meId={s.me?.id ?? null} following={following} onFollow={setFollowing} onClose={() => setPanel(null)} />
+          <ParticipantsPanel
+            participants={s.participants}
+            presence={s.presence}
+            meId={s.me?.id ?? null}
+            following={following}
+            onFollow={setFollowing}
+            onRevert={abilities.historyRestore ? setRevertee : undefined}
+            onClose={() => setPanel(null)}
+          />
         ) : null}
+        <HistoryViews
+          s={s}
+          board={board}
+          abilities={abilities}
+          history={history}
+          open={panel === 'history'}
+          onClose={() => setPanel(null)}
+          previewId={previewId}
+          setPreviewId={setPreviewId}
+          revertee={revertee}
+          setRevertee={setRevertee}
+        />
         {panel === 'comments' ? (
           <CommentsPanel
             threads={s.threads}

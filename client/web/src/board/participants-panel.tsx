@@ -1,5 +1,6 @@
 // Who is on the board: everyone with access, online first, with roles and a
-// GUEST badge; clicking someone online follows their view.
+// GUEST badge; clicking someone online follows their view. Those who may
+// restore can undo someone's changes from here.
 import type { Participant } from '../../../../shared/types.js'
 import type { PresenceState } from '../../../sdk/index.js'
 import { initials, roleLabel } from '../lib/format.js'
@@ -10,10 +11,12 @@ interface Props {
   meId: string | null
   following: string | null
   onFollow: (userId: string | null) => void
+  /** Set for those who may revert people: "Undo…" beside everyone else. */
+  onRevert?: (person: Pick<Participant, 'kind' | 'id' | 'name' | 'guest'>) => void
   onClose: () => void
 }
 
-export function ParticipantsPanel({ participants, presence, meId, following, onFollow, onClose }: Props) {
+export function ParticipantsPanel({ participants, presence, meId, following, onFollow, onRevert, onClose }: Props) {
   const live = new Map<string, PresenceState>()
   for (const p of presence) if (!live.has(p.user.id)) live.set(p.user.id, p)
   // Someone connected but not in the list yet (the list refreshes on events) still shows up.
@@ -55,6 +58,11 @@ export function ParticipantsPanel({ participants, presence, meId, following, onF
                 <span className="person-role">{roleLabel[p.role]}</span>
                 <span className={`dot ${p.online ? 'dot-on' : ''}`} aria-hidden="true" />
               </button>
+              {onRevert && !isMe ? (
+                <button type="button" className="link-button small person-revert" aria-label={`Undo ${p.name}’s changes`} onClick={() => onRevert(p)}>
+                  Undo…
+                </button>
+              ) : null}
             </li>
           )
         })}

@@ -59,6 +59,9 @@ export interface BoardSession {
   setThreads(update: (t: Thread[]) => Thread[]): void
   setNotifications(update: (n: Notification[]) => Notification[]): void
   refreshParticipants(): void
+  /** Goes up on every restore or revert of this board (anyone's): history views reload. */
+  historyTick: number
+  bumpHistory(): void
 }
 
 let toastSeq = 0
@@ -88,6 +91,9 @@ export function useBoardSession(boardId: string): BoardSession {
   const [notifications, setNotifications] = useState<Notification[]>([])
   const [fatal, setFatal] = useState<Fatal | null>(auth ? null : { kind: 'no-session' })
   const [toasts, setToasts] = useState<Toast[]>([])
+  const [historyTick, setHistoryTick] = useState(0)
+  const meRef = useRef<Author | null>(null)
+  meRef.current = me
   const connRef = useRef<BoardConnection | null>(null)
   const eventsRef = useRef<BoardEvents | null>(null)
 
@@ -220,6 +226,17 @@ export function useBoardSession(boardId: string): BoardSession {
       events.on('comment:created', upsert)
       events.on('comment:updated', upsert)
       events.on('comment:deleted', (p) => p.boardId === boardId && setThreads((ts) => ts.filter((t) => t.id !== p.threadId)))
+      events.on('board:restored', (p) => {
+        if (p.boardId !== boardId) return
+        setHistoryTick((t) => t + 1)
+        // Whoever did it has been told already, by the dialog they used.
+        const mine = meRef.current && p.by.id === meRef.current.id && p.by.kind === meRef.current.kind
+        if (mine) return
+        const who = `${p.by.name}${p.by.guest ? ' (guest)' : ''}`
+        const reverted = p.kind === 'revert' ? p.version.reverted?.person : undefined
+        const whose = reverted && meRef.current && reverted.id === meRef.current.id && reverted.kind === meRef.current.kind ? 'your' : `${reverted?.name}’s`
+        toast(reverted ? `${who} undid ${whose} changes` : `${who} restored an earlier version`)
+      })
       events.on('notification', (n) => setNotifications((ns) => [n, ...ns.filter((x) => x.id !== n.id)]))
 
       refreshParticipants()
@@ -266,5 +283,7 @@ export function useBoardSession(boardId: string): BoardSession {
     setThreads,
     setNotifications,
     refreshParticipants,
+    historyTick,
+    bumpHistory: () => setHistoryTick((t) => t + 1),
   }
 }

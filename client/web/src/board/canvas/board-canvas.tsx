@@ -3,19 +3,21 @@
 // reviewers, no image or embed tools for guests), presence and follow through
 // Excalidraw's collaborators, our comment pins, and undo/redo of one's own
 // changes only (a Y.UndoManager; Excalidraw's history is bypassed).
-import { Excalidraw, getCommonBounds, MainMenu } from '@excalidraw/excalidraw'
+import { Excalidraw, MainMenu } from '@excalidraw/excalidraw'
 import '@excalidraw/excalidraw/index.css'
-import type { ExcalidrawElement } from '@excalidraw/excalidraw/element/types'
 import type { ExcalidrawImperativeAPI } from '@excalidraw/excalidraw/types'
 import { type RefObject, useEffect, useMemo, useRef, useState } from 'react'
 import type * as Y from 'yjs'
+import type { Attribution } from '../../../../../shared/history.js'
 import type { Anchor, Thread } from '../../../../../shared/types.js'
 import type { BoardConnection, PresenceState } from '../../../../sdk/index.js'
 import { Icon } from '../../ui/icon.js'
+import { AttributionTooltip } from '../history/attribution-tooltip.js'
 import { type Blocked, type Rights, SceneBinding } from './binding.js'
 import { CommentLayer } from './comment-layer.js'
 import { exportBoard } from './export.js'
 import { BoardFiles } from './files.js'
+import { elementAt } from './hit-test.js'
 import { collaborators, followView, PresencePublisher } from './presence-sync.js'
 
 export interface CanvasHandle {
@@ -47,6 +49,8 @@ export interface CanvasProps {
   onCommentAt: (anchor: Anchor) => void
   onError: (message: string) => void
   handle: RefObject<CanvasHandle | null>
+  /** While set (the history panel is open), hovering an element says who made and last changed it. */
+  attribution?: Attribution | null
 }
 
 const HINTS: Record<Blocked, string> = {
@@ -56,16 +60,6 @@ const HINTS: Record<Blocked, string> = {
 }
 
 const isTyping = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
-
-/** The topmost element under a scene point (by bounding box), for hints. */
-function elementAt(api: ExcalidrawImperativeAPI, x: number, y: number): ExcalidrawElement | null {
-  const elements = api.getSceneElements()
-  for (let i = elements.length - 1; i >= 0; i--) {
-    const [x1, y1, x2, y2] = getCommonBounds([elements[i]!])
-    if (x >= x1 && x <= x2 && y >= y1 && y <= y2) return elements[i]!
-  }
-  return null
-}
 
 // Excalidraw's own phone layout starts here (editor width up to 730 px, or a short landscape screen).
 const MOBILE = '(max-width: 730px), (max-height: 500px) and (max-width: 1000px)'
@@ -297,6 +291,7 @@ export function BoardCanvas(p: CanvasProps) {
           onCommentAt={p.onCommentAt}
         />
       ) : null}
+      {api && p.attribution ? <AttributionTooltip api={api} doc={p.doc} attribution={p.attribution} /> : null}
       {/* On a phone Excalidraw's top row holds its tools only; ours float at the right edge. */}
       {mobile ? actions : null}
       {hint ? (

@@ -3,8 +3,8 @@
 // while the comment tool is on, a layer that turns a click into an anchor.
 import { viewportCoordsToSceneCoords } from '@excalidraw/excalidraw'
 import type { ExcalidrawImperativeAPI } from '@excalidraw/excalidraw/types'
-import { useEffect, useState } from 'react'
 import type { Anchor, Thread } from '../../../../../shared/types.js'
+import { useSceneRedraw } from './use-scene-redraw.js'
 
 interface Props {
   api: ExcalidrawImperativeAPI
@@ -23,24 +23,7 @@ function scenePoint(api: ExcalidrawImperativeAPI, anchor: Anchor): { x: number; 
 }
 
 export function CommentLayer({ api, threads, showResolved, commenting, draftAnchor, onOpenThread, onCommentAt }: Props) {
-  const [, setTick] = useState(0)
-  useEffect(() => {
-    let frame = 0
-    const redraw = () => {
-      if (frame) return
-      frame = requestAnimationFrame(() => {
-        frame = 0
-        setTick((t) => t + 1)
-      })
-    }
-    const offScroll = api.onScrollChange(redraw)
-    const offChange = api.onChange(redraw)
-    return () => {
-      cancelAnimationFrame(frame)
-      offScroll()
-      offChange()
-    }
-  }, [api])
+  useSceneRedraw(api)
   const { scrollX, scrollY, zoom } = api.getAppState()
   const place = (anchor: Anchor) => {
     const p = scenePoint(api, anchor)
