@@ -62,6 +62,8 @@ export const ACTIONS = [
   'history.view',
   'history.save',
   'history.restore',
+  'session.endGuests',
+  'session.facilitate',
 ] as const
 export type Action = (typeof ACTIONS)[number]
 
@@ -118,6 +120,10 @@ export const CAPABILITIES: Record<Action, Capability> = {
   // Restore and "revert a person" rewrite the board: the owner, and editors
   // when the owner allows it (rules.ts); never a guest.
   'history.restore': { minRole: 'editor', guests: 'never', ...CONTENT },
+  // "End guest session": every guest out and every link revoked at once.
+  'session.endGuests': { minRole: 'editor', guests: 'never' },
+  // Running the session: the shared timer, "bring everyone to me".
+  'session.facilitate': { minRole: 'editor', guests: 'role' },
 }
 
 export interface Subject {

@@ -16,6 +16,8 @@ export const CloseCode = {
   forbidden: 4403,
   /** The board does not exist or was deleted. */
   notFound: 4404,
+  /** A host took you out of the session; you may come back (not retried by itself). */
+  kicked: 4410,
   /** A message or the document is too large. */
   tooLarge: 4413,
   /** An update was refused; start from a fresh document. */
@@ -50,6 +52,12 @@ export const ErrorCode = {
   rateLimited: 'rate_limited',
   unavailable: 'unavailable',
   internal: 'internal_error',
+  /** A host banned this person (or browser, or address) from the board. */
+  banned: 'banned',
+  /** A guest in the board's lobby, not let in yet. */
+  waitingForHost: 'waiting_for_host',
+  /** A host did not let this guest in from the lobby. */
+  lobbyDenied: 'lobby_denied',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -89,6 +97,10 @@ export const RefusalReason = {
   notOwnMarkup: 'not_own_markup',
   futureDelete: 'future_delete',
   forbiddenShapeType: 'forbidden_shape_type',
+  /** A guest used a tool the host did not allow guests. */
+  toolNotAllowed: 'tool_not_allowed',
+  /** A guest changed a locked frame or something in it. */
+  lockedFrame: 'locked_frame',
   schema: 'schema',
   tooComplex: 'too_complex',
   markupQuota: 'markup_quota',
@@ -111,6 +123,8 @@ export const refusalMessages: Record<RefusalReason, string> = {
   not_own_markup: 'Reviewers can only change their own markup.',
   future_delete: 'The change deletes content the server has not seen.',
   forbidden_shape_type: 'Guests cannot add images, embeds or web pages.',
+  tool_not_allowed: 'The host has not allowed guests to use that tool here.',
+  locked_frame: 'The host locked that frame: only members can change what is in it.',
   schema: 'The change does not fit the board format.',
   too_complex: 'The change is too big or too deeply nested; make it in smaller steps.',
   markup_quota: 'You have used all the space for markup on this board; delete some of your markup first.',

@@ -1,5 +1,6 @@
 // socket.io board events: names and payloads, used by the server and the SDK.
 import type { BoardRestoredPayload } from './history.js'
+import type { BoardTimer, LobbyGuest, Summon } from './session.js'
 import type { Board, Participant, Thread } from './types.js'
 
 export const SOCKET_PATH = '/socket.io'
@@ -23,6 +24,14 @@ export const SocketEvent = {
   unsubscribed: 'board:unsubscribed',
   /** A restore or a revert put back the board's content (shared/history.ts). */
   boardRestored: 'board:restored',
+  /** The shared timer was started, paused, resumed or stopped (shared/session.ts). */
+  timerUpdated: 'timer:updated',
+  /** A host brought everyone to their view (`summon` null: released). */
+  summoned: 'board:summoned',
+  /** To hosts: a guest waits in the lobby. */
+  lobbyKnock: 'lobby:knock',
+  /** To hosts and to the waiting guest: it was let in, or not. */
+  lobbyAnswered: 'lobby:answered',
 } as const
 
 export type NotificationType = 'mention' | 'reply' | 'board.claimed' | 'board.expiring' | 'board.deleted'
@@ -46,6 +55,10 @@ export interface ServerToClientEvents {
   'board:deleted': (payload: { boardId: string; reason: 'deleted' | 'expired' }) => void
   'board:unsubscribed': (payload: { boardId: string; reason: string }) => void
   'board:restored': (payload: BoardRestoredPayload) => void
+  'timer:updated': (payload: { boardId: string; timer: BoardTimer }) => void
+  'board:summoned': (payload: { boardId: string; summon: Summon | null }) => void
+  'lobby:knock': (payload: { boardId: string; guest: LobbyGuest }) => void
+  'lobby:answered': (payload: { boardId: string; guestId: string; admitted: boolean }) => void
   'participant:joined': (payload: { boardId: string; participant: Participant }) => void
   'participant:left': (payload: { boardId: string; participant: Pick<Participant, 'kind' | 'id' | 'name'> }) => void
   'participant:updated': (payload: { boardId: string; participant: Participant }) => void

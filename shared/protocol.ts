@@ -130,6 +130,8 @@ export type ExtMessage =
       role: string
       user: Record<string, unknown>
       board: { locked: boolean; archived: boolean }
+      /** The board was full: you got `role` (reader) instead of `capacity.role` (shared/session.ts). */
+      capacity?: { capacity: number; role: string }
     }
   /** Server-side durable state for the connection's own client ids. */
   | { kind: typeof ExtKind.saved; clocks: Record<string, number> }

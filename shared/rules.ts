@@ -25,6 +25,8 @@ export type RuleCode =
   | typeof ErrorCode.forbidden
   | typeof ErrorCode.guestForbidden
   | typeof ErrorCode.guestsNotAllowed
+  | typeof ErrorCode.waitingForHost
+  | typeof ErrorCode.lobbyDenied
   | 'board_locked'
   | 'board_archived'
 
@@ -42,6 +44,8 @@ export interface Who {
   creatorGuest: boolean
   /** A guest whose token belongs to another board. */
   otherBoard?: boolean
+  /** A guest still in the board's lobby, or turned away from it. */
+  lobby?: 'waiting' | 'denied'
 }
 
 /** The board state that limits writing. */
@@ -50,6 +54,12 @@ export interface BoardFlags {
   archived: boolean
   /** The owner lets editors restore versions and revert people (default: only the owner may). */
   editorsMayRestore?: boolean
+  /** Element types guests may create (null or absent: all but GUEST_FORBIDDEN_SHAPE_TYPES). */
+  guestTools?: readonly string[] | null
+  /** Guests may comment (default true). */
+  guestComments?: boolean
+  /** Frames whose contents only members (owner, editors) may change: guests may not touch them. */
+  lockedFrames?: readonly string[]
 }
 
 /** Everything about the board and the server a rule may depend on. */
@@ -97,6 +107,8 @@ export function entryRefusal(who: Who, here: Here): Refusal | null {
     if (who.otherBoard) return refuse(ErrorCode.forbidden, 'This guest token belongs to another board')
     const refused = guestEntryRefusal(here)
     if (refused) return refused
+    if (who.lobby === 'waiting') return refuse(ErrorCode.waitingForHost, 'Waiting for the host to let you in')
+    if (who.lobby === 'denied') return refuse(ErrorCode.lobbyDenied, 'The host did not let you in')
   }
   if (who.role === null) return refuse(ErrorCode.forbidden, 'You do not have access to this board')
   return null
@@ -130,6 +142,9 @@ export function stateRefusal(role: Role | null, action: Action, board: BoardFlag
 function settingRefusal(subject: Subject, action: Action, board: BoardFlags): Refusal | null {
   if (action === 'history.restore' && subject.role === 'editor' && !board.editorsMayRestore) {
     return refuse(ErrorCode.forbidden, 'Only the owner may restore this board (the owner can allow editors)')
+  }
+  if (action === 'comment.write' && subject.guest && board.guestComments === false) {
+    return refuse(ErrorCode.guestForbidden, 'The host turned comments off for guests')
   }
   return null
 }
@@ -168,6 +183,11 @@ export const SETTINGS = {
   locked: 'board.lock',
   archived: 'board.archive',
   editorsMayRestore: 'board.setAccess',
+  capacity: 'board.setAccess',
+  lobby: 'board.setAccess',
+  guestTools: 'board.setAccess',
+  guestComments: 'board.setAccess',
+  lockedFrames: 'board.setAccess',
 } as const satisfies Record<string, Action>
 export type Setting = keyof typeof SETTINGS
 export const SETTING_NAMES = Object.keys(SETTINGS) as Setting[]
@@ -192,6 +212,10 @@ export type WriteRights =
       scope: 'anywhere' | 'own_markup'
       /** Shape types it may not create. */
       forbiddenShapeTypes: readonly string[]
+      /** The only element types it may create (null: any not forbidden); the host's guest tools. */
+      allowedTypes: readonly string[] | null
+      /** Frames it may not change, nor anything in them. */
+      lockedFrames: readonly string[]
     }
   | { scope: 'none'; reason: typeof RefusalReason.readOnly | typeof RefusalReason.locked | typeof RefusalReason.archived; detail: string }
 
@@ -208,7 +232,12 @@ export function writeRights(subject: Subject, board: BoardFlags): WriteRights {
   if (stateRefusal(subject.role, anywhere ? 'content.write' : 'markup.write', board)) {
     return { scope: 'none', reason: RefusalReason.locked, detail: 'the board is locked' }
   }
-  return { scope: anywhere ? 'anywhere' : 'own_markup', forbiddenShapeTypes: subject.guest ? GUEST_FORBIDDEN_SHAPE_TYPES : [] }
+  return {
+    scope: anywhere ? 'anywhere' : 'own_markup',
+    forbiddenShapeTypes: subject.guest ? GUEST_FORBIDDEN_SHAPE_TYPES : [],
+    allowedTypes: subject.guest ? (board.guestTools ?? null) : null,
+    lockedFrames: subject.guest ? (board.lockedFrames ?? []) : [],
+  }
 }
 
 /**
@@ -236,9 +265,16 @@ export function grantRefusal(granter: Role, role: GrantableRole): Refusal | null
 }
 
 /** What the owner of a board may not have done to it: its role changed, or removal. */
-export function participantTargetRefusal(change: 'role' | 'remove', targetRole: Role | null): Refusal | null {
+const TARGET_MESSAGES = {
+  role: "The owner's role cannot be changed",
+  remove: 'The owner cannot be removed',
+  kick: 'The owner cannot be taken out of the session',
+  ban: 'The owner cannot be banned',
+} as const
+
+export function participantTargetRefusal(change: keyof typeof TARGET_MESSAGES, targetRole: Role | null): Refusal | null {
   if (targetRole !== 'owner') return null
-  return refuse(ErrorCode.forbidden, change === 'role' ? "The owner's role cannot be changed" : 'The owner cannot be removed')
+  return refuse(ErrorCode.forbidden, TARGET_MESSAGES[change])
 }
 
 /** Removing a participant is leaving when a user removes itself; otherwise managing. */

@@ -28,6 +28,16 @@ export interface Board {
   archived: boolean
   /** The owner lets editors restore versions and revert people. */
   editorsMayRestore: boolean
+  /** People at once with their own role; newcomers past it join as readers. Null: the server's default (`BOARD_CAPACITY`). */
+  capacity: number | null
+  /** Guests wait in a lobby until an owner or editor lets them in. */
+  lobby: boolean
+  /** Element types guests may create (null: every type a guest may). */
+  guestTools: string[] | null
+  /** Guests may comment. */
+  guestComments: boolean
+  /** Frames (element ids) whose contents guests may not change. */
+  lockedFrames: string[]
   tier: Tier
   createdAt: string
   myRole: Role | null
@@ -38,6 +48,8 @@ export interface Guest {
   name: string
   role: GrantableRole
   boardId: string
+  /** `waiting`: the board has a lobby and no host let this guest in yet. */
+  admission: 'admitted' | 'waiting' | 'denied'
 }
 
 export interface Invite {

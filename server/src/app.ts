@@ -40,6 +40,9 @@ import { Store } from './store/db.js'
 import { Sweeper } from './sweeper/sweeper.js'
 import { HistoryService } from './history/history-service.js'
 import { historyRoutes } from './http/history-routes.js'
+import { sessionRoutes } from './http/session-routes.js'
+import { SessionService } from './session/session-service.js'
+import { LobbyService } from './session/lobby-service.js'
 import { Settings } from './admin/settings.js'
 import { TransferService } from './transfer/transfer-service.js'
 import { adminRoutes } from './http/admin-routes.js'
@@ -137,6 +140,8 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   })
   router.onUpgrade(COLLAB_PATH, endpoint.handleUpgrade)
   const presence = life.add('presence', new PresenceRegistry(hub, redisBus && presenceStore(redisBus), logger), (p) => p.stop())
+  // A board's capacity counts who is online on every instance.
+  hub.countOnlineWith((boardId) => presence.onlinePrincipals(boardId))
   const events = life.add('socket.io', startSocketEvents(config, logger, { store, bus, redisBus, resolver, live, limiter, presence }), (e) => e.close())
   events.attach(router)
   metrics.readFrom({ connections: () => hub.connectionCount, rooms: () => hub.roomCount, sockets: () => events.io.engine.clientsCount })
@@ -170,10 +175,13 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   healthRoutes(fastify, { store, bus, metrics, metricsToken: config.metricsToken })
   authRoutes(fastify, { accounts, describe: (p) => describePrincipal(store.db, p), authRateLimit: config.authRateLimit })
   adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store })
-  boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit })
+  const lobby = new LobbyService(deps, boards)
+  invites.onKnock = (guest) => lobby.announce(guest)
+  boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit, hostsOnline: (b) => lobby.hostsOnline(b) })
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
   transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
   historyRoutes(fastify, { history })
+  sessionRoutes(fastify, { sessions: new SessionService(deps, boards), lobby })
   fileRoutes(fastify, { files: new FileService(deps, fileLimits(config)), maxFileBytes: config.limits.maxFileBytes })
   if (config.serveWeb) {
     webServed = await webRoutes(fastify, webDistDir)
@@ -244,6 +252,7 @@ function startCollab(config: Config, logger: Logger, p: CollabParts): { hub: Col
     logger,
     limits: roomLimits(config),
     metrics: p.metrics.roomHooks(),
+    capacity: config.boardCapacity,
   })
   const endpoint = new CollabEndpoint(
     hub,

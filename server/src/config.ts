@@ -63,6 +63,10 @@ export interface Config {
   historyRetentionMs: number
   /** A board quiet this long after edits gets an automatic version. */
   historyQuietMs: number
+  /** People at once on a board with their own role, unless the board sets its own. */
+  boardCapacity: number
+  /** How long a ban also refuses the banned guest's address. */
+  banAddressMs: number
   logLevel: LogLevel
   authRateLimit: number
   commentRateLimit: number
@@ -233,6 +237,8 @@ export function loadConfig(env: Env): Config {
     sweepIntervalMs: duration(env, 'SWEEP_INTERVAL', 60_000, 100),
     historyRetentionMs: duration(env, 'HISTORY_RETENTION', 30 * 86_400_000, 1000),
     historyQuietMs: duration(env, 'HISTORY_QUIET', 60_000, 50),
+    boardCapacity: int(env, 'BOARD_CAPACITY', 100, 1, 100_000),
+    banAddressMs: duration(env, 'BAN_ADDRESS_FOR', 24 * 3_600_000, 0),
     logLevel,
     authRateLimit: int(env, 'AUTH_RATE_LIMIT', 20, 1, 1_000_000),
     commentRateLimit: int(env, 'COMMENT_RATE_LIMIT', 30, 1, 1_000_000),

@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   admin: 2,
   boards: 3,
   notifications: 4,
+  session: 4,
   comments: 5,
   sweeper: 5,
   transfer: 6,

@@ -163,6 +163,19 @@ const attempts: Record<string, Attempt> = {
     rule: action('history.restore'),
     ok: { status: 404, code: 'not_found' },
   },
+  'take someone out (kick)': {
+    run: async (t, allowed) => {
+      const v = await victimFor(t, allowed)
+      return api.post(`/api/boards/${t.boardId}/participants/${v.kind}/${v.id}/kick`, { token: t.actor.token })
+    },
+    rule: action('participant.manage'),
+    ok: { status: 204 },
+  },
+  'start the timer': {
+    run: (t) => api.post(`/api/boards/${t.boardId}/timer`, { token: t.actor.token, body: { action: 'start', durationMs: 60_000 } }),
+    rule: action('session.facilitate'),
+    ok: { status: 200 },
+  },
 }
 
 function wantOf(attempt: Attempt, who: rules.Who, here: rules.Here): Want {
@@ -206,6 +219,8 @@ const contract: Record<string, { status: number; code?: string }[]> = {
   'save a version': [ok(201), ok(201), F, F, ok(201), F, F, ok(201), F],
   // Editors only once the owner allows it (editorsMayRestore); guests never.
   'restore a version': [{ status: 404 }, F, F, F, G, G, G, G, F],
+  'take someone out (kick)': [ok(204), ok(204), F, F, G, G, G, G, F],
+  'start the timer': [ok(), ok(), F, F, ok(), F, F, ok(), F],
 }
 
 describe('the rulebook', () => {

@@ -26,6 +26,17 @@ export const ActivityType = {
   versionSaved: 'version.saved',
   restored: 'board.restored',
   reverted: 'board.reverted',
+  capacityChanged: 'board.capacity_changed',
+  kicked: 'participant.kicked',
+  banned: 'participant.banned',
+  unbanned: 'participant.unbanned',
+  guestSessionEnded: 'board.guest_session_ended',
+  timer: 'board.timer',
+  lobbyChanged: 'board.lobby_changed',
+  guestLimitsChanged: 'board.guest_limits_changed',
+  knocked: 'lobby.knocked',
+  admitted: 'lobby.admitted',
+  denied: 'lobby.denied',
 } as const
 export type ActivityType = (typeof ActivityType)[keyof typeof ActivityType]
 

@@ -37,6 +37,15 @@ export interface BoardPatch {
   locked?: boolean
   archived?: boolean
   editorsMayRestore?: boolean
+  /** People at once with their own role (null: the server's default). */
+  capacity?: number | null
+  /** Guests wait to be let in. */
+  lobby?: boolean
+  /** Element types guests may create (null: all a guest may). */
+  guestTools?: string[] | null
+  guestComments?: boolean
+  /** Frames guests may not change. */
+  lockedFrames?: string[]
 }
 
 export class BoardService {
@@ -144,6 +153,27 @@ export class BoardService {
     if (patch.editorsMayRestore !== undefined && patch.editorsMayRestore !== board.editorsMayRestore) {
       changes.editorsMayRestore = patch.editorsMayRestore
       events.push([ActivityType.restoreRightsChanged, { editorsMayRestore: patch.editorsMayRestore }])
+    }
+    if (patch.capacity !== undefined && patch.capacity !== board.capacity) {
+      changes.capacity = patch.capacity
+      events.push([ActivityType.capacityChanged, { capacity: patch.capacity }])
+    }
+    if (patch.lobby !== undefined && patch.lobby !== board.lobby) {
+      changes.lobby = patch.lobby
+      events.push([ActivityType.lobbyChanged, { lobby: patch.lobby }])
+    }
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+    if (patch.guestTools !== undefined && !same(patch.guestTools, board.guestTools)) {
+      changes.guestTools = patch.guestTools === null ? null : [...new Set(patch.guestTools)]
+      events.push([ActivityType.guestLimitsChanged, { guestTools: changes.guestTools }])
+    }
+    if (patch.guestComments !== undefined && patch.guestComments !== board.guestComments) {
+      changes.guestComments = patch.guestComments
+      events.push([ActivityType.guestLimitsChanged, { guestComments: patch.guestComments }])
+    }
+    if (patch.lockedFrames !== undefined && !same(patch.lockedFrames, board.lockedFrames)) {
+      changes.lockedFrames = [...new Set(patch.lockedFrames)]
+      events.push([ActivityType.guestLimitsChanged, { lockedFrames: changes.lockedFrames }])
     }
     if (Object.keys(changes).length > 0) {
       await this.d.db.transaction(async (tx) => {

@@ -1,3 +1,4 @@
+import { addressHash, type Arrival, bannedError, isBanned } from './bans.js'
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
 import { type GrantableRole, guestRoleFor } from '../../../shared/capabilities.js'
@@ -138,7 +139,12 @@ export class InviteService {
     throw (now && inviteUnusable(now)) || gone(ErrorCode.inviteRevoked, 'This invite link is no longer valid')
   }
 
-  async joinAsGuest(token: string, rawName: unknown): Promise<{ token: string; guest: Guest }> {
+  /** `from`: the browser's own id and the client address, for bans (the address is kept only hashed). */
+  /** Told of a guest that joined into the lobby (the lobby service announces it to the hosts). */
+  onKnock: ((guest: typeof guests.$inferSelect) => void) | null = null
+
+  async joinAsGuest(token: string, rawName: unknown, from: { browserId?: string | null; address?: string } = {}): Promise<{ token: string; guest: Guest }> {
+    const arrival: Arrival = { browserId: from.browserId ?? null, addressHash: from.address ? addressHash(this.d.config.tokenSecret, from.address) : null }
     const name = normalizeDisplayName(rawName)
     if (!name.ok) throw badRequest(`name ${name.reason}`)
     const { invite, loaded } = await this.byToken(this.d.db, token)
@@ -146,14 +152,25 @@ export class InviteService {
     if (unusable) throw unusable
     const guestsRefused = this.d.policy.guestEntryRefusal(loaded.board)
     if (guestsRefused) throw guestsRefused
+    if (await isBanned(this.d.db, invite.boardId, arrival)) throw bannedError()
     const role = guestRoleFor(invite.role, loaded.tier)
     const guest = await this.d.db.transaction(async (tx) => {
       await this.consumeUse(tx, invite)
       const [row] = await tx
         .insert(guests)
-        .values({ id: nanoid(), boardId: invite.boardId, name: name.name, role, inviteId: invite.id })
+        .values({
+          id: nanoid(),
+          boardId: invite.boardId,
+          name: name.name,
+          role,
+          inviteId: invite.id,
+          browserId: arrival.browserId ?? null,
+          addressHash: arrival.addressHash ?? null,
+          // A board with a lobby: the guest waits until a host lets it in.
+          ...(loaded.board.lobby ? { admission: 'waiting' as const, knockedAt: new Date() } : {}),
+        })
         .returning()
-      await recordActivity(tx, invite.boardId, ActivityType.joined, { kind: 'guest', id: row!.id, name: name.name }, {
+      await recordActivity(tx, invite.boardId, loaded.board.lobby ? ActivityType.knocked : ActivityType.joined, { kind: 'guest', id: row!.id, name: name.name }, {
         guest: true,
         role,
         inviteId: invite.id,
@@ -161,7 +178,8 @@ export class InviteService {
       return row!
     })
     const guestToken = await this.d.tokens.issue({ kind: 'guest', id: guest.id, boardId: guest.boardId })
-    this.d.changes.record({ type: 'participant.joined', boardId: guest.boardId, who: { kind: 'guest', id: guest.id } })
+    if (guest.admission === 'admitted') this.d.changes.record({ type: 'participant.joined', boardId: guest.boardId, who: { kind: 'guest', id: guest.id } })
+    else this.onKnock?.(guest)
     return { token: guestToken, guest: presentGuest(guest, effectiveGuestRole(role, false, loaded.tier)) }
   }
 
@@ -171,6 +189,7 @@ export class InviteService {
     const unusable = inviteUnusable(invite)
     if (unusable) throw unusable
     const boardId = invite.boardId
+    if (await isBanned(this.d.db, boardId, { userId: user.id })) throw bannedError()
     const result = await this.d.db.transaction(async (tx) => {
       if (loaded.board.ownerId === user.id) return { role: 'owner' as const, changed: false }
       const [existing] = await tx

@@ -39,7 +39,7 @@ export async function boardParticipants(db: DbOrTx, loaded: BoardWithTier, only?
       .select({ guest: guests })
       .from(guests)
       .leftJoin(invites, eq(invites.id, guests.inviteId))
-      .where(and(activeGuestsOf(board.id), isNull(invites.revokedAt), only ? eq(guests.id, only.id) : undefined))
+      .where(and(activeGuestsOf(board.id), eq(guests.admission, 'admitted'), isNull(invites.revokedAt), only ? eq(guests.id, only.id) : undefined))
     for (const { guest: g } of guestRows) {
       out.push({ kind: 'guest', id: g.id, name: g.name, role: effectiveGuestRole(g.role, g.isCreator, tier), guest: true })
     }

@@ -114,13 +114,21 @@ export class Policy {
       guest,
       creatorGuest: subject?.creatorGuest ?? false,
       otherBoard: guest && principal.guest.boardId !== access.board.id,
+      lobby: guest && principal.guest.admission !== 'admitted' ? principal.guest.admission : undefined,
     }
   }
 
   /** The rulebook's view of the board and the server. */
   private here(access: BoardAccess): rules.Here {
     const { board } = access
-    return { locked: board.locked, archived: board.archived, editorsMayRestore: board.editorsMayRestore, accessMode: board.accessMode, guestsEnabled: this.guestsEnabled }
+    return {
+      locked: board.locked,
+      archived: board.archived,
+      editorsMayRestore: board.editorsMayRestore,
+      guestComments: board.guestComments,
+      accessMode: board.accessMode,
+      guestsEnabled: this.guestsEnabled,
+    }
   }
 
   /** Why this principal cannot be on the board at all, or null if it can. */
@@ -173,7 +181,7 @@ export class Policy {
   }
 
   /** Changing or removing a participant; `targetRole` is `owner` when the target owns the board. */
-  authorizeTarget(change: 'role' | 'remove', targetRole: Role | null): void {
+  authorizeTarget(change: 'role' | 'remove' | 'kick' | 'ban', targetRole: Role | null): void {
     throwIf(rules.participantTargetRefusal(change, targetRole))
   }
 

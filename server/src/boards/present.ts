@@ -19,6 +19,11 @@ export function presentBoard({ board, tier }: BoardWithTier, myRole: Role | null
     locked: board.locked,
     archived: board.archived,
     editorsMayRestore: board.editorsMayRestore,
+    capacity: board.capacity,
+    lobby: board.lobby,
+    guestTools: board.guestTools ?? null,
+    guestComments: board.guestComments,
+    lockedFrames: board.lockedFrames,
     tier,
     createdAt: board.createdAt.toISOString(),
     myRole,
@@ -26,7 +31,7 @@ export function presentBoard({ board, tier }: BoardWithTier, myRole: Role | null
 }
 
 export function presentGuest(g: GuestRow, role: GrantableRole): Guest {
-  return { id: g.id, name: g.name, role, boardId: g.boardId }
+  return { id: g.id, name: g.name, role, boardId: g.boardId, admission: g.admission }
 }
 
 export function presentInvite(i: typeof invites.$inferSelect, tier: Tier, publicUrl: string): Invite {

@@ -9,6 +9,8 @@ export type BoardSignal =
   /** Roles, removals or revocations changed: re-check the named principal, or everyone. */
   | { type: 'access.changed'; boardId: string; target?: { kind: PrincipalKind; id: string } }
   | { type: 'board.deleted'; boardId: string; reason: 'deleted' | 'expired' }
+  /** A host took someone out of the session: their connections close (they may come back). */
+  | { type: 'principal.kicked'; boardId: string; target: { kind: PrincipalKind; id: string } }
   /** A guest's work became a user's: its Yjs client ids now belong to the user. */
   | { type: 'guest.linked'; boardId: string; guestId: string; userId: string }
   /** The global guest switch was turned off: every guest everywhere goes. */

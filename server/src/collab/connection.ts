@@ -2,6 +2,7 @@
 // `Peer`, so rooms can be tested in-process with fake peers.
 import type { Role } from '../../../shared/capabilities.js'
 import { CloseCode } from '../../../shared/constants.js'
+import type { CapacityNotice } from '../../../shared/session.js'
 import type { PresenceUser } from '../../../shared/types.js'
 import type { ResolvedPrincipal } from '../auth/principals.js'
 import { TokenBucket } from '../util/token-bucket.js'
@@ -36,6 +37,8 @@ export interface Identity {
   principalKey: string
   role: Role
   user: PresenceUser
+  /** The board was full: `role` is reader instead of what the person has. */
+  capacity?: CapacityNotice
 }
 
 /** An update that arrived before the part of its client's history it follows, and when. */

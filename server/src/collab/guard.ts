@@ -234,6 +234,19 @@ function exposedValue(content: Y.Item['content']): unknown {
   return values[values.length - 1]
 }
 
+/**
+ * Whether a stored root-level entry is a locked frame or sits in one (its
+ * `frameId`). Only entries the document holds are read: a new one in the
+ * same update shows its frame through its own `frameId` struct instead.
+ */
+function inLockedFrame(entry: Struct | undefined, locked: ReadonlySet<string>): boolean {
+  if (!(entry instanceof Y.Item) || entry.deleted) return false
+  if (entry.parentSub !== null && locked.has(entry.parentSub)) return true
+  if (!(entry.content instanceof Y.ContentType) || entry.content.type.doc === null) return false
+  const frameId = (entry.content.type as Y.Map<unknown>).get('frameId')
+  return typeof frameId === 'string' && locked.has(frameId)
+}
+
 function isForbiddenShapeType(value: unknown, forbidden: readonly string[]): boolean {
   return typeof value === 'string' && forbidden.includes(value)
 }
@@ -333,7 +346,8 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
   const rights = writeRights({ role: subject.role, guest: subject.guest, creatorGuest: false }, state)
   if (rights.scope === 'none') throw new Refusal(rights.reason, rights.detail)
   const ownMarkupOnly = rights.scope === 'own_markup'
-  const { forbiddenShapeTypes } = rights
+  const { forbiddenShapeTypes, allowedTypes } = rights
+  const lockedFrames = new Set(rights.lockedFrames)
   const markup = doc.share.get('markup') as Y.Map<unknown> | undefined
   const ownsEntry = (entry: Struct) => ownerOf(entry.id.client) === subject.principalKey
   const markupEntries = new Map<string, Y.ID>()
@@ -366,11 +380,28 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
           throw new Refusal('not_own_markup', 'changes markup created by someone else')
         }
       }
-      if (forbiddenShapeTypes.length > 0 && (p.root === 'shapes' || p.root === 'markup')) {
-        const direct = p.parentItem === null && isForbiddenShapeType((exposedValue(s.content) as { type?: unknown } | null)?.type, forbiddenShapeTypes)
-        const typeKey = p.parentItem !== null && p.parentItem === p.entry && p.key === 'type' && isForbiddenShapeType(exposedValue(s.content), forbiddenShapeTypes)
-        if (direct || typeKey) {
+      if ((forbiddenShapeTypes.length > 0 || allowedTypes) && (p.root === 'shapes' || p.root === 'markup')) {
+        // The element type this struct sets: a whole entry written as one object, or its `type` key.
+        const type =
+          p.parentItem === null
+            ? (exposedValue(s.content) as { type?: unknown } | null)?.type
+            : p.parentItem === p.entry && p.key === 'type'
+              ? exposedValue(s.content)
+              : undefined
+        if (isForbiddenShapeType(type, forbiddenShapeTypes)) {
           throw new Refusal('forbidden_shape_type', 'guests cannot create image, embed or iframe elements')
+        }
+        if (allowedTypes && type !== undefined && !(typeof type === 'string' && allowedTypes.includes(type))) {
+          throw new Refusal('tool_not_allowed', `the host allows guests only ${allowedTypes.join(', ') || 'no tools'}`)
+        }
+      }
+      if (lockedFrames.size > 0 && (p.root === 'shapes' || p.root === 'markup')) {
+        const root = doc.share.get(p.root) as unknown as Y.Map<unknown>
+        const movesIn = p.parentItem === p.entry && p.key === 'frameId' && lockedFrames.has(exposedValue(s.content) as string)
+        const writesObject = p.parentItem === null && lockedFrames.has((exposedValue(s.content) as { frameId?: string } | null)?.frameId as string)
+        const replaces = p.parentItem === null && p.key !== null && (lockedFrames.has(p.key) || inLockedFrame(root._map.get(p.key), lockedFrames))
+        if (movesIn || writesObject || replaces || (p.parentItem !== null && inLockedFrame(p.entry, lockedFrames))) {
+          throw new Refusal('locked_frame', 'the host locked that frame')
         }
       }
     }
@@ -378,6 +409,9 @@ function check(update: Uint8Array, state: GuardState, subject: GuardSubject, sca
   for (const d of deletes) {
     const p = view.placementOf(d)
     if (p.kind === 'void') continue
+    if (lockedFrames.size > 0 && (p.root === 'shapes' || p.root === 'markup') && inLockedFrame(p.parentItem === null ? d : p.entry, lockedFrames)) {
+      throw new Refusal('locked_frame', 'the host locked that frame')
+    }
     if (p.root === 'markup') touch(p.entry)
     if (ownMarkupOnly && (p.root !== 'markup' || !ownsEntry(p.entry))) {
       throw new Refusal('not_own_markup', 'deletes content created by someone else')

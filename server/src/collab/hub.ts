@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type * as Y from 'yjs'
 import type { Role } from '../../../shared/capabilities.js'
 import { CloseCode } from '../../../shared/constants.js'
+import type { CapacityNotice } from '../../../shared/session.js'
 import {
   parsePrincipalKey,
   principalKey,
@@ -22,7 +23,12 @@ import { presenceUser } from './presence-user.js'
 import type { Connection, ConnectionLimits } from './connection.js'
 import { BoardGoneError, type DocStore } from '../store/doc-store.js'
 import { mergeInline } from '../store/merge-worker.js'
-import { type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
+import { type BoardFlags, type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
+
+/** What the update guard needs of the board's settings. */
+function flagsOf(board: { locked: boolean; archived: boolean; guestTools: string[] | null; lockedFrames: string[] }): BoardFlags {
+  return { locked: board.locked, archived: board.archived, guestTools: board.guestTools, lockedFrames: board.lockedFrames }
+}
 
 /** A server-side write is one message of any size, never rate-limited (the guard and size limits still apply). */
 const DETACHED_LIMITS: ConnectionLimits = {
@@ -46,6 +52,8 @@ export interface HubDeps {
   /** Per-room limits: update work, presence, document size, markup quotas. */
   limits: RoomLimits
   metrics?: RoomMetrics
+  /** People at once with their own role on a board that does not set its own capacity. */
+  capacity?: number
 }
 
 export { presenceColor, presenceUser } from './presence-user.js'
@@ -133,6 +141,27 @@ export class CollabHub {
     this.presenceListener = listener
   }
 
+  private onlineOf: ((boardId: string) => Promise<Set<string>>) | null = null
+
+  /** Who is online on a board on every instance (the presence registry): capacity counts them. */
+  countOnlineWith(lookup: (boardId: string) => Promise<Set<string>>): void {
+    this.onlineOf = lookup
+  }
+
+  /**
+   * Past the board's capacity a newcomer joins as a reader (told why in the
+   * welcome message) instead of being refused; the owner always gets in
+   * with its role, and someone already on the board (another tab) keeps it.
+   */
+  private async capacityCheck(boardId: string, capacity: number | null, key: string, role: Role): Promise<{ role: Role; notice?: CapacityNotice }> {
+    if (role === 'owner' || role === 'reader' || !this.onlineOf) return { role }
+    const cap = capacity ?? this.deps.capacity ?? Infinity
+    const online = await this.onlineOf(boardId)
+    for (const k of this.localPrincipals(boardId)) online.add(k)
+    if (online.has(key) || online.size < cap) return { role }
+    return { role: 'reader', notice: { capacity: cap, role } }
+  }
+
   private historyListener: ((boardId: string, what: 'updated' | 'unloaded') => void) | null = null
 
   /** Told when this instance stores an update on a board and when a board's room unloads (history's automatic versions). */
@@ -150,7 +179,7 @@ export class CollabHub {
   async writeAs(boardId: string, principal: ResolvedPrincipal, role: Role, build: (doc: Y.Doc) => Uint8Array | null): Promise<DetachedResult & { written: boolean }> {
     const loaded = await loadBoard(this.deps.db, boardId)
     if (!loaded) return { ok: false, code: CloseCode.notFound, reason: 'board not found', written: false }
-    const room = await this.acquire(boardId, { locked: loaded.board.locked, archived: loaded.board.archived })
+    const room = await this.acquire(boardId, flagsOf(loaded.board))
     room.holds++
     try {
       if (room.destroyed) return { ok: false, code: CloseCode.tryAgainLater, reason: 'the board was unloaded; try again', written: false }
@@ -232,15 +261,17 @@ export class CollabHub {
     const authorized = performance.now()
     let room: Room
     try {
-      room = await this.acquire(boardId, { locked: loaded.board.locked, archived: loaded.board.archived })
+      room = await this.acquire(boardId, flagsOf(loaded.board))
     } catch (err) {
       if (err instanceof BoardGoneError) return refuse(CloseCode.notFound, 'board not found')
       throw err
     }
+    const key = principalKey(principal)
+    const seat = await this.capacityCheck(boardId, loaded.board.capacity, key, access.role)
     if (conn.state !== 'authenticating') return
     if (room.destroyed) return refuse(CloseCode.notFound, 'board not found')
     conn.onError = (err) => this.deps.logger.error({ err, boardId, conn: conn.id }, 'connection failed')
-    conn.open({ principal, principalKey: principalKey(principal), role: access.role, user: presenceUser(principal, access.role) }, room)
+    conn.open({ principal, principalKey: key, role: seat.role, user: presenceUser(principal, seat.role), capacity: seat.notice }, room)
     if (this.deps.live.changedSince(signalsSeen)) await this.recheck(boardId, principal)
     const { logger } = this.deps
     if (logger.isLevelEnabled('debug')) {
@@ -253,7 +284,7 @@ export class CollabHub {
   }
 
   /** The board's room, loading it once however many join at the same time. */
-  private acquire(boardId: string, flags: { locked: boolean; archived: boolean }): Promise<Room> {
+  private acquire(boardId: string, flags: BoardFlags): Promise<Room> {
     const open = this.rooms.get(boardId)
     if (open && !open.destroyed) return Promise.resolve(open)
     let pending = this.loading.get(boardId)
@@ -363,6 +394,13 @@ export class CollabHub {
         return
       case 'user.signed_out':
         return this.signOut(signal.userId, signal.tokenVersion)
+      case 'principal.kicked': {
+        const key = principalKey(signal.target)
+        for (const conn of [...(this.rooms.get(signal.boardId)?.conns ?? [])]) {
+          if (conn.identity?.principalKey === key) conn.close(CloseCode.kicked, 'a host took you out of the session')
+        }
+        return
+      }
       case 'guest.linked': {
         const room = this.rooms.get(signal.boardId)
         if (room) room.reassignOwner(principalKey({ kind: 'guest', id: signal.guestId }), principalKey({ kind: 'user', id: signal.userId }))
@@ -403,7 +441,7 @@ export class CollabHub {
     if (!room) return
     const loaded = await loadBoard(this.deps.db, boardId)
     if (!loaded) return this.dropBoard(boardId)
-    room.setFlags({ locked: loaded.board.locked, archived: loaded.board.archived })
+    room.setFlags(flagsOf(loaded.board))
     for (const conn of [...room.conns]) {
       const p = conn.identity?.principal
       if (!p || conn.state !== 'open') continue
@@ -411,7 +449,9 @@ export class CollabHub {
       if (target && !samePrincipal(target, p)) continue
       const standing = await this.deps.live.standing(p, loaded)
       if (standing.ok) {
-        if (standing.role !== conn.role) conn.close(CloseCode.roleChanged, 'role changed')
+        // A seat limited by capacity keeps its reader role until the person's own role changes.
+        const granted = conn.identity?.capacity?.role ?? conn.role
+        if (standing.role !== granted) conn.close(CloseCode.roleChanged, 'role changed')
         continue
       }
       switch (standing.why) {

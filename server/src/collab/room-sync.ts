@@ -23,6 +23,9 @@ import { BYTES_PER_UNIT, HEAVY_BYTES, HEAVY_STRUCTS, heavyTurns, SLICE_STRUCTS }
 export interface BoardFlags {
   locked: boolean
   archived: boolean
+  /** Guest limits the host set (shared/rules.ts BoardFlags). */
+  guestTools?: readonly string[] | null
+  lockedFrames?: readonly string[]
 }
 
 export interface RoomMetrics {

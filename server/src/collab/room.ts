@@ -136,7 +136,8 @@ export class Room implements MessageSink {
               : { kind: 'guest', id: p.guest.id, name: p.guest.name },
           role: id.role,
           user: { ...id.user },
-          board: { ...this.flags },
+          board: { locked: this.flags.locked, archived: this.flags.archived },
+          ...(id.capacity ? { capacity: id.capacity } : {}),
         }),
       )
     }
@@ -158,9 +159,11 @@ export class Room implements MessageSink {
   }
 
   setFlags(flags: BoardFlags): void {
-    if (flags.locked === this.flags.locked && flags.archived === this.flags.archived) return
+    const before = this.flags
+    // The guard reads the guest limits from here on the next update.
     this.flags = flags
-    const message = encodeExt({ kind: ExtKind.board, ...flags })
+    if (flags.locked === before.locked && flags.archived === before.archived) return
+    const message = encodeExt({ kind: ExtKind.board, locked: flags.locked, archived: flags.archived })
     for (const c of this.conns) if (c.ext) c.send(message)
   }
 

@@ -3,6 +3,7 @@
 // events, live re-checks). The dispatcher (events/change-dispatcher.ts)
 // decides that; services only say what happened.
 import type { BoardRestoredPayload } from '../../../shared/history.js'
+import type { BoardTimer, LobbyGuest, Summon } from '../../../shared/session.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 
 export interface Who {
@@ -24,6 +25,16 @@ export type Change =
   /** Someone came online or went offline (the collaboration hub tells). */
   | { type: 'participant.presence'; boardId: string; who: Who }
   | { type: 'participant.removed'; boardId: string; who: Who; name: string }
+  /** Taken out of the session now; may come back. */
+  | { type: 'participant.kicked'; boardId: string; who: Who }
+  /** The shared timer changed. */
+  | { type: 'timer.changed'; boardId: string; timer: BoardTimer }
+  /** A guest waits in the lobby (joined, or knocked again). */
+  | { type: 'lobby.knock'; boardId: string; guest: LobbyGuest }
+  /** A host let a waiting guest in, or not. */
+  | { type: 'lobby.answered'; boardId: string; guestId: string; admitted: boolean }
+  /** "Bring everyone to me" (null: the presenter let everyone go). */
+  | { type: 'summon'; boardId: string; summon: Summon | null }
   /** Many participants may have changed at once (a revoked link). */
   | { type: 'participants.changed'; boardId: string }
   /** A guest's work became a user's. */

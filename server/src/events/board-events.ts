@@ -1,6 +1,7 @@
 // Board events for socket.io clients (see shared/events.ts). The change
 // dispatcher calls these; the socket.io layer decides who hears it.
 import type { BoardRestoredPayload } from '../../../shared/history.js'
+import type { BoardTimer, LobbyGuest, Summon } from '../../../shared/session.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 
 export interface BoardEvents {
@@ -18,4 +19,10 @@ export interface BoardEvents {
   commentDeleted(boardId: string, threadId: string): void
   notify(userId: string, notification: unknown): void
   boardRestored(payload: BoardRestoredPayload): void
+  timerUpdated(boardId: string, timer: BoardTimer): void
+  summoned(boardId: string, summon: Summon | null): void
+  /** To the board's hosts only. */
+  lobbyKnock(boardId: string, guest: LobbyGuest): void
+  /** To the guest (its own sockets) and the hosts. */
+  lobbyAnswered(boardId: string, guestId: string, admitted: boolean): void
 }

@@ -59,6 +59,16 @@ export class ChangeDispatcher implements Changes {
         return events.commentDeleted(change.boardId, change.threadId)
       case 'notification':
         return events.notify(change.userId, change.notification)
+      case 'participant.kicked':
+        return signals.publish({ type: 'principal.kicked', boardId: change.boardId, target: change.who })
+      case 'timer.changed':
+        return events.timerUpdated(change.boardId, change.timer)
+      case 'lobby.knock':
+        return events.lobbyKnock(change.boardId, change.guest)
+      case 'lobby.answered':
+        return events.lobbyAnswered(change.boardId, change.guestId, change.admitted)
+      case 'summon':
+        return events.summoned(change.boardId, change.summon)
       case 'board.restored': {
         const { type: _type, ...payload } = change
         return events.boardRestored(payload)

@@ -14,6 +14,7 @@ import {
   SocketEvent,
 } from '../../../shared/events.js'
 import type { BoardRestoredPayload } from '../../../shared/history.js'
+import type { BoardTimer, LobbyGuest, Summon } from '../../../shared/session.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 import { principalKey, type PrincipalResolver, type ResolvedPrincipal } from '../auth/principals.js'
 import type { BoardEvents } from './board-events.js'
@@ -54,6 +55,7 @@ export interface SocketEventsDeps {
 
 const boardRoom = (boardId: string) => `board:${boardId}`
 export const userRoom = (userId: string) => `user:${userId}`
+const guestRoom = (guestId: string) => `guest:${guestId}`
 
 /** A connect_error the client can read: `err.message` is the code, `err.data` the contract error. */
 function connectError(code: string, message: string): Error & { data: unknown } {
@@ -183,6 +185,8 @@ export class SocketEvents implements BoardEvents {
     const p = socket.data.principal
     // Members hear their own notifications on every socket they open.
     if (p.kind === 'user') void socket.join(userRoom(p.user.id))
+    // A guest waiting in a lobby hears the answer on its own sockets.
+    if (p.kind === 'guest') void socket.join(guestRoom(p.guest.id))
     // A sign-out that arrived while the token was being checked found no
     // socket to close yet: check the token version again, now that it is in userRoom.
     if (p.kind === 'user' && this.deps.live.changedSince(socket.data.signalsSeen)) {
@@ -247,6 +251,15 @@ export class SocketEvents implements BoardEvents {
     }
     if (signal.type === 'board.deleted') {
       this.io.local.in(boardRoom(signal.boardId)).socketsLeave(boardRoom(signal.boardId))
+      return
+    }
+    if (signal.type === 'principal.kicked') {
+      const key = principalKey(signal.target)
+      for (const s of await this.io.local.in(boardRoom(signal.boardId)).fetchSockets()) {
+        if (s.data.key !== key) continue
+        s.leave(boardRoom(signal.boardId))
+        s.emit(SocketEvent.unsubscribed, { boardId: signal.boardId, reason: 'kicked' })
+      }
       return
     }
     if (signal.type === 'guest.linked') return this.onSignal({ type: 'access.changed', boardId: signal.boardId, target: { kind: 'guest', id: signal.guestId } })
@@ -341,6 +354,35 @@ export class SocketEvents implements BoardEvents {
   participantsChanged(boardId: string): void {
     // A revoked link may remove many guests at once: subscribers re-read the list.
     this.boardUpdated(boardId)
+  }
+
+  timerUpdated(boardId: string, timer: BoardTimer): void {
+    this.io.to(boardRoom(boardId)).emit(SocketEvent.timerUpdated, { boardId, timer })
+  }
+
+  summoned(boardId: string, summon: Summon | null): void {
+    this.io.to(boardRoom(boardId)).emit(SocketEvent.summoned, { boardId, summon })
+  }
+
+  lobbyKnock(boardId: string, guest: LobbyGuest): void {
+    this.fire('lobby:knock', this.toHosts(boardId, (s) => s.emit(SocketEvent.lobbyKnock, { boardId, guest })))
+  }
+
+  lobbyAnswered(boardId: string, guestId: string, admitted: boolean): void {
+    const payload = { boardId, guestId, admitted }
+    this.io.to(guestRoom(guestId)).emit(SocketEvent.lobbyAnswered, payload)
+    this.fire('lobby:answered', this.toHosts(boardId, (s) => s.emit(SocketEvent.lobbyAnswered, payload)))
+  }
+
+  /** Subscribers who may let people in (owners and member editors), on every instance. */
+  private async toHosts(boardId: string, send: (s: { emit: IOSocket['emit'] }) => void): Promise<void> {
+    if (!this.listened(boardId)) return
+    const loaded = await loadBoard(this.deps.db, boardId)
+    if (!loaded) return
+    const hosts = new Set(
+      (await boardParticipants(this.deps.db, loaded)).filter((p) => !p.guest && (p.role === 'owner' || p.role === 'editor')).map((p) => principalKey(p)),
+    )
+    for (const s of await this.io.in(boardRoom(boardId)).fetchSockets()) if (hosts.has(s.data.key)) send(s)
   }
 
   boardRestored(payload: BoardRestoredPayload): void {

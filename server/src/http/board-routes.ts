@@ -13,9 +13,13 @@ export interface BoardRouteOptions {
   invites: InviteService
   participants: ParticipantService
   authRateLimit: number
+  /** Owners and member editors online on a board (the lobby's answer to a guest that joined into it). */
+  hostsOnline: (boardId: string) => Promise<number>
 }
 
 const Title = Type.String({ maxLength: 1000 })
+/** An element type (docs/API.md, element entries). */
+const ElementType = Type.String({ pattern: '^[a-z]{1,32}$' })
 const HOUR_MS = 3_600_000
 
 /**
@@ -47,7 +51,7 @@ function guestBoardLimiter(app: App, limits: { perAddress: number; total: number
   }
 }
 
-export function boardRoutes(app: App, { boards, invites, participants, authRateLimit }: BoardRouteOptions): void {
+export function boardRoutes(app: App, { boards, invites, participants, authRateLimit, hostsOnline }: BoardRouteOptions): void {
   const guestBoardAllowed = guestBoardLimiter(app, boards.guestBoardLimits)
   app.post(
     '/api/boards',
@@ -82,6 +86,11 @@ export function boardRoutes(app: App, { boards, invites, participants, authRateL
           locked: Type.Optional(Type.Boolean()),
           archived: Type.Optional(Type.Boolean()),
           editorsMayRestore: Type.Optional(Type.Boolean()),
+          capacity: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000 }), Type.Null()])),
+          lobby: Type.Optional(Type.Boolean()),
+          guestTools: Type.Optional(Type.Union([Type.Array(ElementType, { maxItems: 32 }), Type.Null()])),
+          guestComments: Type.Optional(Type.Boolean()),
+          lockedFrames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 200 })),
         }),
       },
     },
@@ -132,7 +141,14 @@ export function boardRoutes(app: App, { boards, invites, participants, authRateL
     '/api/invites/:token/join',
     {
       config: { rateLimit: { max: authRateLimit, timeWindow: 60_000 } },
-      schema: { params: TokenParams, body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1000 })) }) },
+      schema: {
+        params: TokenParams,
+        body: Type.Object({
+          name: Type.Optional(Type.String({ maxLength: 1000 })),
+          /** The browser's own random id (kept in its storage): a ban refuses it again. */
+          browserId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' })),
+        }),
+      },
     },
     async (request, reply) => {
       const principal = await request.optionalPrincipal()
@@ -140,7 +156,11 @@ export function boardRoutes(app: App, { boards, invites, participants, authRateL
         return reply.status(200).send({ board: await invites.joinAsUser(request.params.token, principal.user) })
       }
       // No token, or a guest token of some board: this link makes a new guest.
-      return reply.status(201).send(await invites.joinAsGuest(request.params.token, request.body.name))
+      const from = { browserId: request.body.browserId ?? null, address: request.ip }
+      const joined = await invites.joinAsGuest(request.params.token, request.body.name, from)
+      // Into the lobby: say whether anyone who can let it in is here.
+      if (joined.guest.admission === 'waiting') return reply.status(201).send({ ...joined, lobby: { status: 'waiting', hostsOnline: await hostsOnline(joined.guest.boardId) } })
+      return reply.status(201).send(joined)
     },
   )
 

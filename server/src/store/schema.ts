@@ -44,6 +44,15 @@ export const boards = pgTable(
     archived: boolean('archived').notNull().default(false),
     /** The owner lets editors restore versions and revert people (docs/API.md, History). */
     editorsMayRestore: boolean('editors_may_restore').notNull().default(false),
+    /** People at once on the board with their own role; newcomers past it join as readers. Null: the server's BOARD_CAPACITY. */
+    capacity: integer('capacity'),
+    /** Guests wait in the lobby until an owner or editor lets them in. */
+    lobby: boolean('lobby').notNull().default(false),
+    /** Element types guests may create; null: all a guest may. */
+    guestTools: jsonb('guest_tools').$type<string[]>(),
+    guestComments: boolean('guest_comments').notNull().default(true),
+    /** Frames whose contents guests may not change. */
+    lockedFrames: jsonb('locked_frames').$type<string[]>().notNull().default([]),
     /** Expiry warnings already sent, as minutes-before-deletion (60, 10). */
     warnedMinutes: integer('warned_minutes'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -101,10 +110,54 @@ export const guests = pgTable(
     removedAt: ts('removed_at'),
     /** Set when the guest registered: its work now belongs to this user. */
     linkedUserId: text('linked_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** The joining browser's own random id (the web app keeps one in localStorage): a ban refuses it again. */
+    browserId: text('browser_id'),
+    /** A keyed hash of the address it joined from (never the address itself): a ban refuses it for a while. */
+    addressHash: text('address_hash'),
+    /** `waiting` in the lobby until a host admits (or denies) it; such a guest reaches nothing of the board. */
+    admission: text('admission', { enum: ['admitted', 'waiting', 'denied'] }).notNull().default('admitted'),
+    /** Its last knock: when, and the short message it left. */
+    knockedAt: ts('knocked_at'),
+    knockMessage: text('knock_message'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('guests_board_idx').on(t.boardId), index('guests_invite_idx').on(t.inviteId)],
 )
+
+/** Who may not come back to a board: a guest, a user, a browser, an address (hashed; for a while). */
+export const boardBans = pgTable(
+  'board_bans',
+  {
+    id: text('id').primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['guest', 'user', 'browser', 'address'] }).notNull(),
+    value: text('value').notNull(),
+    /** The banned person's name, for the list of bans. */
+    name: text('name').notNull(),
+    expiresAt: ts('expires_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('board_bans_lookup_idx').on(t.boardId, t.kind, t.value)],
+)
+
+/** A board's shared countdown. */
+export const boardTimers = pgTable('board_timers', {
+  boardId: text('board_id')
+    .primaryKey()
+    .references(() => boards.id, { onDelete: 'cascade' }),
+  state: text('state', { enum: ['running', 'paused', 'stopped'] }).notNull(),
+  durationMs: integer('duration_ms').notNull(),
+  /** Running: when it reaches zero. */
+  endsAt: ts('ends_at'),
+  /** Paused: what was left. */
+  remainingMs: integer('remaining_ms'),
+  actorKind: text('actor_kind', { enum: ['user', 'guest'] }),
+  actorId: text('actor_id'),
+  actorName: text('actor_name'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
 
 /** Accepted Yjs updates not yet folded into the snapshot (the durable log). */
 export const docUpdates = pgTable(
