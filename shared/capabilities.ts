@@ -64,6 +64,7 @@ export const ACTIONS = [
   'history.restore',
   'session.endGuests',
   'session.facilitate',
+  'vote.cast',
 ] as const
 export type Action = (typeof ACTIONS)[number]
 
@@ -124,6 +125,8 @@ export const CAPABILITIES: Record<Action, Capability> = {
   'session.endGuests': { minRole: 'editor', guests: 'never' },
   // Running the session: the shared timer, "bring everyone to me".
   'session.facilitate': { minRole: 'editor', guests: 'role' },
+  // Dot votes and private notes: everyone who may mark up the board.
+  'vote.cast': { minRole: 'reviewer', guests: 'role', whenArchived: 'nobody' },
 }
 
 export interface Subject {

@@ -1,6 +1,6 @@
 // socket.io board events: names and payloads, used by the server and the SDK.
-import type { BoardRestoredPayload } from './history.js'
-import type { BoardTimer, LobbyGuest, Summon } from './session.js'
+import type { BoardRestoredPayload, HistoryPerson } from './history.js'
+import type { BoardTimer, LobbyGuest, Summon, Vote, VoteResult } from './session.js'
 import type { Board, Participant, Thread } from './types.js'
 
 export const SOCKET_PATH = '/socket.io'
@@ -32,6 +32,10 @@ export const SocketEvent = {
   lobbyKnock: 'lobby:knock',
   /** To hosts and to the waiting guest: it was let in, or not. */
   lobbyAnswered: 'lobby:answered',
+  /** A dot vote started, or got a ballot (counts only), or ended (with its results). */
+  voteUpdated: 'vote:updated',
+  /** Private notes went onto the board. */
+  notesRevealed: 'private-notes:revealed',
 } as const
 
 export type NotificationType = 'mention' | 'reply' | 'board.claimed' | 'board.expiring' | 'board.deleted'
@@ -59,6 +63,8 @@ export interface ServerToClientEvents {
   'board:summoned': (payload: { boardId: string; summon: Summon | null }) => void
   'lobby:knock': (payload: { boardId: string; guest: LobbyGuest }) => void
   'lobby:answered': (payload: { boardId: string; guestId: string; admitted: boolean }) => void
+  'vote:updated': (payload: { boardId: string; vote: Vote; results: VoteResult[] | null }) => void
+  'private-notes:revealed': (payload: { boardId: string; notes: number; by: HistoryPerson }) => void
   'participant:joined': (payload: { boardId: string; participant: Participant }) => void
   'participant:left': (payload: { boardId: string; participant: Pick<Participant, 'kind' | 'id' | 'name'> }) => void
   'participant:updated': (payload: { boardId: string; participant: Participant }) => void

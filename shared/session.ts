@@ -71,3 +71,45 @@ export interface LobbyStatus {
   /** Owners and member editors online who could let it in. */
   hostsOnline: number
 }
+
+export const MAX_VOTES_PER_PERSON = 20
+
+/** A dot vote. Ballots are stored by the server, outside the board's document. */
+export interface Vote {
+  id: string
+  title: string
+  votesPerPerson: number
+  /** Named votes reveal who voted for what at the end; anonymous ones only the counts. */
+  anonymous: boolean
+  endsAt: string
+  closed: boolean
+  by: HistoryPerson
+  createdAt: string
+  /** Ballots cast so far, by everyone (what each went to stays hidden until the end). */
+  ballots: number
+}
+
+export interface VoteResult {
+  elementId: string
+  votes: number
+  /** Named votes only. */
+  voters?: HistoryPerson[]
+}
+
+/** `GET /api/boards/:id/votes/current` and the answers to casting. */
+export interface VoteState {
+  vote: Vote | null
+  /** Your own ballots by element. */
+  mine: Record<string, number>
+  remaining: number
+  /** Once the vote has ended. */
+  results: VoteResult[] | null
+}
+
+/** A note kept for its author alone until revealed. */
+export interface PrivateNote {
+  id: string
+  /** The element as drawn (stored fields, docs/WEB.md; `id` and `type` required). */
+  element: Record<string, unknown>
+  createdAt: string
+}

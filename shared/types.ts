@@ -38,6 +38,8 @@ export interface Board {
   guestComments: boolean
   /** Frames (element ids) whose contents guests may not change. */
   lockedFrames: string[]
+  /** Private mode: new notes go to the server for their author alone until a facilitator reveals them. */
+  privateNotes: boolean
   tier: Tier
   createdAt: string
   myRole: Role | null

@@ -43,6 +43,8 @@ import { historyRoutes } from './http/history-routes.js'
 import { sessionRoutes } from './http/session-routes.js'
 import { SessionService } from './session/session-service.js'
 import { LobbyService } from './session/lobby-service.js'
+import { PrivateNotesService } from './session/private-notes-service.js'
+import { VotingService } from './session/voting-service.js'
 import { Settings } from './admin/settings.js'
 import { TransferService } from './transfer/transfer-service.js'
 import { adminRoutes } from './http/admin-routes.js'
@@ -181,7 +183,8 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
   transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
   historyRoutes(fastify, { history })
-  sessionRoutes(fastify, { sessions: new SessionService(deps, boards), lobby })
+  const votes = life.add('votes', new VotingService(deps, boards), (v) => v.close())
+  sessionRoutes(fastify, { sessions: new SessionService(deps, boards), lobby, votes, notes: new PrivateNotesService(deps, boards, hub) })
   fileRoutes(fastify, { files: new FileService(deps, fileLimits(config)), maxFileBytes: config.limits.maxFileBytes })
   if (config.serveWeb) {
     webServed = await webRoutes(fastify, webDistDir)
@@ -192,6 +195,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   await fastify.ready()
   sweeper.start()
   history.start()
+  votes.start()
   presence.start()
   idleMemory?.start()
   return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, components: life.names, close: () => life.close() }

@@ -34,6 +34,7 @@ export const ActivityType = {
   timer: 'board.timer',
   lobbyChanged: 'board.lobby_changed',
   guestLimitsChanged: 'board.guest_limits_changed',
+  notesRevealed: 'private_notes.revealed',
   knocked: 'lobby.knocked',
   admitted: 'lobby.admitted',
   denied: 'lobby.denied',

@@ -24,6 +24,7 @@ export function presentBoard({ board, tier }: BoardWithTier, myRole: Role | null
     guestTools: board.guestTools ?? null,
     guestComments: board.guestComments,
     lockedFrames: board.lockedFrames,
+    privateNotes: board.privateNotes,
     tier,
     createdAt: board.createdAt.toISOString(),
     myRole,

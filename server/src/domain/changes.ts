@@ -2,8 +2,8 @@
 // whatever has to follow from it (signals to every instance, socket.io
 // events, live re-checks). The dispatcher (events/change-dispatcher.ts)
 // decides that; services only say what happened.
-import type { BoardRestoredPayload } from '../../../shared/history.js'
-import type { BoardTimer, LobbyGuest, Summon } from '../../../shared/session.js'
+import type { BoardRestoredPayload, HistoryPerson } from '../../../shared/history.js'
+import type { BoardTimer, LobbyGuest, Summon, Vote, VoteResult } from '../../../shared/session.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 
 export interface Who {
@@ -33,6 +33,10 @@ export type Change =
   | { type: 'lobby.knock'; boardId: string; guest: LobbyGuest }
   /** A host let a waiting guest in, or not. */
   | { type: 'lobby.answered'; boardId: string; guestId: string; admitted: boolean }
+  /** A dot vote started, got or lost a ballot, or ended (`results` then). */
+  | { type: 'vote.updated'; boardId: string; vote: Vote; results: VoteResult[] | null }
+  /** Private notes went onto the board. */
+  | { type: 'notes.revealed'; boardId: string; notes: number; by: HistoryPerson }
   /** "Bring everyone to me" (null: the presenter let everyone go). */
   | { type: 'summon'; boardId: string; summon: Summon | null }
   /** Many participants may have changed at once (a revoked link). */

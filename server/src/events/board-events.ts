@@ -1,7 +1,7 @@
 // Board events for socket.io clients (see shared/events.ts). The change
 // dispatcher calls these; the socket.io layer decides who hears it.
-import type { BoardRestoredPayload } from '../../../shared/history.js'
-import type { BoardTimer, LobbyGuest, Summon } from '../../../shared/session.js'
+import type { BoardRestoredPayload, HistoryPerson } from '../../../shared/history.js'
+import type { BoardTimer, LobbyGuest, Summon, Vote, VoteResult } from '../../../shared/session.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 
 export interface BoardEvents {
@@ -23,6 +23,8 @@ export interface BoardEvents {
   summoned(boardId: string, summon: Summon | null): void
   /** To the board's hosts only. */
   lobbyKnock(boardId: string, guest: LobbyGuest): void
+  voteUpdated(boardId: string, vote: Vote, results: VoteResult[] | null): void
+  notesRevealed(boardId: string, notes: number, by: HistoryPerson): void
   /** To the guest (its own sockets) and the hosts. */
   lobbyAnswered(boardId: string, guestId: string, admitted: boolean): void
 }

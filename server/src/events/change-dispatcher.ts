@@ -67,6 +67,10 @@ export class ChangeDispatcher implements Changes {
         return events.lobbyKnock(change.boardId, change.guest)
       case 'lobby.answered':
         return events.lobbyAnswered(change.boardId, change.guestId, change.admitted)
+      case 'vote.updated':
+        return events.voteUpdated(change.boardId, change.vote, change.results)
+      case 'notes.revealed':
+        return events.notesRevealed(change.boardId, change.notes, change.by)
       case 'summon':
         return events.summoned(change.boardId, change.summon)
       case 'board.restored': {

@@ -13,8 +13,8 @@ import {
   type ServerToClientEvents,
   SocketEvent,
 } from '../../../shared/events.js'
-import type { BoardRestoredPayload } from '../../../shared/history.js'
-import type { BoardTimer, LobbyGuest, Summon } from '../../../shared/session.js'
+import type { BoardRestoredPayload, HistoryPerson } from '../../../shared/history.js'
+import type { BoardTimer, LobbyGuest, Summon, Vote, VoteResult } from '../../../shared/session.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
 import { principalKey, type PrincipalResolver, type ResolvedPrincipal } from '../auth/principals.js'
 import type { BoardEvents } from './board-events.js'
@@ -362,6 +362,14 @@ export class SocketEvents implements BoardEvents {
 
   summoned(boardId: string, summon: Summon | null): void {
     this.io.to(boardRoom(boardId)).emit(SocketEvent.summoned, { boardId, summon })
+  }
+
+  voteUpdated(boardId: string, vote: Vote, results: VoteResult[] | null): void {
+    this.io.to(boardRoom(boardId)).emit(SocketEvent.voteUpdated, { boardId, vote, results })
+  }
+
+  notesRevealed(boardId: string, notes: number, by: HistoryPerson): void {
+    this.io.to(boardRoom(boardId)).emit(SocketEvent.notesRevealed, { boardId, notes, by })
   }
 
   lobbyKnock(boardId: string, guest: LobbyGuest): void {

@@ -53,6 +53,8 @@ export const boards = pgTable(
     guestComments: boolean('guest_comments').notNull().default(true),
     /** Frames whose contents guests may not change. */
     lockedFrames: jsonb('locked_frames').$type<string[]>().notNull().default([]),
+    /** Private mode: new notes go to the server for their author alone until revealed. */
+    privateNotes: boolean('private_notes').notNull().default(false),
     /** Expiry warnings already sent, as minutes-before-deletion (60, 10). */
     warnedMinutes: integer('warned_minutes'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -324,3 +326,59 @@ export const settings = pgTable('settings', {
   value: jsonb('value').notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
+
+/** Dot votes: one open at a time per board; ballots are kept outside the document so nobody can forge them. */
+export const boardVotes = pgTable(
+  'board_votes',
+  {
+    id: text('id').primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    votesPerPerson: integer('votes_per_person').notNull(),
+    anonymous: boolean('anonymous').notNull(),
+    endsAt: ts('ends_at').notNull(),
+    closedAt: ts('closed_at'),
+    actorKind: text('actor_kind', { enum: ['user', 'guest'] }).notNull(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('board_votes_board_idx').on(t.boardId, t.createdAt)],
+)
+
+export const voteBallots = pgTable(
+  'vote_ballots',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    voteId: text('vote_id')
+      .notNull()
+      .references(() => boardVotes.id, { onDelete: 'cascade' }),
+    voterKind: text('voter_kind', { enum: ['user', 'guest'] }).notNull(),
+    voterId: text('voter_id').notNull(),
+    voterName: text('voter_name').notNull(),
+    elementId: text('element_id').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('vote_ballots_vote_idx').on(t.voteId, t.voterKind, t.voterId)],
+)
+
+/** Notes kept by the server for their author alone until a facilitator reveals them onto the board. */
+export const privateNotes = pgTable(
+  'private_notes',
+  {
+    id: text('id').primaryKey(),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    authorKind: text('author_kind', { enum: ['user', 'guest'] }).notNull(),
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name').notNull(),
+    /** The element as the author drew it (stored fields, docs/WEB.md), placed on the board at reveal. */
+    element: jsonb('element').$type<Record<string, unknown>>().notNull(),
+    revealedAt: ts('revealed_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('private_notes_board_idx').on(t.boardId, t.authorKind, t.authorId)],
+)
