@@ -13,6 +13,7 @@ import type {
   VersionDocument,
   VersionList,
 } from '../../shared/history.js'
+import type { Ban, BoardTimer, Summon, Viewport } from '../../shared/session.js'
 import type {
   AccessMode,
   Anchor,
@@ -44,6 +45,16 @@ export interface BoardPatch {
   archived?: boolean
   /** Owner only: member editors may restore versions and revert people too. */
   editorsMayRestore?: boolean
+  /** Owner only: people at once with their own role (1-10000; null: the server's default); newcomers past it join as readers. */
+  capacity?: number | null
+}
+
+/** What `setTimer` asks of the shared timer. */
+export type TimerCommand = { action: 'start'; durationMs: number } | { action: 'pause' } | { action: 'resume' } | { action: 'stop' }
+
+export interface GuestJoinOptions {
+  /** This browser's own random id (`^[A-Za-z0-9_-]{8,64}$`): a ban refuses the browser again. */
+  browserId?: string
 }
 
 export interface InviteOptions {
@@ -256,9 +267,10 @@ export class ApiClient {
     return this.request('GET', `/api/invites/${enc(inviteToken)}`, undefined, null)
   }
 
-  /** Joins without a token: a new guest on the link's board. */
-  joinAsGuest(inviteToken: string, name: string): Promise<{ token: string; guest: Guest }> {
-    return this.request('POST', `/api/invites/${enc(inviteToken)}/join`, { name }, null)
+  /** Joins without a token: a new guest on the link's board. A banned browser or address is refused (403 `banned`). */
+  joinAsGuest(inviteToken: string, name: string, options: GuestJoinOptions = {}): Promise<{ token: string; guest: Guest }> {
+    const body = options.browserId ? { name, browserId: options.browserId } : { name }
+    return this.request('POST', `/api/invites/${enc(inviteToken)}/join`, body, null)
   }
 
   /** Joins with this client's user token: a membership with the link's role. */
@@ -279,6 +291,52 @@ export class ApiClient {
 
   async removeParticipant(boardId: string, kind: PrincipalKind, id: string): Promise<void> {
     await this.request('DELETE', `/api/boards/${enc(boardId)}/participants/${kind}/${enc(id)}`)
+  }
+
+  // ---- sessions: kick, ban, end guest session, timer, summon -------------
+
+  /** Takes someone out now (their connections close with 4410); they may come back. */
+  async kick(boardId: string, kind: PrincipalKind, id: string): Promise<void> {
+    await this.request('POST', `/api/boards/${enc(boardId)}/participants/${kind}/${enc(id)}/kick`, {})
+  }
+
+  /** Removes someone and keeps them out (a guest's browser and, for a while, its address too). */
+  async ban(boardId: string, kind: PrincipalKind, id: string): Promise<void> {
+    await this.request('POST', `/api/boards/${enc(boardId)}/participants/${kind}/${enc(id)}/ban`, {})
+  }
+
+  async listBans(boardId: string): Promise<Ban[]> {
+    return (await this.request<{ bans: Ban[] }>('GET', `/api/boards/${enc(boardId)}/bans`)).bans
+  }
+
+  /** Lifts a ban; a guest comes back as a new guest. */
+  async unban(boardId: string, banId: string): Promise<void> {
+    await this.request('DELETE', `/api/boards/${enc(boardId)}/bans/${enc(banId)}`)
+  }
+
+  /** Every guest out and every invite link revoked at once; how many of each. */
+  endGuestSession(boardId: string): Promise<{ guests: number; links: number }> {
+    return this.request('POST', `/api/boards/${enc(boardId)}/end-guest-session`, {})
+  }
+
+  /** The shared timer as the server has it now (`serverTime` lets clients correct their clock). */
+  async timer(boardId: string): Promise<BoardTimer> {
+    return (await this.request<{ timer: BoardTimer }>('GET', `/api/boards/${enc(boardId)}/timer`)).timer
+  }
+
+  /** Starts (with a duration), pauses, resumes or stops the shared timer. */
+  async setTimer(boardId: string, command: TimerCommand): Promise<BoardTimer> {
+    return (await this.request<{ timer: BoardTimer }>('POST', `/api/boards/${enc(boardId)}/timer`, command)).timer
+  }
+
+  /** "Bring everyone to me": `viewport` is what we see, in scene coordinates; `hold` keeps readers there until released. */
+  async summon(boardId: string, viewport: Viewport, hold = false): Promise<Summon> {
+    return (await this.request<{ summon: Summon }>('POST', `/api/boards/${enc(boardId)}/summon`, { viewport, hold })).summon
+  }
+
+  /** Lets everyone go again (a `board:summoned` with `summon: null`). */
+  async releaseSummon(boardId: string): Promise<void> {
+    await this.request('DELETE', `/api/boards/${enc(boardId)}/summon`)
   }
 
   // ---- comments -----------------------------------------------------------

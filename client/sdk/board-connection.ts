@@ -9,13 +9,14 @@ import * as Y from 'yjs'
 import type { Role } from '../../shared/capabilities.js'
 import { CloseCode, EXT_MESSAGE_TYPE, ExtKind, type RefusalReason, refusalMessages } from '../../shared/constants.js'
 import type { ExtMessage } from '../../shared/protocol.js'
+import type { CapacityNotice } from '../../shared/session.js'
 import type { PresenceUser } from '../../shared/types.js'
 import { Emitter } from './emitter.js'
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'ended'
 /** What the "saved" indicator shows: Saved / Saving… / Offline, changes will sync. */
 export type SaveState = 'saved' | 'saving' | 'offline'
-export type EndReason = 'unauthenticated' | 'forbidden' | 'not_found' | 'too_large' | 'rate_limited' | 'refused_repeatedly'
+export type EndReason = 'unauthenticated' | 'forbidden' | 'kicked' | 'not_found' | 'too_large' | 'rate_limited' | 'refused_repeatedly'
 
 export interface Ended {
   code: number
@@ -58,6 +59,8 @@ export interface BoardConnectionEvents {
   presence: [PresenceState[]]
   save: [SaveState]
   refused: [{ reason: RefusalReason; message: string }]
+  /** With every `welcome`: the board was full and we got `reader` instead of `role` (null: we have our own role). */
+  capacity: [CapacityNotice | null]
   /** The server refused an update: everything now lives in `doc` (the old one is destroyed after this event). */
   reset: [Y.Doc, Y.Doc]
   ended: [Ended]
@@ -66,6 +69,7 @@ export interface BoardConnectionEvents {
 const END_REASONS: Record<number, [EndReason, string]> = {
   [CloseCode.unauthenticated]: ['unauthenticated', 'Your session has expired or is not valid any more. Sign in or open the invite link again.'],
   [CloseCode.forbidden]: ['forbidden', 'Your access to this board was removed.'],
+  [CloseCode.kicked]: ['kicked', 'A host took you out of this session.'],
   [CloseCode.notFound]: ['not_found', 'This board was deleted or does not exist.'],
   [CloseCode.tooLarge]: ['too_large', 'This board has grown too large to open.'],
   [CloseCode.rateLimited]: ['rate_limited', 'Too many changes too quickly; reload the page to continue.'],
@@ -85,6 +89,8 @@ export class BoardConnection extends Emitter<BoardConnectionEvents> {
   status: ConnectionStatus = 'connecting'
   role: Role | null = null
   welcome: WelcomeMessage | null = null
+  /** Set when the board was full as we joined: we are a reader until we rejoin. */
+  capacity: CapacityNotice | null = null
   flags: BoardFlags = { locked: false, archived: false }
   saveState: SaveState = 'offline'
   ended: Ended | null = null
@@ -214,7 +220,9 @@ export class BoardConnection extends Emitter<BoardConnectionEvents> {
         const previous = this.role
         this.role = message.role as Role
         this.setFlags(message.board)
+        this.capacity = message.capacity ? { capacity: message.capacity.capacity, role: message.capacity.role as Role } : null
         this.emit('welcome', message)
+        this.emit('capacity', this.capacity)
         if (previous !== this.role) this.emit('role', this.role, previous)
         return
       }

@@ -4,7 +4,7 @@
 // toolbar, menus and gestures all ask here, so the UI never offers what the
 // server would refuse.
 import type { Action, Role } from '../../../../shared/capabilities.js'
-import { inferCreatorGuest, mayDo, mayModerateComment, stateRefusal, writeRights } from '../../../../shared/rules.js'
+import { inferCreatorGuest, mayDo, mayModerateComment, SETTINGS, stateRefusal, writeRights } from '../../../../shared/rules.js'
 import type { Author, Item } from './doc-model.js'
 
 export interface Abilities {
@@ -26,6 +26,11 @@ export interface Abilities {
   historyView: boolean
   historySave: boolean
   historyRestore: boolean
+  /** Sessions: take out and ban people (never the owner or oneself); end every guest's session; timer and "bring everyone to me"; the capacity setting. */
+  kick: boolean
+  endGuests: boolean
+  facilitate: boolean
+  setCapacity: boolean
   /** Board state that keeps this person from changing content, for the banner. */
   blockedBy: 'locked' | 'archived' | null
 }
@@ -49,7 +54,7 @@ function blockedBy(role: Role | null, flags: { locked: boolean; archived: boolea
 export function abilities({ role, guest, ownerless, locked, archived, editorsMayRestore }: AbilityInput): Abilities {
   const flags = { locked, archived, editorsMayRestore }
   if (!role) {
-    return { content: false, markup: false, markupAny: false, comment: false, mention: false, moderate: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false, historyView: false, historySave: false, historyRestore: false, blockedBy: blockedBy(null, flags) }
+    return { content: false, markup: false, markupAny: false, comment: false, mention: false, moderate: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false, historyView: false, historySave: false, historyRestore: false, kick: false, endGuests: false, facilitate: false, setCapacity: false, blockedBy: blockedBy(null, flags) }
   }
   const subject = { role, guest, creatorGuest: inferCreatorGuest(role, guest, ownerless) }
   const write = writeRights(subject, flags)
@@ -71,6 +76,10 @@ export function abilities({ role, guest, ownerless, locked, archived, editorsMay
     historyView: may('history.view'),
     historySave: may('history.save'),
     historyRestore: may('history.restore'),
+    kick: may('participant.manage'),
+    endGuests: may('session.endGuests'),
+    facilitate: may('session.facilitate'),
+    setCapacity: may(SETTINGS.capacity),
     blockedBy: blockedBy(role, flags),
   }
 }

@@ -1,6 +1,6 @@
-// The board's top bar: title, saved state, board state, and the buttons that
-// open people, comments, history, sharing and notifications.
-import { useEffect, useState } from 'react'
+// The board's top bar: title, saved state, board state, the session's timer,
+// and the buttons that open people, comments, history, sharing and notifications.
+import { type ReactNode, useEffect, useState } from 'react'
 import type { Role } from '../../../../shared/capabilities.js'
 import type { Notification } from '../../../../shared/events.js'
 import type { Board } from '../../../../shared/types.js'
@@ -36,6 +36,8 @@ interface Props {
   onShare: () => void
   /** Set for those who may rename the board; resolves once the server has it. */
   onRename?: (title: string) => Promise<void>
+  /** The session's timer and menu (session/session-menu.tsx). */
+  session?: ReactNode
 }
 
 /** The title as a button that turns into a field: Enter or leaving the field saves, Escape cancels. */
@@ -123,6 +125,7 @@ export function BoardHeader(p: Props) {
         <span className="save-text">{SAVE_TEXT[save]}</span>
       </span>
       <div className="header-actions">
+        {p.session}
         <button type="button" className="icon-button" aria-label={`People, ${p.online} online`} onClick={p.onPeople} data-testid="people-button">
           <Icon d="M9 11a4 4 0 100-8 4 4 0 000 8zM2 21v-1a6 6 0 0112 0v1M16 3a4 4 0 010 8M22 21v-1a6 6 0 00-4-5.6" />
           <span className="count count-neutral">{p.online}</span>

@@ -21,9 +21,15 @@ import { editorsMayRestoreOf, HistoryViews } from './history/history-views.js'
 import type { RevertTarget } from './history/revert-dialog.js'
 import { useHistory } from './history/use-history.js'
 import { ParticipantsPanel } from './participants-panel.js'
+import { SessionBanners } from './session/session-banners.js'
+import { SessionMenu } from './session/session-menu.js'
+import { useSessionControls } from './session/use-session-controls.js'
+import { useSummonView } from './session/use-summon-view.js'
 import { ShareDialog } from './share-dialog.js'
 import { TempBanner } from './temp-banner.js'
 import { useBoardSession } from './use-board-session.js'
+import type { SessionTarget } from './session/person-actions.js'
+import type { TimerCommand } from '../../../sdk/index.js'
 
 let canvasModule: Promise<typeof import('./canvas/board-canvas.js')> | null = null
 /** Starts loading the drawing engine (once). */
@@ -52,6 +58,8 @@ export function BoardPage({ boardId }: { boardId: string }) {
   const [revertee, setRevertee] = useState<RevertTarget | null>(null)
   const canvas = useRef<CanvasHandle | null>(null)
   const history = useHistory(s.api, boardId, s.doc, panel === 'history', s.historyTick)
+  const controls = useSessionControls(s.api, boardId, s.events, s.connection)
+  const summonView = useSummonView(controls.summon, s.me, s.role, () => setFollowing(null))
 
   const undo = useMemo(() => {
     if (!s.doc) return null
@@ -111,7 +119,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
     return () => window.removeEventListener('keydown', onKey, true)
   }, [abilities.comment, commenting, sharing])
 
-  if (s.fatal) return <FatalScreen fatal={s.fatal} boardId={boardId} guest={s.guest} />
+  if (s.fatal) return <FatalScreen fatal={s.fatal} boardId={boardId} guest={s.guest} onRejoin={s.rejoin} />
   if (!s.board || !s.doc || !undo) return <Loading what="Opening the board…" />
   const board = s.board
 
@@ -145,6 +153,39 @@ export function BoardPage({ boardId }: { boardId: string }) {
     }
   }
 
+  // Running the session: the timer, "bring everyone to me", taking people out.
+  const facilitate = {
+    summon: controls.summon,
+    summonIsMine: summonView.mine,
+    setTimer: (command: TimerCommand) => toastingErrors(async () => controls.takeTimer(await s.api.setTimer(board.id, command))),
+    bringEveryone: (hold: boolean) =>
+      toastingErrors(async () => {
+        const v = canvas.current?.visibleScene()
+        if (!v) throw new Error('The canvas is not ready yet.')
+        controls.takeSummon(await s.api.summon(board.id, { x: v.x, y: v.y, width: v.w, height: v.h }, hold))
+        s.toast(hold ? 'Everyone was brought to your view; readers stay with you until you release them.' : 'Everyone was brought to your view.')
+      }),
+    release: () =>
+      toastingErrors(async () => {
+        await s.api.releaseSummon(board.id)
+        controls.takeSummon(null)
+      }),
+  }
+  const personActions = {
+    kick: (p: SessionTarget) =>
+      toastingErrors(async () => {
+        await s.api.kick(board.id, p.kind, p.id)
+        s.toast(`${p.name} was taken out of the session; they can rejoin.`)
+      }),
+    ban: (p: SessionTarget) =>
+      toastingErrors(async () => {
+        await s.api.ban(board.id, p.kind, p.id)
+        s.toast(`${p.name} was banned from this board.`)
+        s.refreshParticipants()
+      }),
+  }
+  const summon = summonView.active
+
   const members = abilities.mention ? s.participants.filter((p) => p.kind === 'user' && p.id !== s.me?.id) : []
   const online = new Set(s.presence.map((p) => p.user.id)).size + 1
   const readOnly = !abilities.content && !abilities.markup
@@ -167,6 +208,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
         onHistory={abilities.historyView ? () => setPanel(panel === 'history' ? null : 'history') : undefined}
         historyOpen={panel === 'history'}
         onShare={() => setSharing(true)}
+        session={<SessionMenu timer={controls.timer} facilitate={abilities.facilitate ? facilitate : undefined} />}
         onRename={
           abilities.rename && !s.guest
             ? (title) => toastingErrors(async () => s.setBoard(await s.api.updateBoard(board.id, { title })))
@@ -187,7 +229,8 @@ export function BoardPage({ boardId }: { boardId: string }) {
           {s.flags.locked && abilities.comment ? ' You can still comment.' : ''}
         </div>
       ) : null}
-      {readOnly && !s.flags.locked && !s.flags.archived ? (
+      <SessionBanners view={summonView} summon={controls.summon} capacity={controls.capacity} onRelease={abilities.facilitate ? () => void facilitate.release().catch(() => {}) : undefined} onRejoin={s.rejoin} />
+      {readOnly && !s.flags.locked && !s.flags.archived && !controls.capacity ? (
         <div className="banner banner-info" role="note" data-testid="view-only-banner">
           You can view this board: pan, zoom and follow others{abilities.comment ? ', and comment' : ''}.
         </div>
@@ -223,6 +266,8 @@ export function BoardPage({ boardId }: { boardId: string }) {
             onError={(m) => s.toast(m, 'error')}
             handle={canvas}
             attribution={panel === 'history' ? history.attribution : null}
+            summon={summon ? { at: summon.at, viewport: { x: summon.viewport.x, y: summon.viewport.y, w: summon.viewport.width, h: summon.viewport.height }, presenterId: summon.by.id, held: summonView.held } : null}
+            onBreakAway={summonView.breakAway}
           />
         </Suspense>
         {/* While following, Excalidraw shows who (its follow badge, with a way to stop). */}
@@ -234,6 +279,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
             following={following}
             onFollow={setFollowing}
             onRevert={abilities.historyRestore ? setRevertee : undefined}
+            session={abilities.kick ? personActions : undefined}
             onClose={() => setPanel(null)}
           />
         ) : null}

@@ -5,7 +5,7 @@ import { session } from '../lib/session.js'
 import { CenterCard, HomeLink } from '../ui/screens.js'
 import type { Fatal } from './use-board-session.js'
 
-export function FatalScreen({ fatal, boardId, guest }: { fatal: Fatal; boardId: string; guest: boolean }) {
+export function FatalScreen({ fatal, boardId, guest, onRejoin }: { fatal: Fatal; boardId: string; guest: boolean; onRejoin: () => void }) {
   // A guest identity is forgotten only once the server says it is gone (401) or
   // its board is: a guest turned away or removed may be let back in, and must
   // then come back as the same guest, so their earlier markup is still theirs.
@@ -40,6 +40,26 @@ export function FatalScreen({ fatal, boardId, guest }: { fatal: Fatal; boardId: 
             </p>
           ) : null}
           {signIn}
+          <HomeLink />
+        </CenterCard>
+      )
+    case 'kicked':
+      // Taken out, not turned away: the same identity may come straight back.
+      return (
+        <CenterCard title="You were taken out of this session" testId="fatal-kicked">
+          <p>A host took you out of this session.</p>
+          <p>
+            <button type="button" className="button button-primary" onClick={onRejoin} data-testid="rejoin">
+              Rejoin
+            </button>
+          </p>
+          <HomeLink />
+        </CenterCard>
+      )
+    case 'banned':
+      return (
+        <CenterCard title="You cannot join this board" testId="fatal-banned">
+          <p>A host has banned you from this board, so you cannot come back to it.</p>
           <HomeLink />
         </CenterCard>
       )

@@ -1,9 +1,11 @@
 // Who is on the board: everyone with access, online first, with roles and a
 // GUEST badge; clicking someone online follows their view. Those who may
-// restore can undo someone's changes from here.
+// restore can undo someone's changes from here, and those who manage people
+// take someone out of the session or ban them.
 import type { Participant } from '../../../../shared/types.js'
 import type { PresenceState } from '../../../sdk/index.js'
 import { initials, roleLabel } from '../lib/format.js'
+import { mayTarget, PersonActions, type PersonActionHandlers } from './session/person-actions.js'
 
 interface Props {
   participants: Participant[]
@@ -13,10 +15,12 @@ interface Props {
   onFollow: (userId: string | null) => void
   /** Set for those who may revert people: "Undo…" beside everyone else. */
   onRevert?: (person: Pick<Participant, 'kind' | 'id' | 'name' | 'guest'>) => void
+  /** Set for those who may manage people: "Take out" and "Ban…" beside everyone but the owner and us. */
+  session?: PersonActionHandlers
   onClose: () => void
 }
 
-export function ParticipantsPanel({ participants, presence, meId, following, onFollow, onRevert, onClose }: Props) {
+export function ParticipantsPanel({ participants, presence, meId, following, onFollow, onRevert, session, onClose }: Props) {
   const live = new Map<string, PresenceState>()
   for (const p of presence) if (!live.has(p.user.id)) live.set(p.user.id, p)
   // Someone connected but not in the list yet (the list refreshes on events) still shows up.
@@ -37,8 +41,9 @@ export function ParticipantsPanel({ participants, presence, meId, following, onF
         {rows.map((p) => {
           const isMe = p.id === meId
           const canFollow = p.online && !isMe && live.has(p.id)
+          const manage = session && mayTarget(p, meId)
           return (
-            <li key={`${p.kind}:${p.id}`} className="person">
+            <li key={`${p.kind}:${p.id}`} className={`person${manage ? ' person-managed' : ''}`}>
               <button
                 type="button"
                 className="person-button"
@@ -63,6 +68,7 @@ export function ParticipantsPanel({ participants, presence, meId, following, onF
                   Undo…
                 </button>
               ) : null}
+              {manage ? <PersonActions person={p} handlers={session} /> : null}
             </li>
           )
         })}

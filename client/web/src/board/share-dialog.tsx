@@ -1,5 +1,6 @@
 // Sharing: invite links per role (showing what a guest really gets on this
-// tier), copy, expiry and uses, revoke; who may use links; people and roles.
+// tier), copy, expiry and uses, revoke; who may use links; people and roles;
+// the session's capacity, bans and "End guest session" (session/).
 import { useEffect, useState } from 'react'
 import { type GrantableRole, guestRoleFor, type Role } from '../../../../shared/capabilities.js'
 import { grantableRoles, participantTargetRefusal } from '../../../../shared/rules.js'
@@ -9,6 +10,7 @@ import { errorText } from '../lib/api.js'
 import { formatDate, roleHelp, roleLabel } from '../lib/format.js'
 import { Dialog } from '../ui/dialog.js'
 import type { Abilities } from './abilities.js'
+import { SessionSettings } from './session/session-settings.js'
 
 interface Props {
   api: ApiClient
@@ -240,6 +242,18 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
           </ul>
         </section>
       ) : null}
+      <SessionSettings
+        api={api}
+        board={board}
+        abilities={abilities}
+        onBoard={onBoard}
+        run={run}
+        peopleKey={participants.map((p) => `${p.kind}:${p.id}`).join()}
+        onGuestsEnded={() => {
+          void load()
+          onParticipantsChanged()
+        }}
+      />
     </Dialog>
   )
 }

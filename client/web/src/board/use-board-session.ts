@@ -25,6 +25,10 @@ export type Fatal =
   | { kind: 'no-session' }
   | { kind: 'forbidden'; message: string }
   | { kind: 'removed'; message: string }
+  /** A host took us out of the session (4410): we may come straight back. */
+  | { kind: 'kicked'; message: string }
+  /** A host banned us (the join or the board said `banned`). */
+  | { kind: 'banned'; message: string }
   | { kind: 'deleted'; message: string }
   | { kind: 'expired-session'; message: string }
   | { kind: 'error'; message: string }
@@ -47,6 +51,8 @@ export interface BoardSession {
   saveState: SaveState
   doc: Y.Doc | null
   connection: BoardConnection | null
+  /** The board's socket.io events (timer, summon…), once the board is open. */
+  events: BoardEvents | null
   presence: PresenceState[]
   participants: Participant[]
   threads: Thread[]
@@ -62,6 +68,8 @@ export interface BoardSession {
   /** Goes up on every restore or revert of this board (anyone's): history views reload. */
   historyTick: number
   bumpHistory(): void
+  /** After being taken out of the session: connect again with the same identity. */
+  rejoin(): void
 }
 
 let toastSeq = 0
@@ -92,6 +100,8 @@ export function useBoardSession(boardId: string): BoardSession {
   const [fatal, setFatal] = useState<Fatal | null>(auth ? null : { kind: 'no-session' })
   const [toasts, setToasts] = useState<Toast[]>([])
   const [historyTick, setHistoryTick] = useState(0)
+  // Goes up on "Rejoin": the whole session (board, document, events) starts again.
+  const [epoch, setEpoch] = useState(0)
   const meRef = useRef<Author | null>(null)
   meRef.current = me
   const connRef = useRef<BoardConnection | null>(null)
@@ -127,6 +137,7 @@ export function useBoardSession(boardId: string): BoardSession {
       if (cancelled) return
       if (err instanceof ApiError && err.status === 404) setFatal({ kind: 'deleted', message: 'This board was deleted or does not exist.' })
       else if (err instanceof ApiError && err.status === 401) setFatal({ kind: 'expired-session', message: 'Your session has expired.' })
+      else if (err instanceof ApiError && err.code === ErrorCode.banned) setFatal({ kind: 'banned', message: err.message })
       else if (err instanceof ApiError && err.status === 403) setFatal({ kind: 'forbidden', message: err.message })
       else setFatal({ kind: 'error', message: err instanceof Error ? err.message : 'Could not open the board.' })
     }
@@ -156,9 +167,10 @@ export function useBoardSession(boardId: string): BoardSession {
       conn.on('refused', (r) => toast(`${r.message} The board was reloaded from the server.`, 'error'))
       conn.on('reset', (fresh) => setDoc(fresh))
       conn.on('ended', (e) => {
-        if (e.reason === 'not_found') setFatal({ kind: 'deleted', message: e.message })
+        if (e.reason === 'kicked') setFatal((f) => f ?? { kind: 'kicked', message: e.message })
+        else if (e.reason === 'not_found') setFatal({ kind: 'deleted', message: e.message })
         // "Guests not allowed" from the event socket is more precise than the close code; keep it.
-        else if (e.reason === 'forbidden') setFatal((f) => (f?.kind === 'forbidden' ? f : { kind: 'removed', message: e.message }))
+        else if (e.reason === 'forbidden') setFatal((f) => (f?.kind === 'forbidden' || f?.kind === 'banned' ? f : { kind: 'removed', message: e.message }))
         else if (e.reason === 'unauthenticated') setFatal({ kind: 'expired-session', message: e.message })
         else setFatal({ kind: 'error', message: e.message })
       })
@@ -174,7 +186,8 @@ export function useBoardSession(boardId: string): BoardSession {
       const takeBoard = (nb: Board) => {
         setBoard(nb)
         // A claim or a role change reaches the REST board before the socket reconnects.
-        if (nb.myRole) setRole(nb.myRole)
+        // A seat the board's capacity made a reader stays one: the connection's welcome says what we are.
+        if (nb.myRole && !conn?.capacity) setRole(nb.myRole)
       }
       events.on('board:updated', ({ board: nb }) => {
         if (nb.id !== boardId) return
@@ -206,6 +219,8 @@ export function useBoardSession(boardId: string): BoardSession {
         if (p.boardId !== boardId) return
         // The socket close (4403) may have come first; the reason here is more precise.
         if (p.reason === ErrorCode.guestsNotAllowed) setFatal(guestsTurnedAway)
+        else if (p.reason === 'kicked') setFatal((f) => f ?? { kind: 'kicked', message: 'A host took you out of this session.' })
+        else if (p.reason === ErrorCode.banned) setFatal({ kind: 'banned', message: 'A host has banned you from this board.' })
         else setFatal((f) => f ?? { kind: 'removed', message: 'Your access to this board was removed.' })
       })
       const upsertParticipant = (p: { boardId: string; participant: Participant }) => {
@@ -252,7 +267,7 @@ export function useBoardSession(boardId: string): BoardSession {
       connRef.current = null
       eventsRef.current = null
     }
-  }, [boardId, auth])
+  }, [boardId, auth, epoch])
 
   // Presence changes when people come and go: keep "online" in the panel honest.
   const onlineKey = presence.map((p) => p.user.id).sort().join(',')
@@ -271,6 +286,7 @@ export function useBoardSession(boardId: string): BoardSession {
     saveState,
     doc,
     connection: connRef.current,
+    events: eventsRef.current,
     presence,
     participants,
     threads,
@@ -285,5 +301,13 @@ export function useBoardSession(boardId: string): BoardSession {
     refreshParticipants,
     historyTick,
     bumpHistory: () => setHistoryTick((t) => t + 1),
+    rejoin: () => {
+      setDoc(null)
+      setBoard(null)
+      setPresence([])
+      setSaveState('offline')
+      setFatal(null)
+      setEpoch((e) => e + 1)
+    },
   }
 }

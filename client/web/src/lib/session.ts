@@ -5,6 +5,8 @@ import type { Guest, User } from '../../../../shared/types.js'
 
 const USER_KEY = 'drawbridge.user'
 const FLASH_KEY = 'drawbridge.flash'
+const BROWSER_KEY = 'drawbridge.browser'
+const BROWSER_ID = /^[A-Za-z0-9_-]{8,64}$/
 const guestKey = (boardId: string) => `drawbridge.guest.${boardId}`
 
 export interface UserSession {
@@ -47,7 +49,31 @@ export function onSessionChange(listener: () => void): () => void {
 // Another tab signed in or out.
 if (typeof window !== 'undefined') window.addEventListener('storage', notify)
 
+/** 32 random hex digits: fits the server's browser id pattern. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+let browserIdInMemory: string | null = null
+
 export const session = {
+  /**
+   * This browser's own random id, sent with every guest join: a host's ban
+   * refuses the browser again. Kept in localStorage (in memory without it).
+   */
+  browserId: (): string => {
+    try {
+      const stored = localStorage.getItem(BROWSER_KEY)
+      if (stored && BROWSER_ID.test(stored)) return stored
+      const id = randomId()
+      localStorage.setItem(BROWSER_KEY, id)
+      return id
+    } catch {
+      browserIdInMemory ??= randomId()
+      return browserIdInMemory
+    }
+  },
   user: (): UserSession | null => read<UserSession>(USER_KEY),
   setUser: (s: UserSession | null) => write(USER_KEY, s),
   guest: (boardId: string): GuestSession | null => read<GuestSession>(guestKey(boardId)),

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react'
 import type { InviteInfo } from '../../../../shared/types.js'
 import { normalizeDisplayName } from '../../../../shared/names.js'
+import { ErrorCode } from '../../../../shared/constants.js'
 import { apiFor, ApiError, errorText } from '../lib/api.js'
 import { roleHelp, roleLabel } from '../lib/format.js'
 import { prefetchBoard } from '../lib/board-chunk.js'
@@ -21,6 +22,7 @@ export function JoinPage({ token }: { token: string }) {
   const [info, setInfo] = useState<InviteInfo | null>(null)
   const [failure, setFailure] = useState<ApiError | Error | null>(null)
   const [name, setName] = useState('')
+  const [banned, setBanned] = useState(false)
   const { busy, error, setError, run } = useAction()
   const user = session.user()
 
@@ -39,23 +41,45 @@ export function JoinPage({ token }: { token: string }) {
     )
   }
   if (!info) return <Loading what="Opening the invite…" />
+  if (banned) {
+    return (
+      <CenterCard title="You cannot join this board" testId="join-banned">
+        <p>A host has banned you from “{info.board.title}”, so this link does not let you in any more.</p>
+        <HomeLink />
+      </CenterCard>
+    )
+  }
   const existing = session.guest(info.board.id)
 
+  /** A ban is not a form error: the page says so plainly instead. */
+  const unlessBanned = async (join: () => Promise<void>) => {
+    try {
+      await join()
+    } catch (err) {
+      if (err instanceof ApiError && err.code === ErrorCode.banned) return setBanned(true)
+      throw err
+    }
+  }
+
   const joinAsUser = () =>
-    run(async () => {
-      const board = await apiFor(user!.token).joinAsUser(token)
-      navigate(`/b/${board.id}`, true)
-    })
+    run(() =>
+      unlessBanned(async () => {
+        const board = await apiFor(user!.token).joinAsUser(token)
+        navigate(`/b/${board.id}`, true)
+      }),
+    )
 
   const joinAsGuest = (e: { preventDefault(): void }) => {
     e.preventDefault()
     const check = normalizeDisplayName(name)
     if (!check.ok) return setError(`Your name ${check.reason}.`)
-    void run(async () => {
-      const joined = await apiFor(null).joinAsGuest(token, check.name)
-      session.setGuest(info.board.id, joined)
-      navigate(`/b/${info.board.id}`, true)
-    })
+    void run(() =>
+      unlessBanned(async () => {
+        const joined = await apiFor(null).joinAsGuest(token, check.name, { browserId: session.browserId() })
+        session.setGuest(info.board.id, joined)
+        navigate(`/b/${info.board.id}`, true)
+      }),
+    )
   }
 
   const next = encodeURIComponent(`/join/${token}`)

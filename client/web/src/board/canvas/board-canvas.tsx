@@ -2,7 +2,8 @@
 // rules on top (view mode for readers, someone else's work locked for
 // reviewers, no image or embed tools for guests), presence and follow through
 // Excalidraw's collaborators, our comment pins, and undo/redo of one's own
-// changes only (a Y.UndoManager; Excalidraw's history is bypassed).
+// changes only (a Y.UndoManager; Excalidraw's history is bypassed), and a
+// host's summon ("bring everyone to me") fitted into our view.
 import { Excalidraw, MainMenu } from '@excalidraw/excalidraw'
 import '@excalidraw/excalidraw/index.css'
 import type { ExcalidrawImperativeAPI } from '@excalidraw/excalidraw/types'
@@ -18,12 +19,24 @@ import { CommentLayer } from './comment-layer.js'
 import { exportBoard } from './export.js'
 import { BoardFiles } from './files.js'
 import { elementAt } from './hit-test.js'
-import { collaborators, followView, PresencePublisher } from './presence-sync.js'
+import { collaborators, fitView, followView, movedFrom, PresencePublisher, type SetView, type Viewport, viewportOf, visibleScene } from './presence-sync.js'
 
 export interface CanvasHandle {
   exportImage(kind: 'png' | 'svg'): Promise<boolean>
   /** The centre of what we see, in scene coordinates. */
   viewCenter(): { x: number; y: number } | null
+  /** What we see, in scene coordinates (for a summon). */
+  visibleScene(): Viewport | null
+}
+
+/** A host's summon we are on: their view now, then their moves (presence) until we break away. */
+export interface CanvasSummon {
+  /** Changes with every new summon. */
+  at: string
+  viewport: Viewport
+  presenterId: string
+  /** Presenter mode for us: our own pans and zooms snap back. */
+  held: boolean
 }
 
 export interface CanvasProps {
@@ -51,6 +64,9 @@ export interface CanvasProps {
   handle: RefObject<CanvasHandle | null>
   /** While set (the history panel is open), hovering an element says who made and last changed it. */
   attribution?: Attribution | null
+  summon?: CanvasSummon | null
+  /** We panned or zoomed away from a summon that does not hold us. */
+  onBreakAway?: () => void
 }
 
 const HINTS: Record<Blocked, string> = {
@@ -88,7 +104,15 @@ export function BoardCanvas(p: CanvasProps) {
     hintTimer.current = window.setTimeout(() => setHint(null), 3500)
   }
   const publisher = useRef(new PresencePublisher(() => live.current.connection))
-  const followed = useRef<{ scrollX: number; scrollY: number; zoom: number } | null>(null)
+  const followed = useRef<SetView | null>(null)
+  // The view a summon set, and the presenter's published view we last applied.
+  const summoned = useRef<{ set: SetView; view: Viewport; width: number; height: number } | null>(null)
+  const presenterSeen = useRef('')
+  /** Fits a summon's view into ours and remembers it, to tell our own moves (and a resized canvas) from it. */
+  const fitSummon = (api: ExcalidrawImperativeAPI, view: Viewport) => {
+    const { width, height } = api.getAppState()
+    summoned.current = { set: fitView(api, view), view, width, height }
+  }
 
   // The binding lives as long as the document (a refusal brings a fresh one).
   useEffect(() => {
@@ -123,6 +147,9 @@ export function BoardCanvas(p: CanvasProps) {
       b.schedule()
       files.tick()
       publisher.current.selected(state.selectedElementIds)
+      // The canvas changed size under a summon (a banner came or went, a phone turned): fit the view again.
+      const s = summoned.current
+      if (s && (s.width !== state.width || s.height !== state.height)) fitSummon(api, s.view)
       // Someone added an image: fetch its file. Counting first keeps this off the per-frame path.
       const images = elements.reduce((n, e) => (e.type === 'image' && !e.isDeleted ? n + 1 : n), 0)
       if (images !== imageCount) {
@@ -146,9 +173,18 @@ export function BoardCanvas(p: CanvasProps) {
       publisher.current.viewport(api.getAppState())
       const f = followed.current
       // Our own pan or zoom ends following; the view we set ourselves does not.
-      if (f && (Math.abs(f.scrollX - scrollX) > 1 || Math.abs(f.scrollY - scrollY) > 1 || Math.abs(f.zoom - zoom.value) > 0.001)) {
+      if (f && movedFrom(f, scrollX, scrollY, zoom.value)) {
         followed.current = null
         live.current.onFollow(null)
+      }
+      const s = summoned.current
+      if (s && movedFrom(s.set, scrollX, scrollY, zoom.value)) {
+        // Presenter mode holds us on the presenter's view; otherwise moving is breaking away.
+        if (live.current.summon?.held) fitSummon(api, s.view)
+        else {
+          summoned.current = null
+          live.current.onBreakAway?.()
+        }
       }
     })
     publisher.current.viewport(api.getAppState())
@@ -195,6 +231,27 @@ export function BoardCanvas(p: CanvasProps) {
     followed.current = followView(api, them) ?? followed.current
   }, [api, p.following, p.presence])
 
+  // A summon fits the presenter's view into ours at once; while it lasts we
+  // keep up with their moves (their published view, once it changes).
+  const summonAt = p.summon?.at ?? null
+  useEffect(() => {
+    if (!api || !p.summon) {
+      summoned.current = null
+      return
+    }
+    const view = p.summon.viewport
+    presenterSeen.current = JSON.stringify(viewportOf(p.presence.find((x) => x.user.id === p.summon?.presenterId)))
+    fitSummon(api, view)
+  }, [api, summonAt])
+  useEffect(() => {
+    if (!api || !p.summon || !summoned.current) return
+    const view = viewportOf(p.presence.find((x) => x.user.id === p.summon?.presenterId))
+    const key = JSON.stringify(view)
+    if (!view || key === presenterSeen.current) return
+    presenterSeen.current = key
+    fitSummon(api, view)
+  }, [api, summonAt, p.presence])
+
   // Undo and redo are ours (own changes only), before Excalidraw sees the keys.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -220,6 +277,7 @@ export function BoardCanvas(p: CanvasProps) {
         const s = api.getAppState()
         return { x: s.width / 2 / s.zoom.value - s.scrollX, y: s.height / 2 / s.zoom.value - s.scrollY }
       },
+      visibleScene: () => (api ? visibleScene(api.getAppState()) : null),
     }
   }, [api])
 

@@ -49,6 +49,7 @@ export class PresencePublisher {
   private lastCursor = 0
   private selection = ''
   private viewportTimer = 0
+  private latestView: AppState | null = null
 
   constructor(private readonly connection: () => BoardConnection | null) {}
 
@@ -67,13 +68,13 @@ export class PresencePublisher {
     this.connection()?.setPresence({ selection: list })
   }
 
-  /** The scene rectangle we see, for those who follow us. */
+  /** The scene rectangle we see, for those who follow us: the latest one, at most every 80 ms. */
   viewport(state: AppState): void {
+    this.latestView = state
     if (this.viewportTimer) return
     this.viewportTimer = window.setTimeout(() => {
       this.viewportTimer = 0
-      const [x1, y1, x2, y2] = getVisibleSceneBounds(state)
-      this.connection()?.setPresence({ viewport: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 } })
+      if (this.latestView) this.connection()?.setPresence({ viewport: visibleScene(this.latestView) })
     }, 80)
   }
 
@@ -82,20 +83,43 @@ export class PresencePublisher {
   }
 }
 
-/** Moves our view onto someone else's; returns what it set, to tell our own moves from it. */
-export function followView(api: ExcalidrawImperativeAPI, them: PresenceState): { scrollX: number; scrollY: number; zoom: number } | null {
-  if (!isViewport(them.viewport)) return null
-  const v = them.viewport
+/** A view we set ourselves (follow, summon), to tell our own moves from it. */
+export interface SetView {
+  scrollX: number
+  scrollY: number
+  zoom: number
+}
+
+/** Whether the view moved away from one we set (more than rounding). */
+export function movedFrom(set: SetView, scrollX: number, scrollY: number, zoom: number): boolean {
+  return Math.abs(set.scrollX - scrollX) > 1 || Math.abs(set.scrollY - scrollY) > 1 || Math.abs(set.zoom - zoom) > 0.001
+}
+
+/** Fits a scene rectangle into our view; `follow` also shows Excalidraw's follow badge for that person. */
+export function fitView(api: ExcalidrawImperativeAPI, v: Viewport, follow?: PresenceState): SetView {
   const state = api.getAppState()
   const { appState } = zoomToFitBounds({ bounds: [v.x, v.y, v.x + v.w, v.y + v.h], appState: state, fitToViewport: true, viewportZoomFactor: 1 })
-  api.updateScene({
-    appState: {
-      scrollX: appState.scrollX,
-      scrollY: appState.scrollY,
-      zoom: appState.zoom,
-      userToFollow: { socketId: String(them.clientId) as SocketId, username: cursorLabel(them) },
-    },
-    captureUpdate: CaptureUpdateAction.NEVER,
-  })
+  const view = { scrollX: appState.scrollX, scrollY: appState.scrollY, zoom: appState.zoom }
+  if (follow) {
+    const userToFollow = { socketId: String(follow.clientId) as SocketId, username: cursorLabel(follow) }
+    api.updateScene({ appState: { ...view, userToFollow }, captureUpdate: CaptureUpdateAction.NEVER })
+  } else api.updateScene({ appState: view, captureUpdate: CaptureUpdateAction.NEVER })
   return { scrollX: appState.scrollX, scrollY: appState.scrollY, zoom: appState.zoom.value }
+}
+
+/** Moves our view onto someone else's; returns what it set, to tell our own moves from it. */
+export function followView(api: ExcalidrawImperativeAPI, them: PresenceState): SetView | null {
+  if (!isViewport(them.viewport)) return null
+  return fitView(api, them.viewport, them)
+}
+
+/** Someone's published visible area, if they published one. */
+export function viewportOf(p: PresenceState | undefined): Viewport | null {
+  return p && isViewport(p.viewport) ? p.viewport : null
+}
+
+/** The scene rectangle we see now. */
+export function visibleScene(state: AppState): Viewport {
+  const [x1, y1, x2, y2] = getVisibleSceneBounds(state)
+  return { x: x1, y: y1, w: x2 - x1, h: y2 - y1 }
 }
