@@ -179,8 +179,11 @@ describe('bring everyone to me', () => {
     const got = await reader.next(SocketEvent.summoned)
     expect(got.summon).toMatchObject({ viewport, hold: true, by: { kind: 'user', id: cast.memberEditor.id, name: 'Eve Editor' } })
     expect(reader.received.filter(([e]) => e === SocketEvent.summoned)).toHaveLength(1)
+    // Whoever joins or reconnects meanwhile reads the summon in force.
+    expect((await api.get(`/api/boards/${cast.boardId}/summon`, { token: cast.guestReader.token })).body.summon).toMatchObject({ hold: true, by: { id: cast.memberEditor.id } })
     expect((await api.del(`/api/boards/${cast.boardId}/summon`, { token: cast.memberEditor.token })).status).toBe(204)
     expect((await reader.next(SocketEvent.summoned, (p) => p.summon === null)).summon).toBeNull()
+    expect((await api.get(`/api/boards/${cast.boardId}/summon`, { token: cast.guestReader.token })).body.summon).toBeNull()
   })
 })
 
@@ -200,6 +203,11 @@ describe('capacity', () => {
     const c = await RawClient.connect(suite.server.url, cast.boardId, cast.memberReviewer.token)
     suite.track(c)
     expect(await welcomeOf(c)).toMatchObject({ role: 'reader', capacity: { capacity: 2, role: 'reviewer' } })
+    // A second tab does not get a seat either.
+    const c2 = await RawClient.connect(suite.server.url, cast.boardId, cast.memberReviewer.token)
+    suite.track(c2)
+    expect((await welcomeOf(c2)).role).toBe('reader')
+    c2.close()
     // A modified client writes anyway: refused like any reader's.
     const doc = c.docFromServer()
     const before = Y.encodeStateVector(doc)

@@ -157,8 +157,16 @@ export class CollabHub {
     if (role === 'owner' || role === 'reader' || !this.onlineOf) return { role }
     const cap = capacity ?? this.deps.capacity ?? Infinity
     const online = await this.onlineOf(boardId)
-    for (const k of this.localPrincipals(boardId)) online.add(k)
-    if (online.has(key) || online.size < cap) return { role }
+    const conns = [...(this.rooms.get(boardId)?.conns ?? [])].filter((c) => c.identity)
+    const full = new Set(conns.filter((c) => !c.identity!.capacity).map((c) => c.principalKey))
+    const limited = new Set(conns.filter((c) => c.identity!.capacity).map((c) => c.principalKey))
+    for (const k of full) online.add(k)
+    // Seats are for people with their own role: those seated as readers by
+    // capacity (known here) do not take one, nor get one by opening a tab.
+    for (const k of limited) if (!full.has(k)) online.delete(k)
+    if (full.has(key) || (online.has(key) && !limited.has(key))) return { role }
+    online.delete(key)
+    if (online.size < cap) return { role }
     return { role: 'reader', notice: { capacity: cap, role } }
   }
 

@@ -173,6 +173,10 @@ export function sessionRoutes(app: App, { sessions, lobby, votes, notes }: Sessi
     }),
   )
 
+  app.get('/api/boards/:id/summon', { schema: { params: BoardParams } }, async (request) => ({
+    summon: await sessions.currentSummon(await request.principal(), request.params.id),
+  }))
+
   app.delete('/api/boards/:id/summon', { schema: { params: BoardParams } }, async (request, reply) => {
     await sessions.release(await request.principal(), request.params.id)
     return reply.status(204).send()

@@ -13,7 +13,7 @@ import type { BoardService } from '../boards/board-service.js'
 import { actorOf, type Deps } from '../boards/deps.js'
 import { participantOf } from '../boards/participant-service.js'
 import { badRequest, conflict, notFound } from '../errors.js'
-import { boardBans, boards, boardTimers, guests, invites, memberships } from '../store/schema.js'
+import { boardBans, boards, boardSummons, boardTimers, guests, invites, memberships } from '../store/schema.js'
 
 type TimerRow = typeof boardTimers.$inferSelect
 
@@ -157,12 +157,25 @@ export class SessionService {
     await this.boards.access(principal, boardId, 'session.facilitate')
     const s = principalSummary(principal)
     const summon: Summon = { by: { kind: s.kind, id: s.id, name: s.name, guest: s.kind === 'guest' }, viewport, hold, at: new Date().toISOString() }
+    const stored = summon as unknown as Record<string, unknown>
+    await this.d.db
+      .insert(boardSummons)
+      .values({ boardId, summon: stored })
+      .onConflictDoUpdate({ target: boardSummons.boardId, set: { summon: stored, updatedAt: new Date() } })
     this.d.changes.record({ type: 'summon', boardId, summon })
     return summon
   }
 
+  /** The summon in force (null: none), for whoever joins or reconnects while it is. */
+  async currentSummon(principal: ResolvedPrincipal, boardId: string): Promise<Summon | null> {
+    await this.boards.access(principal, boardId, 'board.view')
+    const [row] = await this.d.db.select().from(boardSummons).where(eq(boardSummons.boardId, boardId))
+    return row ? (row.summon as unknown as Summon) : null
+  }
+
   async release(principal: ResolvedPrincipal, boardId: string): Promise<void> {
     await this.boards.access(principal, boardId, 'session.facilitate')
+    await this.d.db.delete(boardSummons).where(eq(boardSummons.boardId, boardId))
     this.d.changes.record({ type: 'summon', boardId, summon: null })
   }
 }

@@ -382,3 +382,12 @@ export const privateNotes = pgTable(
   },
   (t) => [index('private_notes_board_idx').on(t.boardId, t.authorKind, t.authorId)],
 )
+
+/** "Bring everyone to me" in force on a board, so that people who join or reconnect meanwhile follow too. */
+export const boardSummons = pgTable('board_summons', {
+  boardId: text('board_id')
+    .primaryKey()
+    .references(() => boards.id, { onDelete: 'cascade' }),
+  summon: jsonb('summon').$type<Record<string, unknown>>().notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
