@@ -176,6 +176,12 @@ const attempts: Record<string, Attempt> = {
     rule: action('session.facilitate'),
     ok: { status: 200 },
   },
+  // The rulebook answers before the vote is looked for: allowed means "not found" here.
+  'cast a vote': {
+    run: (t) => api.post(`/api/boards/${t.boardId}/votes/no-such-vote/ballots`, { token: t.actor.token, body: { elementId: 'e' } }),
+    rule: action('vote.cast'),
+    ok: { status: 404, code: 'not_found' },
+  },
 }
 
 function wantOf(attempt: Attempt, who: rules.Who, here: rules.Here): Want {
@@ -221,6 +227,7 @@ const contract: Record<string, { status: number; code?: string }[]> = {
   'restore a version': [{ status: 404 }, F, F, F, G, G, G, G, F],
   'take someone out (kick)': [ok(204), ok(204), F, F, G, G, G, G, F],
   'start the timer': [ok(), ok(), F, F, ok(), F, F, ok(), F],
+  'cast a vote': [{ status: 404 }, { status: 404 }, { status: 404 }, F, { status: 404 }, { status: 404 }, F, { status: 404 }, F],
 }
 
 describe('the rulebook', () => {

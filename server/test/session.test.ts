@@ -305,7 +305,7 @@ describe.skipIf(!shared)('across two instances (PostgreSQL and Redis)', () => {
     await db?.drop()
   })
 
-  it('a kick, a ban, the end of the guest session and the timer asked of one instance take effect on the other within a second', async () => {
+  it('a kick, a ban, the end of the guest session, the timer, a lobby knock and a vote asked of one instance take effect on the other within a second', async () => {
     const a = apiClient(one.url)
     const cast = await castBoard(a)
     const kicked = await RawClient.connect(two.url, cast.boardId, cast.guestEditor.token)
@@ -324,6 +324,25 @@ describe.skipIf(!shared)('across two instances (PostgreSQL and Redis)', () => {
       await a.post(`/api/boards/${cast.boardId}/timer`, { token: cast.owner.token, body: { action: 'start', durationMs: 60_000 } })
       expect((await watcher.next(SocketEvent.timerUpdated, undefined, 1000)).timer.state).toBe('running')
       expect(Date.now() - t0).toBeLessThan(10_000)
+      // A lobby: the knock asked of instance two reaches a host on instance one; the answer comes back.
+      const hostEvents = await eventSocket(one.url, cast.owner.token)
+      expect(await hostEvents.subscribe(cast.boardId)).toEqual({ ok: true })
+      await a.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { lobby: true } })
+      const link = (await a.post(`/api/boards/${cast.boardId}/invites`, { token: cast.owner.token, body: { role: 'reviewer' } })).body.invite
+      const b = apiClient(two.url)
+      const waiting = (await b.post(`/api/invites/${link.token}/join`, { body: { name: 'Walt' } })).body
+      const waitingEvents = await eventSocket(two.url, waiting.token)
+      expect((await hostEvents.next(SocketEvent.lobbyKnock, undefined, 1000)).guest.name).toBe('Walt')
+      expect((await a.post(`/api/boards/${cast.boardId}/lobby/${waiting.guest.id}/admit`, { token: cast.owner.token })).status).toBe(204)
+      expect((await waitingEvents.next(SocketEvent.lobbyAnswered, undefined, 1000)).admitted).toBe(true)
+      // A vote opened on one instance takes a ballot on the other; its end reaches both.
+      const vote = (await a.post(`/api/boards/${cast.boardId}/votes`, { token: cast.owner.token, body: { votesPerPerson: 1, anonymous: false, durationMs: 60_000 } })).body.vote
+      expect((await b.post(`/api/boards/${cast.boardId}/votes/${vote.id}/ballots`, { token: waiting.token, body: { elementId: 'e1' } })).status).toBe(200)
+      expect((await b.post(`/api/boards/${cast.boardId}/votes/${vote.id}/ballots`, { token: waiting.token, body: { elementId: 'e2' } })).status).toBe(409)
+      await a.post(`/api/boards/${cast.boardId}/votes/${vote.id}/end`, { token: cast.owner.token })
+      expect((await watcher.next(SocketEvent.voteUpdated, (p) => p.results !== null, 1000)).results).toMatchObject([{ elementId: 'e1', votes: 1, voters: [{ name: 'Walt' }] }])
+      hostEvents.disconnect()
+      waitingEvents.disconnect()
       // And a provider on instance two, re-opened with the kicked guest's token, is refused now (the session ended).
       const back = providerClient(two.url, cast.boardId, cast.guestEditor.token)
       expect(await back.closed()).toBe(CloseCode.forbidden)
