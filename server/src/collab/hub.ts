@@ -4,7 +4,6 @@ import type { Logger } from 'pino'
 import type * as Y from 'yjs'
 import type { Role } from '../../../shared/capabilities.js'
 import { CloseCode } from '../../../shared/constants.js'
-import type { CapacityNotice } from '../../../shared/session.js'
 import {
   parsePrincipalKey,
   principalKey,
@@ -20,7 +19,8 @@ import type { BoardSignal } from '../bus/signals.js'
 import type { Db } from '../store/db.js'
 import { KeyedLock } from '../util/keyed-lock.js'
 import { presenceUser } from './presence-user.js'
-import type { Connection, ConnectionLimits } from './connection.js'
+import type { Connection } from './connection.js'
+import { seatFor } from './capacity.js'
 import { BoardGoneError, type DocStore } from '../store/doc-store.js'
 import { mergeInline } from '../store/merge-worker.js'
 import { type BoardFlags, type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
@@ -28,15 +28,6 @@ import { type BoardFlags, type DetachedResult, Room, type RoomLimits, type RoomM
 /** What the update guard needs of the board's settings. */
 function flagsOf(board: { locked: boolean; archived: boolean; guestTools: string[] | null; lockedFrames: string[] }): BoardFlags {
   return { locked: board.locked, archived: board.archived, guestTools: board.guestTools, lockedFrames: board.lockedFrames }
-}
-
-/** A server-side write is one message of any size, never rate-limited (the guard and size limits still apply). */
-const DETACHED_LIMITS: ConnectionLimits = {
-  maxMessageBytes: Number.MAX_SAFE_INTEGER,
-  preAuthMaxMessages: 1,
-  rate: 1,
-  burst: 1,
-  maxBufferedBytes: Number.MAX_SAFE_INTEGER,
 }
 
 export interface HubDeps {
@@ -148,28 +139,6 @@ export class CollabHub {
     this.onlineOf = lookup
   }
 
-  /**
-   * Past the board's capacity a newcomer joins as a reader (told why in the
-   * welcome message) instead of being refused; the owner always gets in
-   * with its role, and someone already on the board (another tab) keeps it.
-   */
-  private async capacityCheck(boardId: string, capacity: number | null, key: string, role: Role): Promise<{ role: Role; notice?: CapacityNotice }> {
-    if (role === 'owner' || role === 'reader' || !this.onlineOf) return { role }
-    const cap = capacity ?? this.deps.capacity ?? Infinity
-    const online = await this.onlineOf(boardId)
-    const conns = [...(this.rooms.get(boardId)?.conns ?? [])].filter((c) => c.identity)
-    const full = new Set(conns.filter((c) => !c.identity!.capacity).map((c) => c.principalKey))
-    const limited = new Set(conns.filter((c) => c.identity!.capacity).map((c) => c.principalKey))
-    for (const k of full) online.add(k)
-    // Seats are for people with their own role: those seated as readers by
-    // capacity (known here) do not take one, nor get one by opening a tab.
-    for (const k of limited) if (!full.has(k)) online.delete(k)
-    if (full.has(key) || (online.has(key) && !limited.has(key))) return { role }
-    online.delete(key)
-    if (online.size < cap) return { role }
-    return { role: 'reader', notice: { capacity: cap, role } }
-  }
-
   private historyListener: ((boardId: string, what: 'updated' | 'unloaded') => void) | null = null
 
   /** Told when this instance stores an update on a board and when a board's room unloads (history's automatic versions). */
@@ -194,7 +163,7 @@ export class CollabHub {
       const update = build(room.doc)
       if (!update) return { ok: true, written: false }
       const identity = { principal, principalKey: principalKey(principal), role, user: presenceUser(principal, role) }
-      const result = await room.writeDetached(identity, update, DETACHED_LIMITS)
+      const result = await room.writeDetached(identity, update)
       return { ...result, written: result.ok }
     } finally {
       room.holds--
@@ -275,7 +244,10 @@ export class CollabHub {
       throw err
     }
     const key = principalKey(principal)
-    const seat = await this.capacityCheck(boardId, loaded.board.capacity, key, access.role)
+    const seat =
+      this.onlineOf && access.role !== 'owner' && access.role !== 'reader'
+        ? seatFor(access.role, key, loaded.board.capacity ?? this.deps.capacity ?? Infinity, await this.onlineOf(boardId), this.rooms.get(boardId)?.conns ?? [])
+        : { role: access.role }
     if (conn.state !== 'authenticating') return
     if (room.destroyed) return refuse(CloseCode.notFound, 'board not found')
     conn.onError = (err) => this.deps.logger.error({ err, boardId, conn: conn.id }, 'connection failed')

@@ -28,6 +28,15 @@ export interface RoomDeps extends SyncDeps {
   onBroken(room: Room, why: string): void
 }
 
+/** A server-side write is one message of any size, never rate-limited (the guard and size limits still apply). */
+const DETACHED_LIMITS: ConnectionLimits = {
+  maxMessageBytes: Number.MAX_SAFE_INTEGER,
+  preAuthMaxMessages: 1,
+  rate: 1,
+  burst: 1,
+  maxBufferedBytes: Number.MAX_SAFE_INTEGER,
+}
+
 export type DetachedResult = { ok: true } | { ok: false; code: number; reason: string }
 
 export class Room implements MessageSink {
@@ -217,7 +226,7 @@ export class Room implements MessageSink {
    * (guard, size limits, client-id claim, log, broadcast, other instances),
    * and resolves once it is stored, or with the reason it was refused.
    */
-  async writeDetached(identity: Identity, update: Uint8Array, limits: ConnectionLimits): Promise<DetachedResult> {
+  async writeDetached(identity: Identity, update: Uint8Array): Promise<DetachedResult> {
     let closed: { code: number; reason: string } | null = null
     const peer = {
       send: () => {},
@@ -226,7 +235,7 @@ export class Room implements MessageSink {
       },
       bufferedAmount: 0,
     }
-    const conn = new Connection(peer, false, limits)
+    const conn = new Connection(peer, false, DETACHED_LIMITS)
     conn.openDetached(identity, this)
     await this.receive(conn, encodeSyncUpdate(update))
     if (closed) return { ok: false, ...(closed as { code: number; reason: string }) }
