@@ -1,4 +1,22 @@
 import { defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
+
+/**
+ * The longest files start first, whatever order a clean checkout would give
+ * (no timing cache on CI): otherwise one of them can start last and run on
+ * alone while the other worker idles.
+ */
+const LONGEST = ['kill-durability', 'session-flows', 'history-flows', 'performance', 'history.test', 'multi-instance', 'canvas-flows']
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = LONGEST.findIndex((name) => f.moduleId.includes(name))
+      return i < 0 ? LONGEST.length : i
+    }
+    return [...(await super.sort(files))].sort((a, b) => rank(a) - rank(b))
+  }
+}
 
 // Whole-process load tests run on their own, after everything else: they use
 // both cores for a minute, which would make them noisy and starve the browser
@@ -23,7 +41,7 @@ export default defineConfig({
           // Every file starts its own server and embedded database; two at a
           // time keeps a 2-core machine responsive.
           maxWorkers: 2,
-          sequence: { groupOrder: 0 },
+          sequence: { groupOrder: 0, sequencer: LongestFirst },
         },
       },
       {

@@ -50,8 +50,8 @@ export interface Guest {
   name: string
   role: GrantableRole
   boardId: string
-  /** `waiting`: the board has a lobby and no host let this guest in yet. */
-  admission: 'admitted' | 'waiting' | 'denied'
+  /** Only on a guest in a lobby: `waiting` until a host lets it in (absent: admitted). */
+  admission?: 'waiting' | 'denied'
 }
 
 export interface Invite {

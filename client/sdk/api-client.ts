@@ -1,19 +1,11 @@
 // A typed client for every Drawbridge HTTP endpoint (docs/API.md). It holds
 // one bearer token; `withToken` makes a sibling for another principal, so a
-// page can talk as a guest on one board and as a user elsewhere.
+// page can talk as a guest on one board and as a user elsewhere. The HTTP
+// core is api-base.ts; history and session endpoints (lobby, votes, private
+// notes…) are in session-api.ts, which this class extends.
 import type { GrantableRole } from '../../shared/capabilities.js'
 import type { Notification } from '../../shared/events.js'
-import type {
-  Attribution,
-  RestoreResult,
-  RevertRequest,
-  RevertResult,
-  Version,
-  VersionDiff,
-  VersionDocument,
-  VersionList,
-} from '../../shared/history.js'
-import type { Ban, BoardTimer, Summon, Viewport } from '../../shared/session.js'
+import type { LobbyStatus } from '../../shared/session.js'
 import type {
   AccessMode,
   Anchor,
@@ -29,14 +21,11 @@ import type {
   Thread,
   User,
 } from '../../shared/types.js'
-import { ApiError, NETWORK_ERROR } from './errors.js'
+import { enc } from './api-base.js'
+import { SessionApi } from './session-api.js'
 
-export interface ApiClientOptions {
-  /** Origin of the server, e.g. `https://draw.example.com` (no trailing `/api`). */
-  baseUrl: string
-  token?: string | null
-  fetch?: typeof fetch
-}
+export type { ApiClientOptions } from './api-base.js'
+export type { TimerCommand, VoteOptions } from './session-api.js'
 
 export interface BoardPatch {
   title?: string
@@ -47,10 +36,15 @@ export interface BoardPatch {
   editorsMayRestore?: boolean
   /** Owner only: people at once with their own role (1-10000; null: the server's default); newcomers past it join as readers. */
   capacity?: number | null
+  /** Owner only: guests wait in a lobby until a host lets them in. */
+  lobby?: boolean
+  /** Owner only: the element types guests may create (null: every type a guest may). */
+  guestTools?: string[] | null
+  /** Owner only: guests may comment. */
+  guestComments?: boolean
+  /** Owner only: frames (element ids) guests may not change. */
+  lockedFrames?: string[]
 }
-
-/** What `setTimer` asks of the shared timer. */
-export type TimerCommand = { action: 'start'; durationMs: number } | { action: 'pause' } | { action: 'resume' } | { action: 'stop' }
 
 export interface GuestJoinOptions {
   /** This browser's own random id (`^[A-Za-z0-9_-]{8,64}$`): a ban refuses the browser again. */
@@ -76,61 +70,10 @@ export interface NotificationPage {
   nextCursor: string | null
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
-
-const enc = encodeURIComponent
-
-export class ApiClient {
-  readonly baseUrl: string
-  token: string | null
-  private readonly fetchImpl: typeof fetch
-
-  constructor(options: ApiClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
-    this.token = options.token ?? null
-    // Bound, because browsers throw "Illegal invocation" for an unbound fetch.
-    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis)
-  }
-
+export class ApiClient extends SessionApi {
   /** The same server, another principal. */
   withToken(token: string | null): ApiClient {
     return new ApiClient({ baseUrl: this.baseUrl, token, fetch: this.fetchImpl })
-  }
-
-  async request<T>(method: Method, path: string, body?: unknown, token: string | null = this.token): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' }
-    if (token) headers.authorization = `Bearer ${token}`
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    let res: Response
-    try {
-      res = await this.fetchImpl(this.baseUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-    } catch (err) {
-      throw new ApiError(0, NETWORK_ERROR, `Could not reach the server (${(err as Error).message})`)
-    }
-    const text = await res.text()
-    let parsed: unknown = null
-    if (text) {
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = null
-      }
-    }
-    if (!res.ok) {
-      const error = (parsed as { error?: { code?: unknown; message?: unknown } } | null)?.error
-      const retry = res.headers.get('retry-after')
-      throw new ApiError(
-        res.status,
-        typeof error?.code === 'string' ? error.code : `http_${res.status}`,
-        typeof error?.message === 'string' ? error.message : `Request failed with status ${res.status}`,
-        retry !== null && Number.isFinite(Number(retry)) ? Number(retry) : null,
-      )
-    }
-    return parsed as T
   }
 
   // ---- accounts -----------------------------------------------------------
@@ -210,45 +153,6 @@ export class ApiClient {
     return this.request('GET', `/api/boards/${enc(boardId)}/activity${query ? `?${query}` : ''}`)
   }
 
-  // ---- history ------------------------------------------------------------
-
-  /** The board's versions, newest first, with how far back history reaches. */
-  listVersions(boardId: string): Promise<VersionList> {
-    return this.request('GET', `/api/boards/${enc(boardId)}/versions`)
-  }
-
-  /** Saves the board as it is now under a name (1-80 characters). */
-  async saveVersion(boardId: string, name: string): Promise<Version> {
-    // The answer is `{version}` like the other created things; a bare Version is taken too.
-    const answer = await this.request<Version | { version: Version }>('POST', `/api/boards/${enc(boardId)}/versions`, { name })
-    return 'version' in answer ? answer.version : answer
-  }
-
-  /** The board's content at a version, as JSON (each root's entries by key, elements' stored fields). */
-  versionDocument(boardId: string, versionId: string): Promise<VersionDocument> {
-    return this.request('GET', `/api/boards/${enc(boardId)}/versions/${enc(versionId)}`)
-  }
-
-  /** The elements that differ between a version and now (`to` omitted or `live`) or another version. */
-  versionDiff(boardId: string, versionId: string, to = 'live'): Promise<VersionDiff> {
-    return this.request('GET', `/api/boards/${enc(boardId)}/versions/${enc(versionId)}/diff?to=${enc(to)}`)
-  }
-
-  /** Puts the live board back to a version; connected canvases follow through the document. */
-  restoreVersion(boardId: string, versionId: string): Promise<RestoreResult> {
-    return this.request('POST', `/api/boards/${enc(boardId)}/versions/${enc(versionId)}/restore`, {})
-  }
-
-  /** Undoes what one person did (since a time); `dryRun` answers the plan and changes nothing. */
-  revertPerson(boardId: string, request: RevertRequest): Promise<RevertResult> {
-    return this.request('POST', `/api/boards/${enc(boardId)}/history/revert`, request)
-  }
-
-  /** Who created and last changed each element. */
-  attribution(boardId: string): Promise<Attribution> {
-    return this.request('GET', `/api/boards/${enc(boardId)}/history/attribution`)
-  }
-
   // ---- invite links -------------------------------------------------------
 
   async createInvite(boardId: string, options: InviteOptions): Promise<Invite> {
@@ -267,8 +171,11 @@ export class ApiClient {
     return this.request('GET', `/api/invites/${enc(inviteToken)}`, undefined, null)
   }
 
-  /** Joins without a token: a new guest on the link's board. A banned browser or address is refused (403 `banned`). */
-  joinAsGuest(inviteToken: string, name: string, options: GuestJoinOptions = {}): Promise<{ token: string; guest: Guest }> {
+  /**
+   * Joins without a token: a new guest on the link's board. A banned browser or address is refused (403 `banned`).
+   * On a board with a lobby the guest is `admission: 'waiting'` and `lobby` says whether a host is online.
+   */
+  joinAsGuest(inviteToken: string, name: string, options: GuestJoinOptions = {}): Promise<{ token: string; guest: Guest; lobby?: LobbyStatus }> {
     const body = options.browserId ? { name, browserId: options.browserId } : { name }
     return this.request('POST', `/api/invites/${enc(inviteToken)}/join`, body, null)
   }
@@ -291,52 +198,6 @@ export class ApiClient {
 
   async removeParticipant(boardId: string, kind: PrincipalKind, id: string): Promise<void> {
     await this.request('DELETE', `/api/boards/${enc(boardId)}/participants/${kind}/${enc(id)}`)
-  }
-
-  // ---- sessions: kick, ban, end guest session, timer, summon -------------
-
-  /** Takes someone out now (their connections close with 4410); they may come back. */
-  async kick(boardId: string, kind: PrincipalKind, id: string): Promise<void> {
-    await this.request('POST', `/api/boards/${enc(boardId)}/participants/${kind}/${enc(id)}/kick`, {})
-  }
-
-  /** Removes someone and keeps them out (a guest's browser and, for a while, its address too). */
-  async ban(boardId: string, kind: PrincipalKind, id: string): Promise<void> {
-    await this.request('POST', `/api/boards/${enc(boardId)}/participants/${kind}/${enc(id)}/ban`, {})
-  }
-
-  async listBans(boardId: string): Promise<Ban[]> {
-    return (await this.request<{ bans: Ban[] }>('GET', `/api/boards/${enc(boardId)}/bans`)).bans
-  }
-
-  /** Lifts a ban; a guest comes back as a new guest. */
-  async unban(boardId: string, banId: string): Promise<void> {
-    await this.request('DELETE', `/api/boards/${enc(boardId)}/bans/${enc(banId)}`)
-  }
-
-  /** Every guest out and every invite link revoked at once; how many of each. */
-  endGuestSession(boardId: string): Promise<{ guests: number; links: number }> {
-    return this.request('POST', `/api/boards/${enc(boardId)}/end-guest-session`, {})
-  }
-
-  /** The shared timer as the server has it now (`serverTime` lets clients correct their clock). */
-  async timer(boardId: string): Promise<BoardTimer> {
-    return (await this.request<{ timer: BoardTimer }>('GET', `/api/boards/${enc(boardId)}/timer`)).timer
-  }
-
-  /** Starts (with a duration), pauses, resumes or stops the shared timer. */
-  async setTimer(boardId: string, command: TimerCommand): Promise<BoardTimer> {
-    return (await this.request<{ timer: BoardTimer }>('POST', `/api/boards/${enc(boardId)}/timer`, command)).timer
-  }
-
-  /** "Bring everyone to me": `viewport` is what we see, in scene coordinates; `hold` keeps readers there until released. */
-  async summon(boardId: string, viewport: Viewport, hold = false): Promise<Summon> {
-    return (await this.request<{ summon: Summon }>('POST', `/api/boards/${enc(boardId)}/summon`, { viewport, hold })).summon
-  }
-
-  /** Lets everyone go again (a `board:summoned` with `summon: null`). */
-  async releaseSummon(boardId: string): Promise<void> {
-    await this.request('DELETE', `/api/boards/${enc(boardId)}/summon`)
   }
 
   // ---- comments -----------------------------------------------------------

@@ -32,7 +32,8 @@ export function presentBoard({ board, tier }: BoardWithTier, myRole: Role | null
 }
 
 export function presentGuest(g: GuestRow, role: GrantableRole): Guest {
-  return { id: g.id, name: g.name, role, boardId: g.boardId, admission: g.admission }
+  // Only a guest in a lobby says so: the contract's guest shape stays as it was.
+  return { id: g.id, name: g.name, role, boardId: g.boardId, ...(g.admission === 'admitted' ? {} : { admission: g.admission }) }
 }
 
 export function presentInvite(i: typeof invites.$inferSelect, tier: Tier, publicUrl: string): Invite {

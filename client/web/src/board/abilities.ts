@@ -31,6 +31,14 @@ export interface Abilities {
   endGuests: boolean
   facilitate: boolean
   setCapacity: boolean
+  /** Dot votes and private notes: voting on elements, writing private notes (reviewers and up). */
+  vote: boolean
+  /** The owner's guest settings: the lobby, guest tools, guest comments, locked frames. */
+  setGuestLimits: boolean
+  /** Guests with the host's limits: the element types we may create (null: any we may otherwise). */
+  allowedTypes: readonly string[] | null
+  /** Guests: frames (element ids) we may not change, nor anything in them. */
+  lockedFrames: readonly string[]
   /** Board state that keeps this person from changing content, for the banner. */
   blockedBy: 'locked' | 'archived' | null
 }
@@ -43,6 +51,10 @@ export interface AbilityInput {
   archived: boolean
   /** The owner's setting: member editors may restore and revert too. */
   editorsMayRestore: boolean
+  /** The owner's guest limits (shared/rules.ts BoardFlags). */
+  guestTools?: readonly string[] | null
+  guestComments?: boolean
+  lockedFrames?: readonly string[]
 }
 
 /** Board state that keeps `role` from changing content (a null role counts as not the owner). */
@@ -51,10 +63,10 @@ function blockedBy(role: Role | null, flags: { locked: boolean; archived: boolea
   return refused === null ? null : refused.code === 'board_archived' ? 'archived' : 'locked'
 }
 
-export function abilities({ role, guest, ownerless, locked, archived, editorsMayRestore }: AbilityInput): Abilities {
-  const flags = { locked, archived, editorsMayRestore }
+export function abilities({ role, guest, ownerless, locked, archived, editorsMayRestore, guestTools = null, guestComments = true, lockedFrames = [] }: AbilityInput): Abilities {
+  const flags = { locked, archived, editorsMayRestore, guestTools, guestComments, lockedFrames }
   if (!role) {
-    return { content: false, markup: false, markupAny: false, comment: false, mention: false, moderate: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false, historyView: false, historySave: false, historyRestore: false, kick: false, endGuests: false, facilitate: false, setCapacity: false, blockedBy: blockedBy(null, flags) }
+    return { content: false, markup: false, markupAny: false, comment: false, mention: false, moderate: false, share: false, manageParticipants: false, setAccess: false, lock: false, claim: false, export: false, rename: false, historyView: false, historySave: false, historyRestore: false, kick: false, endGuests: false, facilitate: false, setCapacity: false, vote: false, setGuestLimits: false, allowedTypes: null, lockedFrames: [], blockedBy: blockedBy(null, flags) }
   }
   const subject = { role, guest, creatorGuest: inferCreatorGuest(role, guest, ownerless) }
   const write = writeRights(subject, flags)
@@ -80,6 +92,10 @@ export function abilities({ role, guest, ownerless, locked, archived, editorsMay
     endGuests: may('session.endGuests'),
     facilitate: may('session.facilitate'),
     setCapacity: may(SETTINGS.capacity),
+    vote: may('vote.cast'),
+    setGuestLimits: may(SETTINGS.guestTools),
+    allowedTypes: write.scope === 'none' ? null : write.allowedTypes,
+    lockedFrames: write.scope === 'none' ? [] : write.lockedFrames,
     blockedBy: blockedBy(role, flags),
   }
 }

@@ -28,6 +28,12 @@ import { useSummonView } from './session/use-summon-view.js'
 import { ShareDialog } from './share-dialog.js'
 import { TempBanner } from './temp-banner.js'
 import { useBoardSession } from './use-board-session.js'
+import { KnockCards, WaitingList } from './lobby/knock-cards.js'
+import { LobbyScreen } from './lobby/lobby-screen.js'
+import { NotesMenu } from './notes/notes-menu.js'
+import { describeElement, framesOf, useWorkshop } from './session/use-workshop.js'
+import { VoteBar } from './votes/vote-bar.js'
+import { VoteMenu } from './votes/vote-menu.js'
 import type { SessionTarget } from './session/person-actions.js'
 import type { TimerCommand } from '../../../sdk/index.js'
 
@@ -81,10 +87,21 @@ export function BoardPage({ boardId }: { boardId: string }) {
     locked: s.flags.locked,
     archived: s.flags.archived,
     editorsMayRestore: s.board ? editorsMayRestoreOf(s.board) : false,
+    guestTools: s.board?.guestTools ?? null,
+    guestComments: s.board?.guestComments ?? true,
+    lockedFrames: s.board?.lockedFrames ?? [],
   })
+  const workshop = useWorkshop(s, boardId, abilities)
   const rights: Rights = useMemo(
-    () => ({ scope: abilities.content ? 'anywhere' : abilities.markup ? 'own_markup' : 'none', guest: s.guest, markupMode: abilities.content && markupMode, me: s.me }),
-    [abilities.content, abilities.markup, s.guest, markupMode, s.me],
+    () => ({
+      scope: abilities.content ? 'anywhere' : abilities.markup ? 'own_markup' : 'none',
+      guest: s.guest,
+      markupMode: abilities.content && markupMode,
+      me: s.me,
+      allowedTypes: abilities.allowedTypes,
+      lockedFrames: abilities.lockedFrames,
+    }),
+    [abilities.content, abilities.markup, s.guest, markupMode, s.me, abilities.allowedTypes?.join(), abilities.lockedFrames.join()],
   )
 
   // For tests and debugging only (opt-in): the server enforces every rule anyway.
@@ -120,6 +137,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
   }, [abilities.comment, commenting, sharing])
 
   if (s.fatal) return <FatalScreen fatal={s.fatal} boardId={boardId} guest={s.guest} onRejoin={s.rejoin} />
+  if (s.lobby) return <LobbyScreen api={s.api} boardId={boardId} token={s.token} guestId={session.guest(boardId)?.guest.id ?? null} initial={s.lobby} onAdmitted={s.admitted} />
   if (!s.board || !s.doc || !undo) return <Loading what="Opening the board…" />
   const board = s.board
 
@@ -208,7 +226,20 @@ export function BoardPage({ boardId }: { boardId: string }) {
         onHistory={abilities.historyView ? () => setPanel(panel === 'history' ? null : 'history') : undefined}
         historyOpen={panel === 'history'}
         onShare={() => setSharing(true)}
-        session={<SessionMenu timer={controls.timer} facilitate={abilities.facilitate ? facilitate : undefined} />}
+        session={
+          <SessionMenu
+            timer={controls.timer}
+            facilitate={abilities.facilitate ? facilitate : undefined}
+            extra={
+              <>
+                <hr />
+                <VoteMenu votes={workshop.votes} onStart={workshop.startVote} onEnd={workshop.endVote} />
+                <hr />
+                <NotesMenu on={board.privateNotes} hidden={workshop.notes.others + (workshop.notes.notes?.length ?? 0)} setMode={workshop.setPrivateMode} reveal={workshop.reveal} />
+              </>
+            }
+          />
+        }
         onRename={
           abilities.rename && !s.guest
             ? (title) => toastingErrors(async () => s.setBoard(await s.api.updateBoard(board.id, { title })))
@@ -227,6 +258,13 @@ export function BoardPage({ boardId }: { boardId: string }) {
         <div className="banner banner-info" role="note" data-testid="locked-banner">
           {refusalMessages[abilities.blockedBy]}
           {s.flags.locked && abilities.comment ? ' You can still comment.' : ''}
+        </div>
+      ) : null}
+      <VoteBar votes={workshop.votes} canVote={abilities.vote} onEnd={abilities.facilitate ? workshop.endVote : undefined} describe={(id) => describeElement(s.doc, id)} />
+      {workshop.privateOn ? (
+        <div className="banner banner-info" role="note" data-testid="private-banner">
+          Private mode: what you add now is on your screen only, until it is revealed.
+          {workshop.notes.others ? ` ${workshop.notes.others} ${workshop.notes.others === 1 ? 'note' : 'notes'} from others, hidden until reveal.` : ''}
         </div>
       ) : null}
       <SessionBanners view={summonView} summon={controls.summon} capacity={controls.capacity} onRelease={abilities.facilitate ? () => void facilitate.release().catch(() => {}) : undefined} onRejoin={s.rejoin} />
@@ -268,6 +306,8 @@ export function BoardPage({ boardId }: { boardId: string }) {
             attribution={panel === 'history' ? history.attribution : null}
             summon={summon ? { at: summon.at, viewport: { x: summon.viewport.x, y: summon.viewport.y, w: summon.viewport.width, h: summon.viewport.height }, presenterId: summon.by.id, held: summonView.held } : null}
             onBreakAway={summonView.breakAway}
+            privateNotes={{ on: workshop.privateOn, api: s.api, notes: workshop.notes.notes, onSaved: workshop.notes.refresh }}
+            votes={{ votes: workshop.votes, canVote: abilities.vote, onBallot: workshop.ballot }}
           />
         </Suspense>
         {/* While following, Excalidraw shows who (its follow badge, with a way to stop). */}
@@ -280,6 +320,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
             onFollow={setFollowing}
             onRevert={abilities.historyRestore ? setRevertee : undefined}
             session={abilities.kick ? personActions : undefined}
+            waiting={abilities.manageParticipants ? <WaitingList lobby={workshop.lobby} onError={(e) => s.toast(errorText(e), 'error')} /> : undefined}
             onClose={() => setPanel(null)}
           />
         ) : null}
@@ -346,6 +387,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
             }}
           />
         ) : null}
+        {abilities.manageParticipants ? <KnockCards lobby={workshop.lobby} onError={(e) => s.toast(errorText(e), 'error')} /> : null}
       </div>
       {sharing && s.role ? (
         <ShareDialog
@@ -355,6 +397,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
           meId={s.me?.id ?? session.user()?.user.id ?? null}
           abilities={abilities}
           participants={s.participants}
+          frames={framesOf(s.doc)}
           onBoard={s.setBoard}
           onParticipantsChanged={s.refreshParticipants}
           onClose={() => setSharing(false)}

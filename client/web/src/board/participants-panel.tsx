@@ -2,6 +2,7 @@
 // GUEST badge; clicking someone online follows their view. Those who may
 // restore can undo someone's changes from here, and those who manage people
 // take someone out of the session or ban them.
+import type { ReactNode } from 'react'
 import type { Participant } from '../../../../shared/types.js'
 import type { PresenceState } from '../../../sdk/index.js'
 import { initials, roleLabel } from '../lib/format.js'
@@ -17,10 +18,12 @@ interface Props {
   onRevert?: (person: Pick<Participant, 'kind' | 'id' | 'name' | 'guest'>) => void
   /** Set for those who may manage people: "Take out" and "Ban…" beside everyone but the owner and us. */
   session?: PersonActionHandlers
+  /** Hosts: the guests waiting in the lobby, above everyone else. */
+  waiting?: ReactNode
   onClose: () => void
 }
 
-export function ParticipantsPanel({ participants, presence, meId, following, onFollow, onRevert, session, onClose }: Props) {
+export function ParticipantsPanel({ participants, presence, meId, following, onFollow, onRevert, session, waiting, onClose }: Props) {
   const live = new Map<string, PresenceState>()
   for (const p of presence) if (!live.has(p.user.id)) live.set(p.user.id, p)
   // Someone connected but not in the list yet (the list refreshes on events) still shows up.
@@ -37,6 +40,7 @@ export function ParticipantsPanel({ participants, presence, meId, following, onF
           ×
         </button>
       </div>
+      {waiting}
       <ul className="people" data-testid="participants">
         {rows.map((p) => {
           const isMe = p.id === meId

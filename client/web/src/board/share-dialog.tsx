@@ -1,6 +1,7 @@
 // Sharing: invite links per role (showing what a guest really gets on this
 // tier), copy, expiry and uses, revoke; who may use links; people and roles;
-// the session's capacity, bans and "End guest session" (session/).
+// the session's capacity, bans and "End guest session" (session/); the
+// guests' lobby, tools, comments and locked frames (lobby/).
 import { useEffect, useState } from 'react'
 import { type GrantableRole, guestRoleFor, type Role } from '../../../../shared/capabilities.js'
 import { grantableRoles, participantTargetRefusal } from '../../../../shared/rules.js'
@@ -10,6 +11,7 @@ import { errorText } from '../lib/api.js'
 import { formatDate, roleHelp, roleLabel } from '../lib/format.js'
 import { Dialog } from '../ui/dialog.js'
 import type { Abilities } from './abilities.js'
+import { type BoardFrame, GuestSettings } from './lobby/guest-settings.js'
 import { SessionSettings } from './session/session-settings.js'
 
 interface Props {
@@ -19,6 +21,8 @@ interface Props {
   meId: string | null
   abilities: Abilities
   participants: Participant[]
+  /** The board's frames, for locking them for guests. */
+  frames: BoardFrame[]
   onBoard: (b: Board) => void
   onParticipantsChanged: () => void
   onClose: () => void
@@ -39,7 +43,7 @@ export function guestCapNotice(name: string, got: Role, tier: Board['tier']): st
 
 export const inviteUrl = (token: string) => `${location.origin}/join/${token}`
 
-export function ShareDialog({ api, board, myRole, meId, abilities, participants, onBoard, onParticipantsChanged, onClose }: Props) {
+export function ShareDialog({ api, board, myRole, meId, abilities, participants, frames, onBoard, onParticipantsChanged, onClose }: Props) {
   const [invites, setInvites] = useState<Invite[] | null>(null)
   const [role, setRole] = useState<GrantableRole>('editor')
   const [expiry, setExpiry] = useState(0)
@@ -242,6 +246,7 @@ export function ShareDialog({ api, board, myRole, meId, abilities, participants,
           </ul>
         </section>
       ) : null}
+      {abilities.setGuestLimits ? <GuestSettings api={api} board={board} frames={frames} onBoard={onBoard} run={run} /> : null}
       <SessionSettings
         api={api}
         board={board}

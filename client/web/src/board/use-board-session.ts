@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import type { Role } from '../../../../shared/capabilities.js'
 import type { Notification } from '../../../../shared/events.js'
+import type { LobbyStatus } from '../../../../shared/session.js'
 import type { Board, Participant, Thread } from '../../../../shared/types.js'
 import {
   type ApiClient,
@@ -70,6 +71,10 @@ export interface BoardSession {
   bumpHistory(): void
   /** After being taken out of the session: connect again with the same identity. */
   rejoin(): void
+  /** A guest in the board's lobby (waiting, or turned away): the board is not opened. */
+  lobby: LobbyStatus | null
+  /** A host let us in from the lobby: open the board. */
+  admitted(): void
 }
 
 let toastSeq = 0
@@ -100,6 +105,7 @@ export function useBoardSession(boardId: string): BoardSession {
   const [fatal, setFatal] = useState<Fatal | null>(auth ? null : { kind: 'no-session' })
   const [toasts, setToasts] = useState<Toast[]>([])
   const [historyTick, setHistoryTick] = useState(0)
+  const [lobby, setLobby] = useState<LobbyStatus | null>(null)
   // Goes up on "Rejoin": the whole session (board, document, events) starts again.
   const [epoch, setEpoch] = useState(0)
   const meRef = useRef<Author | null>(null)
@@ -135,6 +141,11 @@ export function useBoardSession(boardId: string): BoardSession {
 
     const fail = (err: unknown) => {
       if (cancelled) return
+      if (err instanceof ApiError && (err.code === ErrorCode.waitingForHost || err.code === ErrorCode.lobbyDenied)) {
+        const denied: LobbyStatus = { status: err.code === ErrorCode.lobbyDenied ? 'denied' : 'waiting', hostsOnline: 0 }
+        api.lobbyStatus(boardId).then((st) => !cancelled && setLobby(st), () => !cancelled && setLobby(denied))
+        return
+      }
       if (err instanceof ApiError && err.status === 404) setFatal({ kind: 'deleted', message: 'This board was deleted or does not exist.' })
       else if (err instanceof ApiError && err.status === 401) setFatal({ kind: 'expired-session', message: 'Your session has expired.' })
       else if (err instanceof ApiError && err.code === ErrorCode.banned) setFatal({ kind: 'banned', message: err.message })
@@ -142,8 +153,23 @@ export function useBoardSession(boardId: string): BoardSession {
       else setFatal({ kind: 'error', message: err instanceof Error ? err.message : 'Could not open the board.' })
     }
 
-    api.getBoard(boardId).then((b) => {
-      if (cancelled) return
+    /** A guest that joined into the lobby asks its own state first: the board answers 403 until a host lets it in. */
+    const open = async (): Promise<Board | null> => {
+      const stored = auth.guest ? session.guest(boardId) : null
+      if (stored?.guest.admission) {
+        const st = await api.lobbyStatus(boardId)
+        if (st.status !== 'admitted') {
+          if (!cancelled) setLobby(st)
+          return null
+        }
+        session.setGuest(boardId, { ...stored, guest: admittedGuest(stored.guest) })
+      }
+      return api.getBoard(boardId)
+    }
+
+    open().then((b) => {
+      if (cancelled || !b) return
+      setLobby(null)
       const flash = session.takeFlash()
       if (flash) toast(flash)
       setBoard(b)
@@ -301,6 +327,13 @@ export function useBoardSession(boardId: string): BoardSession {
     refreshParticipants,
     historyTick,
     bumpHistory: () => setHistoryTick((t) => t + 1),
+    lobby,
+    admitted: () => {
+      const stored = session.guest(boardId)
+      if (stored) session.setGuest(boardId, { ...stored, guest: admittedGuest(stored.guest) })
+      setLobby(null)
+      setEpoch((e) => e + 1)
+    },
     rejoin: () => {
       setDoc(null)
       setBoard(null)
@@ -310,4 +343,10 @@ export function useBoardSession(boardId: string): BoardSession {
       setEpoch((e) => e + 1)
     },
   }
+}
+
+/** The stored guest once let in: no lobby state left on it. */
+function admittedGuest<G extends { admission?: unknown }>(guest: G): Omit<G, 'admission'> {
+  const { admission: _admission, ...rest } = guest
+  return rest
 }

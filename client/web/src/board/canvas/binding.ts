@@ -23,6 +23,22 @@ export interface Rights {
   /** Editors adding review markup: new elements go to `markup`. */
   markupMode: boolean
   me: Author | null
+  /** Guests under the host's limits: the only types they may create (null: any they may otherwise). */
+  allowedTypes?: readonly string[] | null
+  /** Guests: frames they may not change, nor anything in them. */
+  lockedFrames?: readonly string[]
+}
+
+/**
+ * Elements kept out of the document (private notes): the layer says which
+ * ones it takes, then saves them elsewhere; the binding never writes them.
+ */
+export interface LocalLayer {
+  has(id: string): boolean
+  /** Takes a local change of an element: true when it is the layer's (never written to the document). */
+  claims(el: ExcalidrawElement, isNew: boolean): boolean
+  /** The element arrived through the document (a reveal): no longer the layer's. */
+  forget(id: string): void
 }
 
 interface Known {
@@ -42,12 +58,19 @@ type Entry = { id: string; root: Root; json: Stored; legacy: string | null }
 const ROOTS: Root[] = ['shapes', 'markup']
 
 /** Why something was undone locally, for the hint. */
-export type Blocked = 'not-yours' | 'guest-type' | 'svg'
+export type Blocked = 'not-yours' | 'guest-type' | 'guest-tool' | 'locked-frame' | 'svg'
 
 export function mayWrite(rights: Rights, root: Root, author: Author | null): boolean {
   if (rights.scope === 'anywhere') return true
   if (rights.scope === 'none' || root !== 'markup' || !rights.me || !author) return false
   return author.id === rights.me.id && author.kind === rights.me.kind
+}
+
+/** A guest may not change a locked frame nor anything in it (the guard refuses `locked_frame`). */
+export function inLockedFrame(rights: Rights, el: { id: string; frameId?: unknown }): boolean {
+  const frames = rights.lockedFrames
+  if (!frames?.length) return false
+  return frames.includes(el.id) || (typeof el.frameId === 'string' && frames.includes(el.frameId))
 }
 
 function between(a: string | undefined, b: string | undefined): string {
@@ -75,6 +98,8 @@ export class SceneBinding {
   onBlocked: (why: Blocked) => void = () => {}
   /** After each local write; `step` when it ends a step of its own (not mid-gesture, not mid-typing). */
   onWritten: (step: boolean) => void = () => {}
+  /** Private notes: elements that never go into the document. */
+  local: LocalLayer | null = null
 
   constructor(
     private readonly doc: Y.Doc,
@@ -154,7 +179,8 @@ export class SceneBinding {
 
   private replaceScene(entries: Entry[], removed: Set<string>, all: boolean): void {
     const current = new Map<string, ExcalidrawElement>()
-    if (!all) for (const el of this.api.getSceneElementsIncludingDeleted()) if (!el.isDeleted) current.set(el.id, el)
+    // Reloading everything keeps what only this person sees (private notes).
+    for (const el of this.api.getSceneElementsIncludingDeleted()) if (!el.isDeleted && (!all || this.local?.has(el.id))) current.set(el.id, el)
     for (const id of removed) {
       current.delete(id)
       this.known.delete(id)
@@ -166,8 +192,10 @@ export class SceneBinding {
       const author = readAuthor(entry.json.author)
       const stored = storedFields(el, author)
       stored.index = typeof entry.json.index === 'string' ? entry.json.index : 'a0'
-      // Someone else's work is locked for reviewers, here only: never written back.
-      const scene = !mayWrite(rights, entry.root, author) && rights.scope === 'own_markup' ? ({ ...el, locked: true } as ExcalidrawElement) : el
+      this.local?.forget(el.id)
+      // Someone else's work is locked for reviewers, and locked frames for guests, here only: never written back.
+      const lock = (!mayWrite(rights, entry.root, author) && rights.scope === 'own_markup') || inLockedFrame(rights, el)
+      const scene = lock ? ({ ...el, locked: true } as ExcalidrawElement) : el
       current.set(el.id, scene)
       this.known.set(el.id, { root: entry.root, version: -1, sceneIndex: null, stored, author, legacy: entry.legacy })
     }
@@ -214,6 +242,10 @@ export class SceneBinding {
     const undo: string[] = []
     for (const el of elements) {
       const k = this.known.get(el.id)
+      if (!k && this.local?.has(el.id)) {
+        if (!busy(el)) this.local.claims(el, false)
+        continue
+      }
       if (!k) {
         if (el.isDeleted || busy(el)) continue
         const refused = this.mayCreate(el, rights)
@@ -222,11 +254,22 @@ export class SceneBinding {
           this.onBlocked(refused)
           continue
         }
+        if (this.local?.claims(el, true)) continue
         created.set(el.id, rights.scope === 'own_markup' || rights.markupMode ? 'markup' : 'shapes')
         reindex.add(el.id)
         continue
       }
       if (el.version === k.version || busy(el)) continue
+      if (inLockedFrame(rights, el) || inLockedFrame(rights, { id: el.id, frameId: k.stored.frameId })) {
+        // A guest's change to a locked frame or its contents is put back, never written.
+        if (el.isDeleted || !el.locked) {
+          undo.push(el.id)
+          this.onBlocked('locked-frame')
+        }
+        k.version = el.version
+        k.sceneIndex = el.index
+        continue
+      }
       if (!mayWrite(rights, k.root, k.author)) {
         // Re-measured text, repaired bindings: local only. Unlocking or deleting someone else's work is put back.
         if (el.isDeleted || (rights.scope === 'own_markup' && !el.locked)) {
@@ -271,6 +314,8 @@ export class SceneBinding {
   private mayCreate(el: ExcalidrawElement, rights: Rights): Blocked | null {
     if (rights.scope === 'none') return 'not-yours'
     if (rights.guest && GUEST_FORBIDDEN_ELEMENTS.has(el.type)) return 'guest-type'
+    if (rights.allowedTypes && !rights.allowedTypes.includes(el.type)) return 'guest-tool'
+    if (inLockedFrame(rights, el)) return 'locked-frame'
     if (el.type === 'image') {
       const file = el.fileId ? this.api.getFiles()[el.fileId] : undefined
       if (file && !/^image\/(png|jpeg|gif|webp)$/.test(file.mimeType)) return 'svg'

@@ -11,9 +11,15 @@ import { type RefObject, useEffect, useMemo, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import type { Attribution } from '../../../../../shared/history.js'
 import type { Anchor, Thread } from '../../../../../shared/types.js'
-import type { BoardConnection, PresenceState } from '../../../../sdk/index.js'
+import type { PrivateNote } from '../../../../../shared/session.js'
+import type { ApiClient, BoardConnection, PresenceState } from '../../../../sdk/index.js'
 import { Icon } from '../../ui/icon.js'
 import { AttributionTooltip } from '../history/attribution-tooltip.js'
+import { PrivateLayer } from '../notes/private-layer.js'
+import { PrivateOutline } from '../notes/private-outline.js'
+import type { Votes } from '../votes/use-votes.js'
+import { VoteLayer } from '../votes/vote-layer.js'
+import { GuestToolStyle, guestToolHint, startTool } from './guest-tools.js'
 import { type Blocked, type Rights, SceneBinding } from './binding.js'
 import { CommentLayer } from './comment-layer.js'
 import { exportBoard } from './export.js'
@@ -67,11 +73,17 @@ export interface CanvasProps {
   summon?: CanvasSummon | null
   /** We panned or zoomed away from a summon that does not hold us. */
   onBreakAway?: () => void
+  /** Private notes: `on` while private mode keeps our new elements out of the document; `notes` the server's list of ours. */
+  privateNotes?: { on: boolean; api: ApiClient; notes: PrivateNote[] | null; onSaved(): void }
+  /** The dot vote: our ballots and the − / + control while it runs, the counts once it ended. */
+  votes?: { votes: Votes; canVote: boolean; onBallot: (elementId: string, add: boolean) => Promise<void> }
 }
 
 const HINTS: Record<Blocked, string> = {
   'not-yours': 'As a reviewer you can change only your own markup.',
   'guest-type': 'Guests cannot add images or embeds; sign up to add them.',
+  'guest-tool': 'The host limited what guests can add on this board.',
+  'locked-frame': 'The host locked this frame: guests cannot change it or what is in it.',
   svg: 'Only PNG, JPEG, GIF and WebP images can be added.',
 }
 
@@ -97,6 +109,7 @@ export function BoardCanvas(p: CanvasProps) {
   const live = useRef(p)
   live.current = p
   const binding = useRef<SceneBinding | null>(null)
+  const [layer, setLayer] = useState<PrivateLayer | null>(null)
   const hintTimer = useRef(0)
   const showHint = (text: string) => {
     setHint(text)
@@ -132,6 +145,20 @@ export function BoardCanvas(p: CanvasProps) {
     b.onBlocked = (why) => showHint(HINTS[why])
     // One undo step per gesture, key command or text edit, however fast the next one follows.
     b.onWritten = (step) => step && live.current.undo.stopCapturing()
+    const notes = live.current.privateNotes
+    const privateLayer = notes
+      ? new PrivateLayer(api, {
+          api: notes.api,
+          boardId: p.boardId,
+          active: () => !!live.current.privateNotes?.on,
+          me: () => live.current.rights.me,
+          onError: (m) => live.current.onError(m),
+          onSaved: () => live.current.privateNotes?.onSaved(),
+        })
+      : null
+    if (privateLayer) privateLayer.inDocument = (id) => p.doc.getMap('shapes').has(id) || p.doc.getMap('markup').has(id)
+    b.local = privateLayer
+    setLayer(privateLayer)
     binding.current = b
     // Excalidraw takes its initial data asynchronously and replaces the scene when it is done; load after that.
     let waiting = 0
@@ -139,6 +166,8 @@ export function BoardCanvas(p: CanvasProps) {
       if (api.getAppState().isLoading) return void (waiting = requestAnimationFrame(start))
       waiting = 0
       b.loadAll()
+      const saved = live.current.privateNotes?.notes
+      if (privateLayer && saved) privateLayer.reconcile(saved)
       files.fetchMissing(api.getSceneElements())
     }
     start()
@@ -147,6 +176,12 @@ export function BoardCanvas(p: CanvasProps) {
       b.schedule()
       files.tick()
       publisher.current.selected(state.selectedElementIds)
+      // A tool the host did not allow guests (a shortcut key) is put back to selection.
+      const refusedTool = guestToolHint(live.current.rights, state.activeTool.type)
+      if (refusedTool) {
+        api.setActiveTool({ type: 'selection' })
+        showHint(refusedTool)
+      }
       // The canvas changed size under a summon (a banner came or went, a phone turned): fit the view again.
       const s = summoned.current
       if (s && (s.width !== state.width || s.height !== state.height)) fitSummon(api, s.view)
@@ -162,8 +197,11 @@ export function BoardCanvas(p: CanvasProps) {
       b.schedule()
     })
     const offDown = api.onPointerDown((tool, state) => {
-      if (live.current.rights.scope !== 'own_markup' || tool.type !== 'selection') return
+      const rights = live.current.rights
+      if (tool.type !== 'selection' || rights.scope === 'none') return
       const el = elementAt(api, state.origin.x, state.origin.y)
+      if (el && rights.lockedFrames?.length && (rights.lockedFrames.includes(el.id) || (el.frameId && rights.lockedFrames.includes(el.frameId)))) return showHint(HINTS['locked-frame'])
+      if (rights.scope !== 'own_markup') return
       if (el && !b.writable(el.id)) {
         const author = b.authorOf(el.id)
         showHint(`${author ? `${author.name} made this. ` : ''}${HINTS['not-yours']}`)
@@ -197,6 +235,7 @@ export function BoardCanvas(p: CanvasProps) {
       offScroll()
       files.stop()
       b.destroy()
+      privateLayer?.destroy()
       binding.current = null
     }
   }, [api, p.doc])
@@ -209,11 +248,16 @@ export function BoardCanvas(p: CanvasProps) {
     binding.current?.loadAll()
   }, [rightsKey])
 
-  // A guest who may draw lands with a drawing tool: the first drag draws.
-  const initialData = useMemo(
-    () => (p.rights.scope !== 'none' && p.rights.guest ? { appState: { activeTool: { type: 'freedraw' as const, customType: null, locked: false, lastActiveTool: null } } } : null),
-    [],
-  )
+  // The server's list of our private notes changed (opened, revealed): the scene follows.
+  useEffect(() => {
+    if (layer && p.privateNotes?.notes && api && !api.getAppState().isLoading) layer.reconcile(p.privateNotes.notes)
+  }, [layer, p.privateNotes?.notes])
+
+  // A guest who may draw lands with a drawing tool (one the host allows): the first drag draws.
+  const initialData = useMemo(() => {
+    const tool = p.rights.scope !== 'none' && p.rights.guest ? startTool(p.rights) : null
+    return tool ? { appState: { activeTool: { type: tool, customType: null, locked: false, lastActiveTool: null } } } : null
+  }, [])
 
   useEffect(() => {
     api?.updateScene({ collaborators: collaborators(p.presence) })
@@ -349,6 +393,9 @@ export function BoardCanvas(p: CanvasProps) {
           onCommentAt={p.onCommentAt}
         />
       ) : null}
+      {api && layer ? <PrivateOutline api={api} layer={layer} /> : null}
+      {api && p.votes ? <VoteLayer api={api} {...p.votes} /> : null}
+      {p.rights.guest ? <GuestToolStyle rights={p.rights} /> : null}
       {api && p.attribution ? <AttributionTooltip api={api} doc={p.doc} attribution={p.attribution} /> : null}
       {/* On a phone Excalidraw's top row holds its tools only; ours float at the right edge. */}
       {mobile ? actions : null}

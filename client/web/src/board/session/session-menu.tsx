@@ -2,8 +2,8 @@
 // who may run the session (owners and editors, guest editors too) open a
 // menu from it: start a timer (1, 3, 5 or 10 minutes), pause, resume, stop;
 // "Bring everyone to me", with presenter mode (readers stay on our view
-// until we release them) and Release.
-import { useEffect, useRef, useState } from 'react'
+// until we release them) and Release; then the dot vote and private notes.
+import { type ReactNode, useEffect, useRef, useState } from 'react'
 import type { Summon } from '../../../../../shared/session.js'
 import type { TimerCommand } from '../../../../sdk/index.js'
 import { TimerChip, useTimerReading } from './session-timer.js'
@@ -22,9 +22,11 @@ interface Props {
     bringEveryone(hold: boolean): Promise<void>
     release(): Promise<void>
   }
+  /** More of the menu for facilitators: the dot vote, private notes. */
+  extra?: ReactNode
 }
 
-export function SessionMenu({ timer, facilitate }: Props) {
+export function SessionMenu({ timer, facilitate, extra }: Props) {
   const reading = useTimerReading(timer)
   const [open, setOpen] = useState(false)
   const [hold, setHold] = useState(false)
@@ -132,6 +134,7 @@ export function SessionMenu({ timer, facilitate }: Props) {
               </div>
             ) : null}
           </section>
+          {extra}
         </div>
       ) : null}
     </div>

@@ -1,7 +1,8 @@
 // The live side of running a session: the shared timer (loaded when the
 // board opens and after every reconnect, then kept by `timer:updated`, with
 // the offset between the server's clock and ours), the last "bring everyone
-// to me" (`board:summoned`), and the capacity notice of our connection.
+// to me" (`board:summoned`; the one in force is asked for at the same
+// times), and the capacity notice of our connection.
 import { useEffect, useState } from 'react'
 import type { BoardTimer, CapacityNotice, Summon } from '../../../../../shared/session.js'
 import type { ApiClient, BoardConnection, BoardEvents } from '../../../../sdk/index.js'
@@ -41,6 +42,8 @@ export function useSessionControls(api: ApiClient, boardId: string, events: Boar
     setSummon(null)
     const load = () => {
       api.timer(boardId).then((t) => live && takeTimer(t), () => {})
+      // Whoever joins or reconnects during a summon (presenter mode) follows it too.
+      api.currentSummon(boardId).then((sm) => live && setSummon(sm), () => {})
     }
     load()
     // After a reconnect, events sent meanwhile are lost: ask again.

@@ -1,0 +1,34 @@
+// The session menu's private notes (facilitators): private mode on or off,
+// and "Reveal notes", which puts everyone's notes on the board at once.
+import { useState } from 'react'
+
+interface Props {
+  on: boolean
+  /** Our own notes and others', still hidden. */
+  hidden: number
+  setMode: (on: boolean) => Promise<void>
+  reveal: () => Promise<void>
+}
+
+export function NotesMenu({ on, hidden, setMode, reveal }: Props) {
+  const [busy, setBusy] = useState(false)
+  const act = (f: () => Promise<void>) => () => {
+    setBusy(true)
+    void f()
+      .catch(() => {})
+      .finally(() => setBusy(false))
+  }
+  return (
+    <section className="stack" data-testid="notes-menu">
+      <strong>Private notes</strong>
+      <span className="muted small">While on, what people add stays on their own screen until you reveal it: no one copies anyone.</span>
+      <label className="check">
+        <input type="checkbox" checked={on} disabled={busy} onChange={(e) => act(() => setMode((e.target as HTMLInputElement).checked))()} />
+        Private mode
+      </label>
+      <button type="button" className="button button-primary" disabled={busy || (!on && hidden === 0)} onClick={act(reveal)}>
+        Reveal notes{hidden ? ` (${hidden})` : ''}
+      </button>
+    </section>
+  )
+}
