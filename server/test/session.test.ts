@@ -305,7 +305,7 @@ describe.skipIf(!shared)('across two instances (PostgreSQL and Redis)', () => {
     await db?.drop()
   })
 
-  it('a kick, a ban, the end of the guest session, the timer, a lobby knock and a vote asked of one instance take effect on the other within a second', async () => {
+  it('a kick, a ban, the end of the guest session, the timer, a lobby knock, a vote, a summon and the capacity count take effect across instances within a second', async () => {
     const a = apiClient(one.url)
     const cast = await castBoard(a)
     const kicked = await RawClient.connect(two.url, cast.boardId, cast.guestEditor.token)
@@ -341,6 +341,18 @@ describe.skipIf(!shared)('across two instances (PostgreSQL and Redis)', () => {
       expect((await b.post(`/api/boards/${cast.boardId}/votes/${vote.id}/ballots`, { token: waiting.token, body: { elementId: 'e2' } })).status).toBe(409)
       await a.post(`/api/boards/${cast.boardId}/votes/${vote.id}/end`, { token: cast.owner.token })
       expect((await watcher.next(SocketEvent.voteUpdated, (p) => p.results !== null, 1000)).results).toMatchObject([{ elementId: 'e1', votes: 1, voters: [{ name: 'Walt' }] }])
+      // A summon asked of instance one reaches a subscriber of instance two, stamped.
+      await a.post(`/api/boards/${cast.boardId}/summon`, { token: cast.owner.token, body: { viewport: { x: 1, y: 2, width: 3, height: 4 } } })
+      expect((await watcher.next(SocketEvent.summoned, (p) => p.summon !== null, 1000)).summon.by).toMatchObject({ id: cast.owner.id })
+      // Capacity counts people on both instances: with one seat taken on instance one, a newcomer on instance two is a reader.
+      await a.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { capacity: 1 } })
+      const seated = await RawClient.connect(one.url, cast.boardId, cast.memberEditor.token)
+      await seated.until(() => seated.ext.some((m) => m.kind === ExtKind.welcome))
+      await waitFor(async () => (await b.get(`/api/boards/${cast.boardId}/participants`, { token: cast.owner.token })).body.participants.some((p: any) => p.id === cast.memberEditor.id && p.online), 5000, 'seated on one, seen on two')
+      const newcomer = await RawClient.connect(two.url, cast.boardId, cast.memberReviewer.token)
+      expect(await newcomer.until(() => newcomer.ext.find((m) => m.kind === ExtKind.welcome) as any)).toMatchObject({ role: 'reader', capacity: { capacity: 1 } })
+      seated.close()
+      newcomer.close()
       hostEvents.disconnect()
       waitingEvents.disconnect()
       // And a provider on instance two, re-opened with the kicked guest's token, is refused now (the session ended).
