@@ -18,13 +18,13 @@ const RANK: Record<string, number> = {
   admin: 2,
   boards: 3,
   notifications: 4,
-  session: 4,
   comments: 5,
   sweeper: 5,
   transfer: 6,
   collab: 6,
   events: 6,
   history: 6,
+  session: 6,
   http: 7,
 }
 

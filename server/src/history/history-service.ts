@@ -22,22 +22,13 @@ import type {
 } from '../../../shared/history.js'
 import { principalSummary, type ResolvedPrincipal } from '../auth/principals.js'
 import { ActivityType, recordActivity } from '../boards/activity.js'
+import type { BoardWriter } from '../boards/board-writer.js'
 import { actorOf, type Deps } from '../boards/deps.js'
 import { AppError, badRequest, notFound } from '../errors.js'
 import { HistoryStore, type NewVersion, type VersionRow } from './history-store.js'
 import { ReplayCache } from './replay-cache.js'
 import { buildDoc, contentOf, type EntryChange, entryDelta, replay, updateTowards, wantedFrom } from './replay.js'
 import { attribute, changersByEntry, diffContents, revertTarget, tally } from './timeline.js'
-
-/** Writes into a live board as a principal (CollabHub.writeAs). */
-export interface BoardWriter {
-  writeAs(
-    boardId: string,
-    principal: ResolvedPrincipal,
-    role: Role,
-    build: (doc: Y.Doc) => Uint8Array | null,
-  ): Promise<{ ok: true; written: boolean } | { ok: false; code: number; reason: string; written: boolean }>
-}
 
 export interface HistoryOptions {
   retentionMs: number

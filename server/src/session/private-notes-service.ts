@@ -6,25 +6,15 @@
 // so they appear attributed to whoever wrote them.
 import { and, eq, isNull } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
-import * as Y from 'yjs'
-import type { Role } from '../../../shared/capabilities.js'
 import type { PrivateNote } from '../../../shared/session.js'
 import { loadActiveGuest, loadUser, principalSummary, type ResolvedPrincipal } from '../auth/principals.js'
 import { ActivityType, recordActivity } from '../boards/activity.js'
+import type { BoardWriter } from '../boards/board-writer.js'
 import type { BoardService } from '../boards/board-service.js'
 import { actorOf, type Deps } from '../boards/deps.js'
 import { badRequest, conflict, notFound } from '../errors.js'
+import { updateTowards, type Wanted } from '../history/replay.js'
 import { boards, privateNotes } from '../store/schema.js'
-
-/** Writes into a live board as a principal (CollabHub.writeAs). */
-export interface NoteWriter {
-  writeAs(
-    boardId: string,
-    principal: ResolvedPrincipal,
-    role: Role,
-    build: (doc: Y.Doc) => Uint8Array | null,
-  ): Promise<{ ok: true; written: boolean } | { ok: false; code: number; reason: string; written: boolean }>
-}
 
 /** What one note may hold: it becomes an element on the board. */
 export const MAX_NOTE_BYTES = 64 * 1024
@@ -35,7 +25,7 @@ export class PrivateNotesService {
   constructor(
     private readonly d: Deps,
     private readonly boards: BoardService,
-    private readonly writer: NoteWriter,
+    private readonly writer: BoardWriter,
   ) {}
 
   /** Turns private mode on or off (facilitators); the board's `privateNotes` says which. */
@@ -105,24 +95,17 @@ export class PrivateNotesService {
       const root = this.d.policy.can(access, 'content.write') ? 'shapes' : 'markup'
       const who = principalSummary(author)
       const result = await this.writer.writeAs(boardId, author, role, (doc) => {
-        const map = doc.getMap<unknown>(root)
-        let update: Uint8Array | null = null
-        const capture = (u: Uint8Array) => (update = u)
-        const copy = new Y.Doc()
-        Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
-        copy.on('update', capture)
-        copy.transact(() => {
-          const target = copy.getMap<unknown>(root)
-          for (const n of notes) {
-            const id = String(n.element.id)
-            if (map.has(id)) continue
-            // The map key is the id; the author is who wrote it, whatever the note claimed.
-            const { id: _id, ...fields } = { ...n.element, author: { kind: who.kind, id: who.id, name: who.name } } as Record<string, unknown>
-            target.set(id, new Y.Map(Object.entries(fields)))
-          }
-        })
-        copy.destroy()
-        return update
+        const existing = doc.getMap<unknown>(root)
+        const entries = new Map<string, unknown>()
+        for (const n of notes) {
+          const id = String(n.element.id)
+          if (existing.has(id)) continue
+          // The map key is the id; the author is who wrote it, whatever the note claimed.
+          const { id: _id, ...fields } = { ...n.element, author: { kind: who.kind, id: who.id, name: who.name } } as Record<string, unknown>
+          entries.set(id, fields)
+        }
+        const wanted: Wanted = new Map([[root, entries]])
+        return updateTowards(doc, wanted)?.update ?? null
       })
       if (!result.ok) {
         this.d.logger.info({ boardId, author: who.kind, reason: result.reason }, 'private notes kept: the board refused them')
