@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm'
-import { type GrantableRole, roleRank } from '../../../shared/capabilities.js'
+import { can, type GrantableRole, roleRank } from '../../../shared/capabilities.js'
 import { removalAction } from '../../../shared/rules.js'
 import type { Participant, PrincipalKind } from '../../../shared/types.js'
 import { activeGuestsOf, type ResolvedPrincipal } from '../auth/principals.js'
@@ -48,6 +48,12 @@ export async function boardParticipants(db: DbOrTx, loaded: BoardWithTier, only?
 }
 
 /** One participant as the list shows it, `online` included (for socket.io's participant events). */
+/** The board's hosts (principal keys): those the rulebook lets manage participants, who let people in from the lobby. */
+export async function boardHosts(db: DbOrTx, loaded: BoardWithTier): Promise<Set<string>> {
+  const people = await boardParticipants(db, loaded)
+  return new Set(people.filter((p) => can({ role: p.role, guest: p.guest, creatorGuest: false }, 'participant.manage')).map((p) => principalKey(p)))
+}
+
 export async function participantOf(db: DbOrTx, presence: PresenceLookup, boardId: string, who: PrincipalRef): Promise<Participant | undefined> {
   const loaded = await loadBoard(db, boardId)
   if (!loaded) return undefined

@@ -20,7 +20,7 @@ import { principalKey, type PrincipalResolver, type ResolvedPrincipal } from '..
 import type { BoardEvents } from './board-events.js'
 import { isAccessSignal, type LiveAccess } from '../boards/live-access.js'
 import { loadBoard } from '../boards/policy.js'
-import { boardParticipants } from '../boards/participant-service.js'
+import { boardHosts, boardParticipants } from '../boards/participant-service.js'
 import { presentBoard } from '../boards/present.js'
 import type { Bus } from '../bus/bus.js'
 import type { BoardSignal } from '../bus/signals.js'
@@ -387,9 +387,7 @@ export class SocketEvents implements BoardEvents {
     if (!this.listened(boardId)) return
     const loaded = await loadBoard(this.deps.db, boardId)
     if (!loaded) return
-    const hosts = new Set(
-      (await boardParticipants(this.deps.db, loaded)).filter((p) => !p.guest && (p.role === 'owner' || p.role === 'editor')).map((p) => principalKey(p)),
-    )
+    const hosts = await boardHosts(this.deps.db, loaded)
     for (const s of await this.io.in(boardRoom(boardId)).fetchSockets()) if (hosts.has(s.data.key)) send(s)
   }
 

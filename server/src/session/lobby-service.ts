@@ -7,11 +7,11 @@ import { and, eq, isNull } from 'drizzle-orm'
 import { ErrorCode } from '../../../shared/constants.js'
 import type { LobbyGuest, LobbyStatus } from '../../../shared/session.js'
 import { textProblem } from '../../../shared/text.js'
-import { principalKey, type ResolvedPrincipal } from '../auth/principals.js'
+import type { ResolvedPrincipal } from '../auth/principals.js'
 import { ActivityType, recordActivity } from '../boards/activity.js'
 import type { BoardService } from '../boards/board-service.js'
 import { actorOf, type Deps } from '../boards/deps.js'
-import { boardParticipants } from '../boards/participant-service.js'
+import { boardHosts } from '../boards/participant-service.js'
 import { loadBoard } from '../boards/policy.js'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js'
 import { guests } from '../store/schema.js'
@@ -31,8 +31,7 @@ export class LobbyService {
     const loaded = await loadBoard(this.d.db, boardId)
     if (!loaded) return 0
     const online = await this.d.presence.onlinePrincipals(boardId)
-    const hosts = (await boardParticipants(this.d.db, loaded)).filter((p) => !p.guest && (p.role === 'owner' || p.role === 'editor'))
-    return hosts.filter((h) => online.has(principalKey(h))).length
+    return [...(await boardHosts(this.d.db, loaded))].filter((key) => online.has(key)).length
   }
 
   /** Who waits (hosts only). */
