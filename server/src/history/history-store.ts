@@ -35,28 +35,24 @@ export class HistoryStore {
   async log(boardId: string, upto?: number): Promise<HistoryLog> {
     const [base] = await this.db.select().from(docHistoryBase).where(eq(docHistoryBase.boardId, boardId))
     const baseSeq = base?.lastSeq ?? 0
-    const rows = await this.db
-      .select({ seq: docUpdates.seq, actor: docUpdates.actor, at: docUpdates.createdAt, data: docUpdates.data })
-      .from(docUpdates)
-      .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, baseSeq), ...(upto === undefined ? [] : [lte(docUpdates.seq, upto)])))
-      .orderBy(asc(docUpdates.seq))
-    return {
-      base: base ? new Uint8Array(base.data) : null,
-      baseSeq,
-      rows: rows.map((r) => ({ seq: r.seq, actor: r.actor, at: r.at.getTime(), data: new Uint8Array(r.data) })),
-    }
+    return { base: base ? new Uint8Array(base.data) : null, baseSeq, rows: await this.rows(boardId, baseSeq, upto) }
   }
 
   /** The rows after `afterSeq`, and where the history base now is. */
   async logAfter(boardId: string, afterSeq: number): Promise<{ baseSeq: number; rows: LogRow[] }> {
     const [base] = await this.db.select({ seq: docHistoryBase.lastSeq }).from(docHistoryBase).where(eq(docHistoryBase.boardId, boardId))
     const baseSeq = base?.seq ?? 0
+    return { baseSeq, rows: await this.rows(boardId, Math.max(afterSeq, baseSeq)) }
+  }
+
+  /** Log rows after `after`, up to `upto` when given, in order. */
+  private async rows(boardId: string, after: number, upto?: number): Promise<LogRow[]> {
     const rows = await this.db
       .select({ seq: docUpdates.seq, actor: docUpdates.actor, at: docUpdates.createdAt, data: docUpdates.data })
       .from(docUpdates)
-      .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, Math.max(afterSeq, baseSeq))))
+      .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, after), ...(upto === undefined ? [] : [lte(docUpdates.seq, upto)])))
       .orderBy(asc(docUpdates.seq))
-    return { baseSeq, rows: rows.map((r) => ({ seq: r.seq, actor: r.actor, at: r.at.getTime(), data: new Uint8Array(r.data) })) }
+    return rows.map((r) => ({ seq: r.seq, actor: r.actor, at: r.at.getTime(), data: new Uint8Array(r.data) }))
   }
 
   /** The last seq of the board's log (0 when empty). */

@@ -11,9 +11,18 @@ import { principalRef, type ResolvedPrincipal } from '../auth/principals.js'
 import type { BoardService } from '../boards/board-service.js'
 import { actorOf, type Deps } from '../boards/deps.js'
 import { badRequest, conflict, notFound } from '../errors.js'
+import type { DbOrTx } from '../store/db.js'
 import { boards, boardVotes, voteBallots } from '../store/schema.js'
 
 type VoteRow = typeof boardVotes.$inferSelect
+
+/** The board's vote, locked for this transaction; refused unless it still runs. */
+async function runningVote(tx: DbOrTx, boardId: string, voteId: string): Promise<VoteRow> {
+  const [vote] = await tx.select().from(boardVotes).where(and(eq(boardVotes.id, voteId), eq(boardVotes.boardId, boardId))).for('update')
+  if (!vote) throw notFound('Vote')
+  if (vote.closedAt || vote.endsAt.getTime() <= Date.now()) throw conflict('This vote has ended')
+  return vote
+}
 
 export interface NewVote {
   title?: string
@@ -84,9 +93,7 @@ export class VotingService {
     const me = principalRef(principal)
     await this.d.db.transaction(async (tx) => {
       // One person's ballots are counted under the vote's lock: two at once cannot both be the last one.
-      const [vote] = await tx.select().from(boardVotes).where(and(eq(boardVotes.id, voteId), eq(boardVotes.boardId, boardId))).for('update')
-      if (!vote) throw notFound('Vote')
-      if (vote.closedAt || vote.endsAt.getTime() <= Date.now()) throw conflict('This vote has ended')
+      const vote = await runningVote(tx, boardId, voteId)
       const [mine] = await tx
         .select({ n: count() })
         .from(voteBallots)
@@ -104,9 +111,7 @@ export class VotingService {
     await this.boards.access(principal, boardId, 'vote.cast')
     const me = principalRef(principal)
     await this.d.db.transaction(async (tx) => {
-      const [vote] = await tx.select().from(boardVotes).where(and(eq(boardVotes.id, voteId), eq(boardVotes.boardId, boardId))).for('update')
-      if (!vote) throw notFound('Vote')
-      if (vote.closedAt || vote.endsAt.getTime() <= Date.now()) throw conflict('This vote has ended')
+      await runningVote(tx, boardId, voteId)
       const [ballot] = await tx
         .select({ id: voteBallots.id })
         .from(voteBallots)
