@@ -45,6 +45,26 @@ export interface Board {
   myRole: Role | null
 }
 
+/** `PATCH /api/boards/:id`: the settings to change (the route's schema validates it). */
+export interface BoardPatch {
+  title?: string
+  accessMode?: AccessMode
+  locked?: boolean
+  archived?: boolean
+  /** Owner only: member editors may restore versions and revert people too. */
+  editorsMayRestore?: boolean
+  /** Owner only: people at once with their own role (1-10000; null: the server's default); newcomers past it join as readers. */
+  capacity?: number | null
+  /** Owner only: guests wait in a lobby until a host lets them in. */
+  lobby?: boolean
+  /** Owner only: the element types guests may create (null: every type a guest may). */
+  guestTools?: string[] | null
+  /** Owner only: guests may comment. */
+  guestComments?: boolean
+  /** Owner only: frames (element ids) guests may not change. */
+  lockedFrames?: string[]
+}
+
 export interface Guest {
   id: string
   name: string

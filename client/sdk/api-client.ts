@@ -7,9 +7,9 @@ import type { GrantableRole } from '../../shared/capabilities.js'
 import type { Notification } from '../../shared/events.js'
 import type { LobbyStatus } from '../../shared/session.js'
 import type {
-  AccessMode,
   Anchor,
   Board,
+  BoardPatch,
   Guest,
   Invite,
   InviteInfo,
@@ -27,24 +27,7 @@ import { SessionApi } from './session-api.js'
 export type { ApiClientOptions } from './api-base.js'
 export type { TimerCommand, VoteOptions } from './session-api.js'
 
-export interface BoardPatch {
-  title?: string
-  accessMode?: AccessMode
-  locked?: boolean
-  archived?: boolean
-  /** Owner only: member editors may restore versions and revert people too. */
-  editorsMayRestore?: boolean
-  /** Owner only: people at once with their own role (1-10000; null: the server's default); newcomers past it join as readers. */
-  capacity?: number | null
-  /** Owner only: guests wait in a lobby until a host lets them in. */
-  lobby?: boolean
-  /** Owner only: the element types guests may create (null: every type a guest may). */
-  guestTools?: string[] | null
-  /** Owner only: guests may comment. */
-  guestComments?: boolean
-  /** Owner only: frames (element ids) guests may not change. */
-  lockedFrames?: string[]
-}
+export type { BoardPatch } from '../../shared/types.js'
 
 export interface GuestJoinOptions {
   /** This browser's own random id (`^[A-Za-z0-9_-]{8,64}$`): a ban refuses the browser again. */

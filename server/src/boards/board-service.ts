@@ -4,7 +4,7 @@ import type { Action } from '../../../shared/capabilities.js'
 import { TEMPORARY_TITLE_SUFFIX } from '../../../shared/constants.js'
 import { SETTING_NAMES } from '../../../shared/rules.js'
 import { normalizeDisplayName, normalizeTitle } from '../../../shared/names.js'
-import type { AccessMode, Board, Guest } from '../../../shared/types.js'
+import type { Board, BoardPatch, Guest } from '../../../shared/types.js'
 import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
 import { badRequest, unauthenticated } from '../errors.js'
 import { boards, guests, memberships, users } from '../store/schema.js'
@@ -31,22 +31,6 @@ export function permanentTitle(title: string): string {
   return title.endsWith(TEMPORARY_TITLE_SUFFIX) ? title.slice(0, -TEMPORARY_TITLE_SUFFIX.length) || DEFAULT_TITLE : title
 }
 
-export interface BoardPatch {
-  title?: string
-  accessMode?: AccessMode
-  locked?: boolean
-  archived?: boolean
-  editorsMayRestore?: boolean
-  /** People at once with their own role (null: the server's default). */
-  capacity?: number | null
-  /** Guests wait to be let in. */
-  lobby?: boolean
-  /** Element types guests may create (null: all a guest may). */
-  guestTools?: string[] | null
-  guestComments?: boolean
-  /** Frames guests may not change. */
-  lockedFrames?: string[]
-}
 
 export class BoardService {
   constructor(
