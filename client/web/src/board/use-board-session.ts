@@ -103,6 +103,8 @@ export function useBoardSession(boardId: string): BoardSession {
   const [threads, setThreads] = useState<Thread[]>([])
   const [notifications, setNotifications] = useState<Notification[]>([])
   const [fatal, setFatal] = useState<Fatal | null>(auth ? null : { kind: 'no-session' })
+  /** The events connection once its board subscription was accepted. */
+  const [subscribed, setSubscribed] = useState<BoardEvents | null>(null)
   const [toasts, setToasts] = useState<Toast[]>([])
   const [historyTick, setHistoryTick] = useState(0)
   const [lobby, setLobby] = useState<LobbyStatus | null>(null)
@@ -203,7 +205,11 @@ export function useBoardSession(boardId: string): BoardSession {
 
       events = connectBoardEvents({ baseUrl, token: auth.token })
       eventsRef.current = events
-      events.subscribe(boardId).catch((err: unknown) => {
+      const subscribing = events
+      events.subscribe(boardId).then(() => {
+        // The board's events are ours: what hangs off them (timer, votes, notes) may load now.
+        if (eventsRef.current === subscribing) setSubscribed(subscribing)
+      }, (err: unknown) => {
         // Guests turned away before the subscription was answered: no
         // "unsubscribed" will come, so the refusal itself says why.
         if (err instanceof ApiError && err.code === ErrorCode.guestsNotAllowed) setFatal(guestsTurnedAway)
@@ -292,6 +298,7 @@ export function useBoardSession(boardId: string): BoardSession {
       events?.close()
       connRef.current = null
       eventsRef.current = null
+      setSubscribed(null)
     }
   }, [boardId, auth, epoch])
 
@@ -312,7 +319,8 @@ export function useBoardSession(boardId: string): BoardSession {
     saveState,
     doc,
     connection: connRef.current,
-    events: eventsRef.current,
+    // Only once subscribed, and not once access is gone: nothing may ask the board for more then (each would be refused).
+    events: fatal ? null : subscribed,
     presence,
     participants,
     threads,

@@ -1,6 +1,7 @@
 // The share dialog's guest settings (owner): the lobby ("Guests wait to be
 // let in"), which tools guests may use (presets or a checklist of element
 // types), whether guests may comment, and frames locked for guests.
+import { useState } from 'react'
 import type { Board } from '../../../../../shared/types.js'
 import type { ApiClient, BoardPatch } from '../../../../sdk/index.js'
 
@@ -37,8 +38,14 @@ interface Props {
   run: (action: () => Promise<unknown>) => Promise<void>
 }
 
-export function GuestSettings({ api, board, frames, onBoard, run }: Props) {
-  const patch = (p: BoardPatch) => void run(async () => onBoard(await api.updateBoard(board.id, p)))
+export function GuestSettings({ api, board: saved, frames, onBoard, run }: Props) {
+  // What was asked for shows at once, until the server's answer replaces it.
+  const [asked, setAsked] = useState<BoardPatch>({})
+  const board = { ...saved, ...asked }
+  const patch = (p: BoardPatch) => {
+    setAsked((a) => ({ ...a, ...p }))
+    void run(async () => onBoard(await api.updateBoard(saved.id, p))).finally(() => setAsked({}))
+  }
   const tools = board.guestTools
   const preset = PRESETS.findIndex((p) => (p.tools === null ? tools === null : tools !== null && sameSet(p.tools, tools)))
   const toggleTool = (t: string, on: boolean) => {
