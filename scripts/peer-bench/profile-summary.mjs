@@ -1,8 +1,9 @@
 // Summarises a V8 .cpuprofile (from DRAWBRIDGE_PROFILE runs): self time by area
 // (a package, one of our source directories, GC, idle) and the top functions.
-//   node scripts/peer-bench/profile-summary.mjs <file.cpuprofile> [top] [last-seconds]
+//   node scripts/peer-bench/profile-summary.mjs <file.cpuprofile> [top] [last-seconds | from-to]
 // With last-seconds, only the samples of that many seconds before the profile
-// ended count (the load phase, without start-up and the adapter's preparation).
+// ended count (the load phase, without start-up and the adapter's preparation);
+// with from-to (seconds since the profile started, e.g. 9-19) only that window.
 import fs from 'node:fs'
 
 process.stdout.on('error', () => process.exit(0))
@@ -16,7 +17,9 @@ const byId = new Map(prof.nodes.map((n) => [n.id, n]))
 const parent = new Map()
 for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
 const self = new Map()
-const from = lastArg ? prof.endTime - Number(lastArg) * 1e6 : -Infinity
+const range = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(lastArg ?? '')
+const from = range ? prof.startTime + Number(range[1]) * 1e6 : lastArg ? prof.endTime - Number(lastArg) * 1e6 : -Infinity
+const until = range ? prof.startTime + Number(range[2]) * 1e6 : Infinity
 // Busy stretches: consecutive samples outside (idle), i.e. how long the event
 // loop was held at once. The longest ones are what a p99 latency waits behind.
 const stretches = []
@@ -25,7 +28,7 @@ let at = prof.startTime
 for (let i = 0; i < prof.samples.length; i++) {
   const dt = prof.timeDeltas[i] ?? 0
   at += dt
-  if (at < from) continue
+  if (at < from || at > until) continue
   const id = prof.samples[i]
   self.set(id, (self.get(id) ?? 0) + dt)
   const idle = byId.get(id).callFrame.functionName === '(idle)'

@@ -4,11 +4,13 @@
 // and scenario B of the peer harness stalled past 100 ms at 3,000 updates/s
 // with the server's core half idle. The lock compactions take must still
 // order compactions among themselves (two instances compacting one board).
+import pg from 'pg'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { Store } from '../src/store/db.js'
+import { type Db, Store } from '../src/store/db.js'
 import { DocStore, lockBoardForCompaction } from '../src/store/doc-store.js'
+import { rowAppender } from '../src/store/log-append.js'
 import { boards, users } from '../src/store/schema.js'
 import { createTestDatabase, postgresBaseUrl, type TestDatabase } from './helpers/services.js'
 
@@ -86,5 +88,53 @@ describe.skipIf(!pgBase)('compaction locks on PostgreSQL', () => {
     for (const u of [...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates]) Y.applyUpdate(doc, u)
     const shapes = doc.getMap('shapes')
     for (const i of [0, 19, 100, 1000, 1199]) expect(shapes.get('s' + i)).toBe(i)
+  })
+})
+
+// Two instances append to one board. A row numbered N can still be in flight
+// (numbered, not committed) while N+1 is already visible; a compaction that
+// folded "up to N+1" then left N out of every later load: an acknowledged
+// edit gone once the room reloads.
+describe.skipIf(!pgBase)('compaction and appends still in flight on PostgreSQL', () => {
+  let db: TestDatabase
+  let store: Store
+  let docs: DocStore
+  let other: pg.Client
+
+  beforeAll(async () => {
+    db = await createTestDatabase(pgBase!)
+    store = await Store.open({ databaseUrl: db.url, dataDir: '/nonexistent', poolSize: 5 }, logger)
+    await store.db.insert(users).values({ id: 'race-u', email: 'race@x.io', name: 'R', passwordHash: 'h' })
+    await store.db.insert(boards).values({ id: BOARD, title: 'T', ownerId: 'race-u' })
+    docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
+    // the other instance's connection
+    other = new pg.Client({ connectionString: db.url })
+    await other.connect()
+  })
+  afterAll(async () => {
+    await other?.end()
+    await docs?.close()
+    await store?.close()
+    await db?.drop()
+  })
+
+  it('never folds past a row that is numbered but not yet committed', async () => {
+    expect(await docs.append(BOARD, anUpdate(1))).toBe(true)
+    // The other instance's append, caught between its number and its commit.
+    await other.query('BEGIN')
+    const otherAppend = rowAppender({ $client: other } as unknown as Db)
+    expect(await otherAppend([{ boardId: BOARD, data: anUpdate(2), actor: 'user:race-u' }])).toEqual(new Set())
+    // This instance appends after it, and its row is visible at once.
+    expect(await docs.append(BOARD, anUpdate(3))).toBe(true)
+    const folding = docs.compact(BOARD)
+    const early = await within(folding, 300)
+    await other.query('COMMIT')
+    await folding
+    await docs.compact(BOARD)
+    expect(early).toBe('pending')
+    const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load(BOARD)
+    const doc = new Y.Doc()
+    for (const u of [...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates]) Y.applyUpdate(doc, u)
+    expect([1, 2, 3].map((i) => doc.getMap('shapes').get('s' + i))).toEqual([1, 2, 3])
   })
 })

@@ -6,7 +6,10 @@ import { join } from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { queryRows, Store } from '../src/store/db.js'
+import { DocStore } from '../src/store/doc-store.js'
+import { rowAppender } from '../src/store/log-append.js'
 import { boards, docUpdates, users } from '../src/store/schema.js'
 import { apiClient, registerUser } from './helpers/api.js'
 import { createBoard, createInvite } from './helpers/fixtures.js'
@@ -81,6 +84,60 @@ for (const backend of backends) {
       expect(new Uint8Array(row!.data as Uint8Array)).toEqual(bytes)
       expect(row!.createdAt).toBeInstanceOf(Date)
       expect(typeof row!.seq).toBe('number')
+    })
+
+    it('appends log rows with the hand-written statement: one or many, in order, any bytes, nothing for a gone board', async () => {
+      const append = rowAppender(store.db)
+      const all = new Uint8Array(256).map((_, i) => i)
+      // a view into a bigger buffer, as the hub hands updates over
+      const view = new Uint8Array([9, 9, 7, 8, 9, 9]).subarray(2, 4)
+      await append([{ boardId: 'b1', data: all, actor: 'user:u1' }])
+      await append([
+        { boardId: 'b1', data: view, actor: null },
+        { boardId: 'b1', data: new Uint8Array(0), actor: 'guest:g1' },
+        // not a plain id: written as a parameter, never as SQL text
+        { boardId: 'b1', data: Buffer.from('tail'), actor: "user:o'brien\\" },
+      ])
+      const rows = await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'b1')).orderBy(docUpdates.seq)
+      expect(rows.slice(-4).map((r) => [Array.from(r.data as Uint8Array), r.actor])).toEqual([
+        [Array.from(all), 'user:u1'],
+        [[7, 8], null],
+        [[], 'guest:g1'],
+        [Array.from(Buffer.from('tail')), "user:o'brien\\"],
+      ])
+      // A gone board: PGlite's key check fails the whole batch, PostgreSQL stores the rest and names it.
+      const outcome = (p: Promise<ReadonlySet<string>>) => p.then((gone) => [...gone], () => 'failed' as const)
+      expect([['no-such-board'], 'failed']).toContainEqual(await outcome(append([{ boardId: 'no-such-board', data: all, actor: null }])))
+      const mixed = await outcome(append([{ boardId: 'b1', data: all, actor: null }, { boardId: 'no-such-board', data: all, actor: null }]))
+      expect(mixed).toEqual(store.kind === 'postgres' ? ['no-such-board'] : 'failed')
+      expect(await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'b1'))).toHaveLength(mixed === 'failed' ? 5 : 6)
+      expect(await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'no-such-board'))).toHaveLength(0)
+    })
+
+    it('compacts a log longer than one read slice while appends go on, and loads the same document', async () => {
+      await store.db.insert(users).values({ id: 'u-compact', email: 'uc@x.io', name: 'U', passwordHash: 'h' })
+      await store.db.insert(boards).values({ id: 'b-compact', title: 'T', ownerId: 'u-compact' })
+      const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
+      const update = (i: number) => {
+        const doc = new Y.Doc()
+        doc.clientID = 100 + i
+        doc.getMap('shapes').set('s' + i, i)
+        return Y.encodeStateAsUpdate(doc)
+      }
+      // 4,500 rows: three slices of the compaction's read
+      expect(new Set(await Promise.all(Array.from({ length: 4500 }, (_, i) => docs.append('b-compact', update(i)))))).toEqual(new Set([true]))
+      const during = Array.from({ length: 300 }, (_, i) => docs.append('b-compact', update(4500 + i)))
+      await docs.compact('b-compact')
+      await Promise.all(during)
+      await docs.compact('b-compact')
+      await docs.close()
+      const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load('b-compact')
+      expect(loaded.logCount).toBe(0)
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, loaded.snapshot!)
+      const shapes = doc.getMap('shapes')
+      expect(shapes.size).toBe(4800)
+      for (let i = 0; i < 4800; i++) if (shapes.get('s' + i) !== i) throw new Error(`s${i} is ${String(shapes.get('s' + i))}`)
     })
 
     it('cascades a board delete to everything of the board', async () => {

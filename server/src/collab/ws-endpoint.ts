@@ -179,11 +179,14 @@ export class CollabEndpoint {
         return
       }
       ws.once('close', slot.release)
-      this.accept(ws, boardId, token, ext, req, ip)
+      this.accept(ws, boardId, token, ext, req.url ?? '', ip)
     })
   }
 
-  private accept(ws: WebSocket, boardId: string, token: string | null, ext: boolean, req: IncomingMessage, ip: string): void {
+  // Takes the request's URL, not the request: every handler below shares one
+  // closure scope, which would keep the whole upgrade request (headers and
+  // all) alive for as long as the socket is open.
+  private accept(ws: WebSocket, boardId: string, token: string | null, ext: boolean, requestUrl: string, ip: string): void {
     // ws closes over-long messages with 1009 by itself; the contract says 4413.
     const close = ws.close.bind(ws)
     ws.close = (code?: number, reason?: string | Buffer) => close(code === 1009 ? CloseCode.tooLarge : code, reason)
@@ -245,7 +248,7 @@ export class CollabEndpoint {
     this.hub
       .connect(conn, boardId, token)
       .catch((err: unknown) => {
-        this.logger.error({ err, boardId, url: redactUrl(req.url) }, 'collab connect failed')
+        this.logger.error({ err, boardId, url: redactUrl(requestUrl) }, 'collab connect failed')
         conn.close(CloseCode.tryAgainLater, 'server error')
       })
       .finally(() => clearTimeout(timer))

@@ -14,14 +14,28 @@ const Y = require(${JSON.stringify(yjsPath)})
 // Lowest priority for this thread (on Linux setpriority applies per thread):
 // compaction may only use CPU that live traffic leaves idle.
 try { require('node:os').setPriority(19) } catch {}
-parentPort.on('message', ({ id, updates }) => {
+// A job's updates arrive in slices (packed: one buffer, the lengths beside it)
+// and are applied as they come; 'end' answers with the merged state.
+const jobs = new Map()
+parentPort.on('message', ({ id, op, packed, lengths }) => {
+  let job = jobs.get(id)
+  if (!job) jobs.set(id, (job = { doc: new Y.Doc(), error: null }))
   try {
-    const doc = new Y.Doc()
-    Y.transact(doc, () => { for (const u of updates) Y.applyUpdate(doc, u) })
-    const out = Y.encodeStateAsUpdate(doc)
-    doc.destroy()
-    parentPort.postMessage({ id, out }, [out.buffer])
+    if (op === 'add' && !job.error) {
+      Y.transact(job.doc, () => {
+        let at = 0
+        for (const n of lengths) { Y.applyUpdate(job.doc, packed.subarray(at, at + n)); at += n }
+      })
+    } else if (op === 'end') {
+      jobs.delete(id)
+      if (job.error) throw job.error
+      const out = Y.encodeStateAsUpdate(job.doc)
+      job.doc.destroy()
+      parentPort.postMessage({ id, out }, [out.buffer])
+    }
   } catch (err) {
+    if (op !== 'end') { job.error = err; return }
+    job.doc.destroy()
     parentPort.postMessage({ id, error: String(err && err.message || err) })
   }
 })
@@ -36,6 +50,13 @@ export function mergeInline(updates: Uint8Array[]): Uint8Array {
   const out = Y.encodeStateAsUpdate(doc)
   doc.destroy()
   return out
+}
+
+export interface MergeJob {
+  /** Applies these updates after the ones added before. */
+  add(updates: Uint8Array[]): void
+  /** The merged state of everything added. */
+  finish(): Promise<Uint8Array>
 }
 
 export class MergeWorker {
@@ -65,14 +86,46 @@ export class MergeWorker {
     return worker
   }
 
-  merge(updates: Uint8Array[]): Promise<Uint8Array> {
+  /**
+   * A merge fed in slices: each add() is applied in the worker while the
+   * caller reads the next slice, so no step holds this thread for long.
+   */
+  job(): MergeJob {
     const id = ++this.seq
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      // Copies: the stored rows may be views into driver buffers.
-      const copies = updates.map((u) => new Uint8Array(u))
-      this.start().postMessage({ id, updates: copies }, copies.map((c) => c.buffer))
-    })
+    let worker: Worker | null = null
+    try {
+      worker = this.start()
+    } catch {
+      worker = null
+    }
+    const result = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject }))
+    // Settled by finish()'s caller; a worker lost before then must not be an unhandled rejection.
+    result.catch(() => {})
+    return {
+      add: (updates) => {
+        if (!worker || updates.length === 0) return
+        let total = 0
+        for (const u of updates) total += u.length
+        // One copy into one buffer that is moved, not cloned: the rows may be
+        // views into the driver's shared buffers.
+        const packed = new Uint8Array(total)
+        const lengths = updates.map((u) => u.length)
+        let at = 0
+        for (const u of updates) {
+          packed.set(u, at)
+          at += u.length
+        }
+        worker.postMessage({ id, op: 'add', packed, lengths }, [packed.buffer])
+      },
+      finish: () => {
+        if (!worker) {
+          this.pending.delete(id)
+          return Promise.reject(new Error('merge worker unavailable'))
+        }
+        worker.postMessage({ id, op: 'end' })
+        return result
+      },
+    }
   }
 
   async close(): Promise<void> {
