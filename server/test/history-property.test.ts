@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { buildDoc, contentOf, type LogRow, newDoc, updateTowards, wantedFrom } from '../src/history/replay.js'
+import { buildDoc, contentOf, type EntryChange, type LogRow, newDoc, replay, replayInSlices, updateTowards, wantedFrom } from '../src/history/replay.js'
 import { revertTarget } from '../src/history/timeline.js'
 
 type Fields = Record<string, unknown>
@@ -130,6 +130,26 @@ describe('revert a person (property)', () => {
         server.destroy()
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('a replay in slices (yielding between rows) reports exactly what one replay does', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.nat(), async (ops, fromRaw) => {
+        const { rows, server } = play(ops)
+        server.destroy()
+        const from = fromRaw % (rows.length + 1)
+        const report = async (sliced: boolean) => {
+          const doc = buildDoc(null, rows.slice(0, from).map((r) => r.data))
+          const changes: EntryChange[] = []
+          if (sliced) await replayInSlices(doc, rows.slice(from), (c) => changes.push(c), 0)
+          else replay(doc, rows.slice(from), (c) => changes.push(c))
+          doc.destroy()
+          return changes
+        }
+        expect(await report(true)).toEqual(await report(false))
+      }),
+      { numRuns: 100 },
     )
   })
 })

@@ -27,7 +27,7 @@ import { actorOf, type Deps } from '../boards/deps.js'
 import { AppError, badRequest, notFound } from '../errors.js'
 import { HistoryStore, type NewVersion, type VersionRow } from './history-store.js'
 import { ReplayCache } from './replay-cache.js'
-import { buildDoc, contentOf, type EntryChange, entryDelta, replay, updateTowards, wantedFrom } from './replay.js'
+import { buildDoc, contentOf, type EntryChange, entryDelta, replay, replayInSlices, updateTowards, wantedFrom } from './replay.js'
 import { attribute, changersByEntry, diffContents, revertTarget, tally } from './timeline.js'
 
 export interface HistoryOptions {
@@ -124,7 +124,9 @@ export class HistoryService {
     const { base, rows } = await this.store.log(boardId, to)
     const doc = buildDoc(base, rows.filter((r) => r.seq <= from).map((r) => r.data))
     const changes: EntryChange[] = []
-    replay(doc, rows.filter((r) => r.seq > from), (c) => changes.push(c))
+    // Nobody waits on a background version: replay without holding the loop.
+    if (cached) replay(doc, rows.filter((r) => r.seq > from), (c) => changes.push(c))
+    else await replayInSlices(doc, rows.filter((r) => r.seq > from), (c) => changes.push(c))
     doc.destroy()
     return [...tally(changes)].map(([key, t]) => ({ key, ...t }))
   }

@@ -63,19 +63,20 @@ export function contentOf(doc: Y.Doc): DocContent {
   return out
 }
 
-/**
- * Applies rows one by one and reports what each did, entry by entry (an
- * element added, deleted, or which of its fields changed), as Yjs actually
- * integrated it: an edit that lost a concurrent conflict reports nothing.
- */
-export function replay(doc: Y.Doc, rows: Iterable<LogRow>, onChange: (c: EntryChange) => void): void {
-  let current: LogRow | null = null
-  const found = new Map<string, EntryChange>()
+/** What a replay's observers need between rows. */
+interface Watch {
+  current: LogRow | null
+  found: Map<string, EntryChange>
+  detach(): void
+}
+
+function watch(doc: Y.Doc): Watch {
+  const w: Watch = { current: null, found: new Map(), detach: () => {} }
   const observers: [Y.Map<unknown>, (events: Y.YEvent<any>[]) => void][] = []
   for (const root of DOC_ROOTS) {
     const map = doc.getMap<unknown>(root)
     const observer = (events: Y.YEvent<any>[]) => {
-      const row = current
+      const row = w.current
       if (!row) return
       for (const event of events) {
         if (event.target === map) {
@@ -83,34 +84,69 @@ export function replay(doc: Y.Doc, rows: Iterable<LogRow>, onChange: (c: EntryCh
             const kind: ChangeKind = change.action === 'add' ? 'added' : change.action === 'delete' ? 'deleted' : 'changed'
             const value = map.get(id)
             const fields = kind === 'deleted' ? [] : value instanceof Y.Map ? [...value.keys()] : ['']
-            found.set(`${root}\n${id}`, { seq: row.seq, at: row.at, actor: row.actor, root, id, kind, fields })
+            w.found.set(`${root}\n${id}`, { seq: row.seq, at: row.at, actor: row.actor, root, id, kind, fields })
           }
         } else {
           const id = event.path[0]
           if (typeof id !== 'string') continue
           const key = `${root}\n${id}`
-          const seen = found.get(key)
+          const seen = w.found.get(key)
           if (seen && seen.kind !== 'changed') continue
           const fields = new Set(seen?.fields)
           if (event.path.length > 1) fields.add(String(event.path[1]))
           else for (const k of event.changes.keys.keys()) fields.add(k)
-          found.set(key, { seq: row.seq, at: row.at, actor: row.actor, root, id, kind: 'changed', fields: [...fields] })
+          w.found.set(key, { seq: row.seq, at: row.at, actor: row.actor, root, id, kind: 'changed', fields: [...fields] })
         }
       }
     }
     map.observeDeep(observer)
     observers.push([map, observer])
   }
+  w.detach = () => {
+    w.current = null
+    for (const [map, observer] of observers) map.unobserveDeep(observer)
+  }
+  return w
+}
+
+function step(doc: Y.Doc, w: Watch, row: LogRow, onChange: (c: EntryChange) => void): void {
+  w.current = row
+  w.found.clear()
+  Y.applyUpdate(doc, row.data)
+  for (const c of w.found.values()) onChange(c)
+}
+
+/**
+ * Applies rows one by one and reports what each did, entry by entry (an
+ * element added, deleted, or which of its fields changed), as Yjs actually
+ * integrated it: an edit that lost a concurrent conflict reports nothing.
+ */
+export function replay(doc: Y.Doc, rows: Iterable<LogRow>, onChange: (c: EntryChange) => void): void {
+  const w = watch(doc)
   try {
+    for (const row of rows) step(doc, w, row, onChange)
+  } finally {
+    w.detach()
+  }
+}
+
+/**
+ * The same, for work nobody waits on (automatic versions): it gives the
+ * event loop back every few milliseconds, so a long log never holds live
+ * traffic for the whole replay. `doc` must be this caller's own.
+ */
+export async function replayInSlices(doc: Y.Doc, rows: Iterable<LogRow>, onChange: (c: EntryChange) => void, sliceMs = 4): Promise<void> {
+  const w = watch(doc)
+  try {
+    let since = performance.now()
     for (const row of rows) {
-      current = row
-      found.clear()
-      Y.applyUpdate(doc, row.data)
-      for (const c of found.values()) onChange(c)
+      step(doc, w, row, onChange)
+      if (performance.now() - since < sliceMs) continue
+      await new Promise((resolve) => setImmediate(resolve))
+      since = performance.now()
     }
   } finally {
-    current = null
-    for (const [map, observer] of observers) map.unobserveDeep(observer)
+    w.detach()
   }
 }
 
