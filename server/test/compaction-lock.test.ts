@@ -32,17 +32,22 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | 'pending'> {
   return Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))])
 }
 
+/** A private database holding one board, and a DocStore on it. */
+async function boardStore(owner: string): Promise<{ db: TestDatabase; store: Store; docs: DocStore }> {
+  const db = await createTestDatabase(pgBase!)
+  const store = await Store.open({ databaseUrl: db.url, dataDir: '/nonexistent', poolSize: 5 }, logger)
+  await store.db.insert(users).values({ id: owner, email: `${owner}@x.io`, name: 'L', passwordHash: 'h' })
+  await store.db.insert(boards).values({ id: BOARD, title: 'T', ownerId: owner })
+  return { db, store, docs: new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }) }
+}
+
 describe.skipIf(!pgBase)('compaction locks on PostgreSQL', () => {
   let db: TestDatabase
   let store: Store
   let docs: DocStore
 
   beforeAll(async () => {
-    db = await createTestDatabase(pgBase!)
-    store = await Store.open({ databaseUrl: db.url, dataDir: '/nonexistent', poolSize: 5 }, logger)
-    await store.db.insert(users).values({ id: 'lock-u', email: 'lock@x.io', name: 'L', passwordHash: 'h' })
-    await store.db.insert(boards).values({ id: BOARD, title: 'T', ownerId: 'lock-u' })
-    docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
+    ;({ db, store, docs } = await boardStore('lock-u'))
     for (let i = 0; i < 20; i++) expect(await docs.append(BOARD, anUpdate(i))).toBe(true)
   })
   afterAll(async () => {
@@ -102,11 +107,7 @@ describe.skipIf(!pgBase)('compaction and appends still in flight on PostgreSQL',
   let other: pg.Client
 
   beforeAll(async () => {
-    db = await createTestDatabase(pgBase!)
-    store = await Store.open({ databaseUrl: db.url, dataDir: '/nonexistent', poolSize: 5 }, logger)
-    await store.db.insert(users).values({ id: 'race-u', email: 'race@x.io', name: 'R', passwordHash: 'h' })
-    await store.db.insert(boards).values({ id: BOARD, title: 'T', ownerId: 'race-u' })
-    docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
+    ;({ db, store, docs } = await boardStore('race-u'))
     // the other instance's connection
     other = new pg.Client({ connectionString: db.url })
     await other.connect()
