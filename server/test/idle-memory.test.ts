@@ -32,20 +32,31 @@ describe('idle memory', () => {
   })
 
   it('collects a burst of garbage once the loop is quiet, and then not again', async () => {
-    const idle = new IdleMemory(gc!, logger, { checkMs: 1_000_000, growthBytes: 16 * MB, maxBusy: 0.2 })
-    gc!()
-    idle.check() // baseline after a collection
-    await sleep(300)
-    burst()
-    const before = getHeapStatistics().used_heap_size
-    expect(idle.check()).toBe(false) // the burst itself kept the loop busy
-    await sleep(300)
-    expect(idle.check()).toBe(true)
-    const after = getHeapStatistics().used_heap_size
-    expect(before - after).toBeGreaterThan(16 * MB)
-    await sleep(300)
-    expect(idle.check()).toBe(false) // nothing new waits
-    expect(idle.collections).toBe(1)
+    // On a loaded machine V8 sometimes collects the burst itself before the
+    // loop has been quiet long enough (then nothing is left to give back), or
+    // the quiet window is too short: the scenario gets a few tries, and must
+    // succeed in one of them.
+    let collected = false
+    for (let attempt = 0; attempt < 5 && !collected; attempt++) {
+      const idle = new IdleMemory(gc!, logger, { checkMs: 1_000_000, growthBytes: 16 * MB, maxBusy: 0.2 })
+      gc!()
+      idle.check() // baseline after a collection
+      await sleep(300)
+      burst()
+      const before = getHeapStatistics().used_heap_size
+      expect(idle.check()).toBe(false) // the burst itself kept the loop busy
+      for (let wait = 0; wait < 5 && !collected; wait++) {
+        await sleep(300)
+        if (!idle.check()) continue
+        collected = true
+        const after = getHeapStatistics().used_heap_size
+        expect(before - after).toBeGreaterThan(16 * MB)
+        await sleep(300)
+        expect(idle.check()).toBe(false) // nothing new waits
+        expect(idle.collections).toBe(1)
+      }
+    }
+    expect(collected).toBe(true)
   })
 
   it('leaves a busy loop alone, however much garbage waits', async () => {
