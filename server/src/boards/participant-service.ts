@@ -47,13 +47,13 @@ export async function boardParticipants(db: DbOrTx, loaded: BoardWithTier, only?
   return out.sort((a, b) => roleRank(b.role) - roleRank(a.role) || a.name.localeCompare(b.name))
 }
 
-/** One participant as the list shows it, `online` included (for socket.io's participant events). */
 /** The board's hosts (principal keys): those the rulebook lets manage participants, who let people in from the lobby. */
 export async function boardHosts(db: DbOrTx, loaded: BoardWithTier): Promise<Set<string>> {
   const people = await boardParticipants(db, loaded)
   return new Set(people.filter((p) => can({ role: p.role, guest: p.guest, creatorGuest: false }, 'participant.manage')).map((p) => principalKey(p)))
 }
 
+/** One participant as the list shows it, `online` included (for socket.io's participant events). */
 export async function participantOf(db: DbOrTx, presence: PresenceLookup, boardId: string, who: PrincipalRef): Promise<Participant | undefined> {
   const loaded = await loadBoard(db, boardId)
   if (!loaded) return undefined

@@ -379,31 +379,31 @@ export class DocStore implements DocLog {
     const [stored] = await this.db.select({ data: docSnapshots.data, lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
     // Another compaction landed since: it folded this log already.
     if ((stored?.lastSeq ?? null) !== (edge.last_seq === null ? null : Number(edge.last_seq))) return
-    const snap = stored ? { data: new Uint8Array(stored.data as Uint8Array), lastSeq: stored.lastSeq } : undefined
+    const snap = stored ? { data: stored.data as Uint8Array, lastSeq: stored.lastSeq } : undefined
     const job = this.merger.job()
+    // Kept for the in-process merge, should the worker fail.
     const inputs: Uint8Array[] = snap ? [snap.data] : []
     job.add(inputs)
-    let cursor = snap?.lastSeq ?? 0
-    const rows: { seq: number; length: number }[] = []
-    while (cursor < upto) {
+    let lastSeq = snap?.lastSeq ?? 0
+    let folded = 0
+    let foldedBytes = 0
+    while (lastSeq < upto) {
       const slice = await this.db
         .select({ seq: docUpdates.seq, data: docUpdates.data })
         .from(docUpdates)
-        .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, cursor), lte(docUpdates.seq, upto)))
+        .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, lastSeq), lte(docUpdates.seq, upto)))
         .orderBy(asc(docUpdates.seq))
         .limit(COMPACTION_SLICE_ROWS)
       if (slice.length === 0) break
-      const data = slice.map((r) => r.data as Uint8Array)
-      job.add(data)
-      for (const [i, r] of slice.entries()) {
-        inputs.push(data[i]!)
-        rows.push({ seq: r.seq, length: data[i]!.length })
-      }
-      cursor = slice[slice.length - 1]!.seq
+      const updates = slice.map((r) => r.data as Uint8Array)
+      job.add(updates)
+      inputs.push(...updates)
+      folded += updates.length
+      for (const u of updates) foldedBytes += u.length
+      lastSeq = slice[slice.length - 1]!.seq
     }
-    if (rows.length === 0) return
+    if (folded === 0) return
     const data = await job.finish().catch(() => mergeInline(inputs))
-    const lastSeq = rows[rows.length - 1]!.seq
     const landed = await this.db.transaction(async (tx) => {
       if (!(await lockBoardForCompaction(tx, boardId))) return false
       const [current] = await tx
@@ -420,14 +420,13 @@ export class DocStore implements DocLog {
       return true
     })
     if (!landed) return
-    const foldedBytes = rows.reduce((n, r) => n + r.length, 0)
     this.snapshotBytes.set(boardId, data.length)
     this.remember(boardId, data, lastSeq)
-    this.logCounts.set(boardId, Math.max(0, (this.logCounts.get(boardId) ?? 0) - rows.length))
+    this.logCounts.set(boardId, Math.max(0, (this.logCounts.get(boardId) ?? 0) - folded))
     this.logBytes.set(boardId, Math.max(0, (this.logBytes.get(boardId) ?? 0) - foldedBytes))
-    this.metrics.onCompaction?.(boardId, rows.length, performance.now() - started)
+    this.metrics.onCompaction?.(boardId, folded, performance.now() - started)
     this.onCompacted?.(boardId, this.storedBytes(boardId))
-    this.logger.debug({ boardId, folded: rows.length, bytes: data.length }, 'compacted board log')
+    this.logger.debug({ boardId, folded, bytes: data.length }, 'compacted board log')
   }
 
   /** Flushes writes and waits for running compactions. */

@@ -92,7 +92,7 @@ export class MergeWorker {
    */
   job(): MergeJob {
     const id = ++this.seq
-    let worker: Worker | null = null
+    let worker: Worker | null
     try {
       worker = this.start()
     } catch {
