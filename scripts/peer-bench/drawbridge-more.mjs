@@ -18,7 +18,9 @@ export default {
   // NODE_OPTIONS); the profile is written when the harness stops it (SIGTERM, graceful close).
   command (opts) {
     const spec = base.command(opts)
-    const env = { UPDATE_WORK_RATE: '100000000', UPDATE_WORK_BURST: '1000000000', ...spec.env }
+    // D and G preload their board as one update of about 60,000 structs; the default cap per
+    // update (MAX_UPDATE_STRUCTS, 50,000) refused it, and those runs measured an empty board.
+    const env = { UPDATE_WORK_RATE: '100000000', UPDATE_WORK_BURST: '1000000000', MAX_UPDATE_STRUCTS: '1000000', ...spec.env }
     const dir = process.env.DRAWBRIDGE_PROFILE
     if (!dir) return { ...spec, env }
     return { ...spec, env, shell: `exec node --cpu-prof --cpu-prof-dir=${JSON.stringify(path.resolve(dir))} scripts/start.mjs` }

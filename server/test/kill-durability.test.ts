@@ -2,7 +2,7 @@
 // the server acknowledged as saved is ever lost (checked in the database
 // right after each kill, before anyone could re-send it), every writer's
 // work ends up stored, and every client converges. Two instances on
-// PostgreSQL and Redis (14 kills), and one instance on the embedded database.
+// PostgreSQL and Redis (10 kills), and one instance on the embedded database.
 // The seed is printed; KILL_SEED=<n> replays a run.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -189,7 +189,7 @@ async function readExport(url: string, boardId: string, token: string): Promise<
 const common = { TOKEN_SECRET: 'k'.repeat(40), AUTH_RATE_LIMIT: '100000', ADMIN_TOKEN: TEST_ADMIN_TOKEN, WS_PING_INTERVAL: '2s' }
 
 describe.skipIf(!pgBase || !redisUrl)('kill -9: two instances on PostgreSQL and Redis', () => {
-  it('loses no acknowledged edit and wedges no client over 14 kills', async () => {
+  it('loses no acknowledged edit and wedges no client over 10 kills', async () => {
     const db = await createTestDatabase(pgBase!)
     const dir = await mkdtemp(join(tmpdir(), 'drawbridge-kill-'))
     dirs.push(dir)
@@ -214,7 +214,7 @@ describe.skipIf(!pgBase || !redisUrl)('kill -9: two instances on PostgreSQL and 
     }
     cluster.up = await Promise.all([cluster.start(), cluster.start()])
     try {
-      await killLoop(cluster, 14, 2, 'two instances')
+      await killLoop(cluster, 10, 2, 'two instances')
     } finally {
       await cluster.close()
     }
@@ -242,7 +242,7 @@ describe('kill -9: one instance on the embedded database', () => {
     }
     cluster.up = [await cluster.start()]
     try {
-      await killLoop(cluster, 6, 1, 'embedded')
+      await killLoop(cluster, 5, 1, 'embedded')
     } finally {
       await cluster.close()
     }

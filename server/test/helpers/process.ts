@@ -27,10 +27,12 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs)
+    // Stops looking once found: a long-lived server's output would otherwise be re-split on every chunk.
     const check = () => {
       for (const line of out.split('\n')) {
         if (!line.includes('drawbridge ready')) continue
         clearTimeout(timer)
+        proc.stdout!.off('data', check)
         return resolve((JSON.parse(line) as { port: number }).port)
       }
     }
