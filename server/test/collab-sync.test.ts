@@ -37,6 +37,30 @@ describe('sync with stock y-websocket providers', () => {
     expect(late.doc.getMap('meta').get('background')).toBe('grid')
   })
 
+  it('late joiners get everything written after the whole state was last sent, a little or a lot', async () => {
+    const cast = await castBoard(api)
+    const owner = connect(cast.boardId, cast.owner.token)
+    await owner.synced()
+    const write = (from: number, to: number) => {
+      // One transaction each: one update each on the wire.
+      for (let i = from; i < to; i++) owner.doc.getMap('shapes').set(`s${i}`, new Y.Map<unknown>([['x', i]]))
+      owner.doc.getMap('shapes').delete(`s${from - 1}`)
+    }
+    const joinAndCheck = async (count: number) => {
+      const late = connect(cast.boardId, cast.memberReader.token)
+      await late.synced()
+      await waitFor(() => late.doc.getMap('shapes').size === count || undefined, 5000, `${count} shapes at the joiner`)
+      expect(late.doc.getMap('shapes').toJSON()).toEqual(owner.doc.getMap('shapes').toJSON())
+      late.destroy()
+    }
+    write(1, 11)
+    await joinAndCheck(10) // the whole state is encoded and kept
+    write(11, 16)
+    await joinAndCheck(14) // the kept state and the few changes since
+    write(16, 700)
+    await joinAndCheck(697) // more changes than are worth sending apart: encoded again
+  })
+
   it('gives readers a live read-only view; their writes are refused with 4422', async () => {
     const cast = await castBoard(api)
     const editor = connect(cast.boardId, cast.memberEditor.token)

@@ -1,8 +1,9 @@
 // A room's document: the Y.Doc, built from the stored state only once it is
-// needed, and the sync frames made from it, cached until it changes.
+// needed, and the sync frames made from it, cached until it changes (the
+// whole state longer: see fullState).
 import * as Y from 'yjs'
 import { DOC_ROOTS } from '../../../shared/constants.js'
-import { encodeSyncStep1, encodeSyncStep2 } from '../../../shared/protocol.js'
+import { encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../../../shared/protocol.js'
 import type { LoadedDoc } from '../store/doc-log.js'
 import { rootNamesOf } from './guard.js'
 
@@ -13,6 +14,16 @@ function emptyDoc(): Y.Doc {
   for (const root of DOC_ROOTS) doc.getMap(root)
   return doc
 }
+
+/**
+ * A joiner is sent the cached whole state and then each update applied
+ * since, until there are this many of them or they are bigger than the
+ * cached state (and TAIL_MIN_BYTES); then the state is encoded again. So a
+ * board that grows fast (a big paste applied in slices while people join)
+ * is encoded a few times as it doubles, not once per joiner.
+ */
+export const TAIL_MAX_UPDATES = 512
+const TAIL_MIN_BYTES = 256 * 1024
 
 export interface DocumentHooks {
   /** The Y.Doc was just built from the stored state. */
@@ -33,6 +44,10 @@ export class RoomDocument {
   private names: Map<Y.AbstractType<any>, string>
   private step1Cache: Uint8Array | null = null
   private fullStateCache: Uint8Array | null = null
+  /** Updates applied since fullStateCache was encoded (none while there is no cache), and the first of them framed. */
+  private tail: Uint8Array[] = []
+  private tailBytes = 0
+  private readonly tailFrames: Uint8Array[] = []
 
   constructor(
     loaded: LoadedDoc,
@@ -61,7 +76,7 @@ export class RoomDocument {
     this.ydoc = emptyDoc()
     this.names = rootNamesOf(this.ydoc)
     this.pendingState = null
-    this.changed()
+    this.changed(null)
     this.load(loaded)
   }
 
@@ -90,19 +105,51 @@ export class RoomDocument {
     if (this.ydoc.store.pendingStructs || this.ydoc.store.pendingDs) this.hooks.pendingStructs()
   }
 
-  /** The document changed: cached frames are stale. */
-  changed(): void {
+  /**
+   * The document changed by `update` (null: in a way no single update
+   * describes). The whole state stays cached with `update` added to its tail,
+   * unless the tail has grown too long to be worth it.
+   */
+  private changed(update: Uint8Array | null): void {
     this.step1Cache = null
+    if (this.fullStateCache === null) return
+    const limit = Math.max(TAIL_MIN_BYTES, this.fullStateCache.length)
+    if (update !== null && this.tail.length < TAIL_MAX_UPDATES && this.tailBytes + update.length <= limit) {
+      this.tail.push(update)
+      this.tailBytes += update.length
+      return
+    }
+    this.dropFullState()
+  }
+
+  private dropFullState(): void {
     this.fullStateCache = null
+    this.tail = []
+    this.tailBytes = 0
+    this.tailFrames.length = 0
   }
 
   step1(): Uint8Array {
     return (this.step1Cache ??= encodeSyncStep1(Y.encodeStateVector(this.doc)))
   }
 
-  /** The whole state as a sync step 2: joiners with an empty document all get the same bytes, encoded once. */
-  fullState(): Uint8Array {
-    return (this.fullStateCache ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc)))
+  /**
+   * The whole state for a joiner with an empty document: a sync step 2 and
+   * then, as updates, whatever was applied since that was encoded. Encoding
+   * a big board takes hundreds of milliseconds; while people edit it, every
+   * joiner would otherwise pay that again, holding the event loop for
+   * everyone. (Merging the updates since into one would cost a decode of
+   * each; framing them costs a copy.)
+   */
+  fullState(): Uint8Array[] {
+    if (this.fullStateCache === null) {
+      this.fullStateCache = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
+      this.tail = []
+      this.tailBytes = 0
+      this.tailFrames.length = 0
+    }
+    for (let i = this.tailFrames.length; i < this.tail.length; i++) this.tailFrames.push(encodeSyncUpdate(this.tail[i]!))
+    return [this.fullStateCache, ...this.tailFrames]
   }
 
   /** What a client with `stateVector` lacks, as a sync step 2; null when the state vector cannot be read. */
@@ -135,15 +182,21 @@ export class RoomDocument {
     for (const [client, end] of ends) {
       if (Y.getState(doc.store, client) < end) return new Error(`structs of client ${client} left pending`)
     }
-    this.changed()
+    this.changed(update)
     return null
   }
 
   /** Applies an update another instance accepted; false if some of it waits for something not seen yet. Throws as Yjs does. */
   applyRemote(update: Uint8Array): boolean {
     const doc = this.doc
-    Y.applyUpdate(doc, update, 'remote')
-    this.changed()
+    // Should it throw half-way, the cached state is dropped all the same.
+    try {
+      Y.applyUpdate(doc, update, 'remote')
+    } catch (err) {
+      this.changed(null)
+      throw err
+    }
+    this.changed(update)
     return doc.store.pendingStructs === null && doc.store.pendingDs === null
   }
 
@@ -157,7 +210,7 @@ export class RoomDocument {
     const diff = Y.encodeStateAsUpdate(doc, before)
     // An update with no structs and no deletes is two zero bytes.
     if (diff.length <= 2) return null
-    this.changed()
+    this.changed(diff)
     return diff
   }
 

@@ -167,14 +167,16 @@ export class RoomSync {
     // Only what is stored: if updates are still on their way to the
     // database, the answer waits for them (it is computed now, so it
     // holds nothing accepted later; those are broadcast after it).
-    this.durability.whenStored(() => conn.send(reply))
+    this.durability.whenStored(() => {
+      for (const frame of reply) conn.send(frame)
+    })
     // The client has content: building the document sends it our step 1,
     // so it can send back whatever we lack.
     if (!EMPTY_STATE_VECTOR(stateVector)) void this.document.doc
   }
 
-  /** Our answer to a client's state vector; null when the connection used up its work budget on it. */
-  private step2For(stateVector: Uint8Array, conn: Connection): Uint8Array | null {
+  /** Our answer to a client's state vector (a step 2, maybe an update after it); null when the connection used up its work budget on it. */
+  private step2For(stateVector: Uint8Array, conn: Connection): Uint8Array[] | null {
     if (EMPTY_STATE_VECTOR(stateVector)) return this.document.fullState()
     const reply = this.document.diffFor(stateVector)
     if (reply === null) return this.document.fullState()
@@ -184,7 +186,7 @@ export class RoomSync {
       conn.close(CloseCode.rateLimited, 'too much work requested')
       return null
     }
-    return reply
+    return [reply]
   }
 
   private guardState(): GuardState {

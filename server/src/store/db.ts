@@ -54,9 +54,13 @@ export class Store {
     await initialiseInChild(dir, logger)
     const client = new PGlite(dir, {
       postgresqlconf: EMBEDDED_POSTGRES_CONF,
-      // PGlite's own bytea codec builds a string per byte; documents are
-      // megabytes, so use Node's hex codec (two orders of magnitude faster).
-      serializers: { [BYTEA_OID]: (bytes: Uint8Array) => '\\x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') },
+      // Documents are megabytes. A bytea parameter goes as the bytes
+      // themselves (PGlite binds a Uint8Array in binary format): as text it
+      // was twice its size in hex, measured and re-encoded in JavaScript
+      // (hundreds of milliseconds for a big board's snapshot). Results come
+      // back as text; PGlite's own bytea parser builds a string per byte, so
+      // Node's hex codec reads them (two orders of magnitude faster).
+      serializers: { [BYTEA_OID]: ((bytes: Uint8Array) => bytes) as unknown as (value: unknown) => string },
       parsers: { [BYTEA_OID]: (text: string) => new Uint8Array(Buffer.from(text.slice(2), 'hex')) },
     })
     await client.waitReady
