@@ -1,7 +1,7 @@
 // People and boards for browser tests, made through the real API (the SDK),
 // and a way to open a page already signed in as someone.
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest'
 import { uniqueEmail } from '../../../server/test/helpers/api.js'
 import { startServer, TEST_ADMIN_TOKEN, type TestServer } from '../../../server/test/helpers/server.js'
 import { ApiClient } from '../../sdk/index.js'
@@ -38,6 +38,10 @@ export async function pageAs(browser: Browser, person: Person | null, options: {
  * block; pages opened with `open` fail their test on any console error.
  */
 export function useBrowserSuite() {
+  // A flow that takes 18 s alone took 30 s beside the rest of the suite on a
+  // slow evening: the suite-wide 30 s is a hang guard, not a speed check, and
+  // a browser flow needs more room. (Each step still fails after 8 s.)
+  vi.setConfig({ testTimeout: 120_000 })
   const state: { server?: TestServer; browser?: Browser } = {}
   const pages: TestPage[] = []
   beforeAll(async () => {
