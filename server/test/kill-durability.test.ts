@@ -18,6 +18,7 @@ import { type ServerProcess, spawnServer } from './helpers/process.js'
 import { createTestDatabase, postgresBaseUrl, redisBaseUrl, uniqueRedisPrefix } from './helpers/services.js'
 import { TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { freshDataDir } from './helpers/data-dir.js'
+import { seededRandom } from './helpers/random.js'
 
 const pgBase = postgresBaseUrl()
 const redisUrl = redisBaseUrl()
@@ -28,17 +29,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const random = seededRandom
 
 const canonical = (v: unknown): unknown =>
   v instanceof Object && !Array.isArray(v)

@@ -6,18 +6,9 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { decodeMessage } from '../../shared/protocol.js'
 import { RoomDocument, TAIL_MAX_UPDATES } from '../src/collab/room-document.js'
+import { seededRandom } from './helpers/random.js'
 
-/** mulberry32, seeded so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const random = seededRandom
 
 const hooks = { built: () => {}, pendingStructs: () => {} }
 
