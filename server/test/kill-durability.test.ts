@@ -18,7 +18,7 @@ import { type ServerProcess, spawnServer } from './helpers/process.js'
 import { createTestDatabase, postgresBaseUrl, redisBaseUrl, uniqueRedisPrefix } from './helpers/services.js'
 import { TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { freshDataDir } from './helpers/data-dir.js'
-import { seededRandom } from './helpers/random.js'
+import { seededRandom as random } from './helpers/random.js'
 
 const pgBase = postgresBaseUrl()
 const redisUrl = redisBaseUrl()
@@ -28,8 +28,6 @@ const dirs: string[] = []
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
-
-const random = seededRandom
 
 const canonical = (v: unknown): unknown =>
   v instanceof Object && !Array.isArray(v)

@@ -6,9 +6,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { decodeMessage } from '../../shared/protocol.js'
 import { RoomDocument, TAIL_MAX_UPDATES } from '../src/collab/room-document.js'
-import { seededRandom } from './helpers/random.js'
-
-const random = seededRandom
+import { seededRandom as random } from './helpers/random.js'
 
 const hooks = { built: () => {}, pendingStructs: () => {} }
 

@@ -142,12 +142,8 @@ export class RoomDocument {
    * each; framing them costs a copy.)
    */
   fullState(): Uint8Array[] {
-    if (this.fullStateCache === null) {
-      this.fullStateCache = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
-      this.tail = []
-      this.tailBytes = 0
-      this.tailFrames.length = 0
-    }
+    // Without a cached state the tail is empty (changed() keeps none, dropFullState() clears it).
+    this.fullStateCache ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
     for (let i = this.tailFrames.length; i < this.tail.length; i++) this.tailFrames.push(encodeSyncUpdate(this.tail[i]!))
     return [this.fullStateCache, ...this.tailFrames]
   }
