@@ -14,6 +14,7 @@ const USAGE = `usage: npm run admin -- <command> [--url URL] [--token ADMIN_TOKE
   set-plan <user id or email> <free|pro>   set a user's plan
   boards [--ownerless]                     list boards (ownerless ones with time left)
   sweep                                    delete expired ownerless boards now
+  mail [--limit N]                         mail kept in the outbox (no SMTP_URL), newest first
   guests <on|off>                          the global guest switch (off ends every guest session at once)
   backup <file.tar.gz>                     back up the embedded database (server running)
   restore <file.tar.gz> [--data-dir DIR]   restore the embedded database (server stopped)
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   const token = option('--token') ?? config.adminToken
   const dataDir = option('--data-dir') ?? config.dataDir
   const ownerless = flag('--ownerless')
+  const limit = option('--limit')
   const [command, ...rest] = args
 
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
@@ -110,6 +112,17 @@ async function main(): Promise<void> {
       progress('sweeping…')
       const r = await json<{ warned: number; deleted: number }>('POST', '/api/admin/sweep')
       done(`swept: ${r.deleted} board(s) deleted, ${r.warned} warning(s) sent`)
+      return
+    }
+    case 'mail': {
+      if (limit !== undefined && !/^[0-9]{1,3}$/.test(limit)) fail(USAGE)
+      const r = await json<{ smtp: boolean; messages: { id: number; to: string; subject: string; body: string; createdAt: string }[] }>(
+        'GET',
+        `/api/admin/mail${limit ? `?limit=${limit}` : ''}`,
+      )
+      if (r.smtp) done('SMTP_URL is set: mail is sent, none is kept here')
+      done(`${r.messages.length} message(s) in the outbox`)
+      for (const m of r.messages) process.stdout.write(`--- ${m.createdAt}  to ${m.to}\nSubject: ${m.subject}\n\n${m.body}\n\n`)
       return
     }
     case 'guests': {

@@ -58,6 +58,12 @@ export const ErrorCode = {
   waitingForHost: 'waiting_for_host',
   /** A host did not let this guest in from the lobby. */
   lobbyDenied: 'lobby_denied',
+  /** A password reset or verification link that is unknown, used, superseded or expired (one answer for all). */
+  invalidLink: 'invalid_link',
+  /** The server requires a verified e-mail address for this (EMAIL_VERIFICATION=required). */
+  emailUnverified: 'email_unverified',
+  /** An API key asked for what only a signed-in user may do (manage keys, change the password, sign out). */
+  apiKeyForbidden: 'api_key_forbidden',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

@@ -11,10 +11,12 @@ export interface User {
   email: string
   name: string
   plan: Plan
+  /** The user proved the address is theirs (a verification or password reset link). */
+  emailVerified: boolean
 }
 
 export type Principal =
-  | { kind: 'user'; id: string; email: string; name: string; plan: Plan }
+  | { kind: 'user'; id: string; email: string; name: string; plan: Plan; emailVerified: boolean }
   | { kind: 'guest'; id: string; name: string; boardId: string; role: GrantableRole }
 
 export interface Board {
@@ -143,4 +145,25 @@ export interface PresenceUser {
   role: Role
   guest: boolean
   color: string
+}
+
+/** What a personal API key may do: `read` acts at most as a Reader. */
+export type ApiKeyScope = 'read' | 'write'
+
+/** A personal API key as listed (never its secret). */
+export interface ApiKey {
+  id: string
+  name: string
+  scope: ApiKeyScope
+  /** Board ids it reaches; null: every board its user can reach. */
+  boards: string[] | null
+  createdAt: string
+  /** Updated at most once a minute. */
+  lastUsedAt: string | null
+}
+
+/** The answer to creating a key: `secret` is the bearer token, shown this once. */
+export interface CreatedApiKey {
+  key: ApiKey
+  secret: string
 }

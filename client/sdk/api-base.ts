@@ -9,7 +9,7 @@ export interface ApiClientOptions {
   fetch?: typeof fetch
 }
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export const enc = encodeURIComponent
 

@@ -8,6 +8,8 @@ import type { Notification } from '../../shared/events.js'
 import type { LobbyStatus } from '../../shared/session.js'
 import type {
   Anchor,
+  ApiKey,
+  ApiKeyScope,
   Board,
   BoardPatch,
   Guest,
@@ -18,6 +20,7 @@ import type {
   Principal,
   PrincipalKind,
   Reply,
+  CreatedApiKey,
   Thread,
   User,
 } from '../../shared/types.js'
@@ -79,6 +82,21 @@ export class ApiClient extends SessionApi {
 
   async setPlan(adminToken: string, userId: string, plan: Plan): Promise<User> {
     return (await this.request<{ user: User }>('PATCH', `/api/admin/users/${enc(userId)}`, { plan }, adminToken)).user
+  }
+
+  // ---- API keys (only with a user token, never with a key) ------------------
+
+  /** A new personal API key; `secret` is shown this once. `boards` left out: every board. */
+  createApiKey(input: { name: string; scope: ApiKeyScope; boards?: string[] | null }): Promise<CreatedApiKey> {
+    return this.request('POST', '/api/api-keys', input)
+  }
+
+  async listApiKeys(): Promise<ApiKey[]> {
+    return (await this.request<{ keys: ApiKey[] }>('GET', '/api/api-keys')).keys
+  }
+
+  async revokeApiKey(keyId: string): Promise<void> {
+    await this.request('DELETE', `/api/api-keys/${enc(keyId)}`)
   }
 
   // ---- boards -------------------------------------------------------------

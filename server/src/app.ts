@@ -7,7 +7,14 @@ import type { Server } from 'node:http'
 import { createAdapter } from '@socket.io/redis-adapter'
 import type { Logger } from 'pino'
 import { AccountService } from './auth/account-service.js'
-import { PrincipalResolver } from './auth/principals.js'
+import { AccountLinks } from './auth/account-links.js'
+import { accountMailRoutes } from './http/account-mail-routes.js'
+import { ClaimReminders } from './mail/claim-reminders.js'
+import { Mailer } from './mail/mailer.js'
+import { ApiKeyService } from './auth/api-keys.js'
+import { apiKeyRoutes } from './http/api-key-routes.js'
+import { AppError } from './errors.js'
+import { PrincipalResolver, type UserRow } from './auth/principals.js'
 import { TokenService } from './auth/tokens.js'
 import { BoardService } from './boards/board-service.js'
 import type { Deps } from './boards/deps.js'
@@ -31,6 +38,7 @@ import { boardRoutes } from './http/board-routes.js'
 import { createFastify } from './http/fastify.js'
 import { healthRoutes } from './http/health-routes.js'
 import { lifecycleRoutes } from './http/lifecycle-routes.js'
+import { openApi } from './http/openapi.js'
 import { PathRouter } from './util/path-router.js'
 import type { App } from './http/types.js'
 import { webRoutes } from './http/web.js'
@@ -84,6 +92,7 @@ export interface Drawbridge {
   events: SocketEvents
   settings: Settings
   metrics: Metrics
+  mailer: Mailer
   /** The components, in the order they started (they close in the reverse order). */
   components: string[]
   /** Releases everything, in reverse order of start. */
@@ -105,6 +114,8 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
     ? await life.start('bus', () => RedisBus.connect({ url: config.redisUrl!, prefix: config.redisPrefix, logger }), (b) => b.close())
     : null
   const bus: Bus = redisBus ?? life.add('bus', new LocalBus(), (b) => b.close())
+  // Before HTTP, so it closes after it: mail a request queued on its way out still goes.
+  const mailer = life.add('mail', new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, db: store.db, logger }), (m) => m.close())
   const metrics = new Metrics()
   const router = new PathRouter()
   let webServed = false
@@ -125,6 +136,8 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
       }),
     ({ app }) => app.close(),
   )
+  // Before any route: it documents each route as it is added.
+  await openApi(fastify)
   const limiter = new ConnectionLimiter(config.limits.connectionsPerIp, config.trustProxy)
   // Loaded (and subscribed to signals) before anything that re-checks access.
   const settings = await Settings.load(store.db, bus, config.guestsEnabled, logger)
@@ -169,14 +182,21 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
     fileLimits(config),
     (p, b) => comments.list(p, b),
   )
-  const sweeper = life.add('sweeper', newSweeper(config, logger, { store, redisBus, bus, changes, notifications, metrics, retention: () => history.sweep() }), (s) => s.stop())
+  const links = new AccountLinks({ db: store.db, accounts, mail: mailer, publicUrl: config.publicUrl, resetTtlMs: config.passwordResetTtlMs, verification: config.emailVerification })
+  accounts.onRegistered = (user) => links.sendVerification(user)
+  const reminders = new ClaimReminders(store.db, mailer, config.publicUrl)
+  const mail = async () => (await reminders.sendDue()) + (await links.purge())
+  const sweeper = life.add('sweeper', newSweeper(config, logger, { store, redisBus, bus, changes, notifications, metrics, retention: () => history.sweep(), mail }), (s) => s.stop())
   const history = life.add('history', new HistoryService(deps, hub, { retentionMs: config.historyRetentionMs, quietMs: config.historyQuietMs }), (h) => h.close())
   hub.onHistoryEvent((boardId, what) => (what === 'updated' ? history.updated(boardId) : history.unloaded(boardId)))
 
   installAuth(fastify, resolver)
   healthRoutes(fastify, { store, bus, metrics, metricsToken: config.metricsToken })
   authRoutes(fastify, { accounts, describe: (p) => describePrincipal(store.db, p), authRateLimit: config.authRateLimit })
-  adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store })
+  // Before the board, invite and transfer routes: it holds back what EMAIL_VERIFICATION=required withholds.
+  accountMailRoutes(fastify, { links, reminders, boards, verification: config.emailVerification, authRateLimit: config.authRateLimit })
+  apiKeyRoutes(fastify, { apiKeys: new ApiKeyService({ db: store.db, changes, reaches: (user, boardId) => hasRole(policy, store, user, boardId) }) })
+  adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store, mailer })
   const lobby = new LobbyService(deps, boards)
   invites.onKnock = (guest) => lobby.announce(guest)
   boardRoutes(fastify, { boards, invites, participants, authRateLimit: config.authRateLimit, hostsOnline: (b) => lobby.hostsOnline(b) })
@@ -198,7 +218,18 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   votes.start()
   presence.start()
   idleMemory?.start()
-  return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, components: life.names, close: () => life.close() }
+  return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, mailer, components: life.names, close: () => life.close() }
+}
+
+/** Whether the user may be on the board at all (what an API key may be limited to). */
+async function hasRole(policy: Policy, store: Store, user: UserRow, boardId: string): Promise<boolean> {
+  try {
+    const access = await policy.access(store.db, { kind: 'user', user }, boardId)
+    return access.role !== null && policy.entryRefusal(access) === null
+  } catch (err) {
+    if (err instanceof AppError && err.status === 404) return false
+    throw err
+  }
 }
 
 function fileLimits(config: Config): FileLimits {
@@ -330,6 +361,7 @@ interface SweeperParts {
   notifications: NotificationService
   metrics: Metrics
   retention: () => Promise<number>
+  mail: () => Promise<number>
 }
 
 function newSweeper(config: Config, logger: Logger, p: SweeperParts): Sweeper {
@@ -341,6 +373,7 @@ function newSweeper(config: Config, logger: Logger, p: SweeperParts): Sweeper {
     notifications: p.notifications,
     intervalMs: config.sweepIntervalMs,
     retention: p.retention,
+    mail: p.mail,
     metrics: { deleted: (n) => p.metrics.sweeperDeleted.inc(n), warned: (n) => p.metrics.sweeperWarnings.inc(n) },
     // With several instances, one sweeps per interval; the database claim
     // would make a second harmless, the lock only saves it the work.

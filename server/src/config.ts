@@ -84,8 +84,19 @@ export interface Config {
   trustProxy: TrustProxy
   /** Serve the built web app from dist/web when it exists. */
   serveWeb: boolean
+  /** Outgoing mail (smtp:// or smtps://); unset: mail is kept in the outbox and logged (docs/SECURITY.md). */
+  smtpUrl: string | undefined
+  /** The From of every mail. */
+  mailFrom: string
+  /** `optional`: register sends a verification link; `required`: unverified users are also limited (docs/API.md). */
+  emailVerification: EmailVerification
+  /** How long a password reset link works. */
+  passwordResetTtlMs: number
   limits: Limits
 }
+
+export const EMAIL_VERIFICATION_MODES = ['off', 'optional', 'required'] as const
+export type EmailVerification = (typeof EMAIL_VERIFICATION_MODES)[number]
 
 /**
  * Whose word on the client address to take. `false`: nobody's, the socket's
@@ -252,6 +263,10 @@ export function loadConfig(env: Env): Config {
     corsOrigins,
     trustProxy: trustProxy(env),
     serveWeb: bool(env, 'SERVE_WEB', true),
+    smtpUrl: smtpUrl(env),
+    mailFrom: mailFrom(env, publicUrl),
+    emailVerification: emailVerification(env),
+    passwordResetTtlMs: duration(env, 'PASSWORD_RESET_TTL', 3_600_000, 1000),
     limits: {
       maxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxDocBytes: int(env, 'MAX_DOC_BYTES', 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
@@ -266,6 +281,39 @@ export function loadConfig(env: Env): Config {
       ...workLimits(env),
     },
   }
+}
+
+/** SMTP_URL may hold a password: a bad value is described, never repeated. */
+function smtpUrl(env: Env): string | undefined {
+  const raw = str(env, 'SMTP_URL')
+  if (raw === undefined) return undefined
+  let protocol: string
+  try {
+    protocol = new URL(raw).protocol
+  } catch {
+    throw new ConfigError('SMTP_URL', 'not a valid URL (expected smtp://user:password@host:587 or smtps://…:465)')
+  }
+  if (protocol !== 'smtp:' && protocol !== 'smtps:') throw new ConfigError('SMTP_URL', `expected an smtp: or smtps: URL, got "${protocol}"`)
+  return raw
+}
+
+/** MAIL_FROM: an address, optionally with a display name (`Drawbridge <noreply@example.com>`). */
+function mailFrom(env: Env, publicUrl: string): string {
+  const raw = str(env, 'MAIL_FROM')
+  if (raw === undefined) return `Drawbridge <noreply@${new URL(publicUrl).hostname}>`
+  // One line only: a newline would let the value add headers of its own.
+  if (/[\r\n]/.test(raw) || !/^(?:[^<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(raw)) {
+    throw new ConfigError('MAIL_FROM', `expected an address such as noreply@example.com or "Drawbridge <noreply@example.com>", got "${raw}"`)
+  }
+  return raw
+}
+
+function emailVerification(env: Env): EmailVerification {
+  const raw = (str(env, 'EMAIL_VERIFICATION') ?? 'off').toLowerCase() as EmailVerification
+  if (!EMAIL_VERIFICATION_MODES.includes(raw)) {
+    throw new ConfigError('EMAIL_VERIFICATION', `expected one of ${EMAIL_VERIFICATION_MODES.join(', ')}, got "${raw}"`)
+  }
+  return raw
 }
 
 /** The limits that bound what one participant can cost a board and the server (docs/SECURITY.md). */

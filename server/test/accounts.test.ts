@@ -13,7 +13,7 @@ describe('register', () => {
     const email = uniqueEmail('Reg')
     const res = await api.post('/api/auth/register', { body: { email: `  ${email.toUpperCase()} `, password: 'password1', name: ' Ann ' } })
     expect(res.status).toBe(201)
-    expect(res.body.user).toEqual({ id: expect.any(String), email: email.toLowerCase(), name: 'Ann', plan: 'free' })
+    expect(res.body.user).toEqual({ id: expect.any(String), email: email.toLowerCase(), name: 'Ann', plan: 'free', emailVerified: false })
     expect(typeof res.body.token).toBe('string')
     const me = await api.get('/api/me', { token: res.body.token })
     expect(me.status).toBe(200)

@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   domain: 1,
   auth: 2,
   admin: 2,
+  mail: 2,
   boards: 3,
   notifications: 4,
   comments: 5,

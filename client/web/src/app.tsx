@@ -1,9 +1,12 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
 import { useLocation } from './lib/router.js'
 import { onSessionChange } from './lib/session.js'
+import { ApiKeysPage } from './pages/api-keys-page.js'
 import { AuthPage } from './pages/auth-page.js'
 import { BoardsPage } from './pages/boards-page.js'
 import { JoinPage } from './pages/join-page.js'
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-pages.js'
+import { VerifyEmailPage } from './pages/verify-email-page.js'
 import { CenterCard, HomeLink, Loading } from './ui/screens.js'
 import { loadBoardPage } from './lib/board-chunk.js'
 
@@ -27,6 +30,10 @@ export function App() {
   }
   if (path === '/signin') return <AuthPage mode="signin" query={query} />
   if (path === '/register') return <AuthPage mode="register" query={query} />
+  if (path === '/forgot-password') return <ForgotPasswordPage />
+  if (path === '/reset-password') return <ResetPasswordPage />
+  if (path === '/verify-email') return <VerifyEmailPage />
+  if (path === '/settings/api-keys') return <ApiKeysPage />
   if (path === '/' || path === '/index.html') return <BoardsPage />
   return (
     <CenterCard title="Page not found">

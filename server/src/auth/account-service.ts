@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, type SQL, sql } from 'drizzle-orm'
 import { nanoid } from 'nanoid'
 import { ErrorCode } from '../../../shared/constants.js'
 import { normalizeDisplayName } from '../../../shared/names.js'
@@ -16,7 +16,7 @@ export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 256
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u
 
-function checkPassword(password: string, field = 'password'): void {
+export function checkPassword(password: string, field = 'password'): void {
   if (password.length < PASSWORD_MIN) throw badRequest(`${field} must be at least ${PASSWORD_MIN} characters`)
   if (password.length > PASSWORD_MAX) throw badRequest(`${field} must be at most ${PASSWORD_MAX} characters`)
 }
@@ -44,6 +44,9 @@ export interface AccountDeps {
 }
 
 export class AccountService {
+  /** Told of each new account after it is committed (the verification mail). */
+  onRegistered: ((user: UserRow) => void) | null = null
+
   constructor(
     private readonly d: AccountDeps,
   ) {}
@@ -73,6 +76,7 @@ export class AccountService {
       return created
     })
     if (guest) this.announceLink(guest, row)
+    this.onRegistered?.(row)
     return { user: presentUser(row), token: await this.userToken(row) }
   }
 
@@ -111,12 +115,27 @@ export class AccountService {
     return { user: presentUser(row), token: await this.userToken(row) }
   }
 
+  /**
+   * A password set through a reset link (auth/account-links.ts): like a
+   * change, every earlier token stops working; and the link, mailed to
+   * `email`, proved the address while it is still the account's.
+   */
+  async resetPassword(userId: string, newPassword: string, email: string): Promise<{ user: User; token: string }> {
+    checkPassword(newPassword)
+    const passwordHash = await hashPassword(newPassword)
+    const row = await this.bumpTokenVersion(userId, {
+      passwordHash,
+      emailVerifiedAt: sql`CASE WHEN ${users.email} = ${email} THEN coalesce(${users.emailVerifiedAt}, now()) ELSE ${users.emailVerifiedAt} END`,
+    })
+    return { user: presentUser(row), token: await this.userToken(row) }
+  }
+
   /** Signs the user out everywhere: every token issued so far, this one included, stops working. */
   async logoutAll(user: UserRow): Promise<void> {
     await this.bumpTokenVersion(user.id, {})
   }
 
-  private async bumpTokenVersion(userId: string, set: { passwordHash?: string }): Promise<UserRow> {
+  private async bumpTokenVersion(userId: string, set: { passwordHash?: string; emailVerifiedAt?: SQL }): Promise<UserRow> {
     const [row] = await this.d.db
       .update(users)
       .set({ ...set, tokenVersion: sql`${users.tokenVersion} + 1` })

@@ -3,5 +3,5 @@ import type { UserRow } from './principals.js'
 
 /** A user row as the API shows it (never the password hash or token version). */
 export function presentUser(u: UserRow): User {
-  return { id: u.id, email: u.email, name: u.name, plan: u.plan }
+  return { id: u.id, email: u.email, name: u.name, plan: u.plan, emailVerified: u.emailVerifiedAt !== null }
 }

@@ -8,6 +8,7 @@ import { boards, guests, invites, users } from '../store/schema.js'
 import { guestEntryRefusal } from '../../../shared/rules.js'
 import type { PrincipalKind } from '../../../shared/types.js'
 import type { TokenClaims, TokenService } from './tokens.js'
+import { type ApiKeyClaims, type ApiKeyLimits, currentApiKey, isApiKeyToken, parseApiKey, resolveApiKey } from './api-keys.js'
 
 export type UserRow = typeof users.$inferSelect
 export type GuestRow = typeof guests.$inferSelect
@@ -17,7 +18,13 @@ export type GuestRow = typeof guests.$inferSelect
  * else about it (its id, key, name) comes from the functions below; nothing
  * else spells them out.
  */
-export type ResolvedPrincipal = { kind: 'user'; user: UserRow } | { kind: 'guest'; guest: GuestRow }
+export type ResolvedPrincipal =
+  /** `apiKey`: the user acts through a personal API key, within its limits (see api-keys.ts). */
+  | { kind: 'user'; user: UserRow; apiKey?: ApiKeyLimits }
+  | { kind: 'guest'; guest: GuestRow }
+
+/** What a bearer token says before the database is asked: a signed token's claims, or an API key's id and secret. */
+export type Credentials = TokenClaims | ApiKeyClaims
 
 /** A principal by kind and id (what activity, participants and signals name). */
 export interface PrincipalRef {
@@ -107,18 +114,20 @@ export class PrincipalResolver {
 
   /** The one way from a bearer token to a principal, for HTTP, /collab and socket.io alike. */
   async resolve(token: string): Promise<TokenCheck> {
-    const claims = await this.tokens.verify(token)
+    const claims = await this.claims(token)
     if (!claims) return { ok: false, why: 'invalid' }
     return this.principalOf(claims)
   }
 
-  /** The signature alone (cheap, no database): for callers that check other things before the database. */
-  claims(token: string): Promise<TokenClaims | null> {
+  /** The signature (or an API key's form) alone, cheap, no database: for callers that check other things before the database. */
+  claims(token: string): Promise<Credentials | null> {
+    if (isApiKeyToken(token)) return Promise.resolve(parseApiKey(token))
     return this.tokens.verify(token)
   }
 
   /** The principal behind verified claims, checked against the database. */
-  async principalOf(claims: TokenClaims): Promise<TokenCheck> {
+  async principalOf(claims: Credentials): Promise<TokenCheck> {
+    if (claims.kind === 'apiKey') return resolveApiKey(this.db, claims)
     if (claims.kind === 'user') {
       const user = await loadUser(this.db, claims.id)
       return user && user.tokenVersion === claims.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
@@ -147,6 +156,11 @@ export async function refreshPrincipal(db: DbOrTx, p: ResolvedPrincipal): Promis
   if (p.kind === 'user') {
     const user = await loadUser(db, p.user.id)
     if (!user) return { ok: false, why: 'gone' }
+    if (p.apiKey) {
+      // A key outlives password changes; revoking it signs it out.
+      const key = await currentApiKey(db, p.apiKey.id, user.id)
+      return key ? { ok: true, principal: { kind: 'user', user, apiKey: key } } : { ok: false, why: 'signed_out' }
+    }
     return user.tokenVersion === p.user.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'signed_out' }
   }
   const guest = await loadActiveGuest(db, p.guest.id)
@@ -155,3 +169,14 @@ export async function refreshPrincipal(db: DbOrTx, p: ResolvedPrincipal): Promis
 
 export const activeGuestsOf = (boardId: string) =>
   and(eq(guests.boardId, boardId), isNull(guests.removedAt), isNull(guests.linkedUserId))
+
+/**
+ * Whether a `user.signed_out` signal ends what `p` opened: a password change
+ * or sign-out everywhere ends the user's older tokens but not its API keys;
+ * a revoked key (`apiKeyId`) ends only what that key opened.
+ */
+export function signedOutBy(p: ResolvedPrincipal, signal: { userId: string; tokenVersion: number; apiKeyId?: string }): boolean {
+  if (p.kind !== 'user' || p.user.id !== signal.userId) return false
+  if (p.apiKey) return p.apiKey.id === signal.apiKeyId
+  return signal.apiKeyId === undefined && p.user.tokenVersion < signal.tokenVersion
+}

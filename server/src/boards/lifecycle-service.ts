@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../shared/constants.js'
 import type { Board } from '../../../shared/types.js'
 import type { ResolvedPrincipal } from '../auth/principals.js'
 import { conflict, notFound } from '../errors.js'
-import { activity, boardFiles, boards, clientIds, docHistoryBase, docSnapshots, guests, memberships } from '../store/schema.js'
+import { activity, boardFiles, boards, claimReminders, clientIds, docHistoryBase, docSnapshots, guests, memberships } from '../store/schema.js'
 import { ActivityType, recordActivity } from './activity.js'
 import { type BoardService, permanentTitle } from './board-service.js'
 import { actorOf, type Deps } from './deps.js'
@@ -56,6 +56,8 @@ export class LifecycleService {
         .returning()
       if (!row) return null
       await tx.delete(memberships).where(and(eq(memberships.boardId, boardId), eq(memberships.userId, user.id)))
+      // A kept board needs no reminder: the addresses guests left for one are forgotten now.
+      await tx.delete(claimReminders).where(eq(claimReminders.boardId, boardId))
       await recordActivity(tx, boardId, ActivityType.claimed, actorOf(principal))
       return row
     })

@@ -7,6 +7,7 @@ import type { Action, GrantableRole, Role, Subject, Tier } from '../../../shared
 import type { AccessMode } from '../../../shared/types.js'
 import * as rules from '../../../shared/rules.js'
 import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
+import { limitRole } from '../auth/api-keys.js'
 import { AppError, forbidden, notFound } from '../errors.js'
 import type { DbOrTx } from '../store/db.js'
 import { boards, memberships, users } from '../store/schema.js'
@@ -57,7 +58,9 @@ export async function loadBoard(db: DbOrTx, boardId: string): Promise<BoardWithT
 /** A guest's effective role (the rulebook's `guestRole`; kept under this name for its callers). */
 export const effectiveGuestRole: (granted: GrantableRole, isCreator: boolean, tier: Tier) => GrantableRole = rules.guestRole
 
-function userAccess(loaded: BoardWithTier, principal: ResolvedPrincipal, role: Role | null): BoardAccess {
+/** Every user's role passes here: an API key's limits (read only, some boards) cap it once, for HTTP, /collab and socket.io alike. */
+function userAccess(loaded: BoardWithTier, principal: ResolvedPrincipal, granted: Role | null): BoardAccess {
+  const role = limitRole(principal, loaded.board.id, granted)
   return { ...loaded, principal, role, subject: role ? { role, guest: false, creatorGuest: false } : null }
 }
 

@@ -17,7 +17,8 @@ export type BoardSignal =
   | { type: 'guests.disabled' }
   | { type: 'guests.enabled' }
   /** The user signed out everywhere or changed the password: tokens older than `tokenVersion` are void, their connections close. */
-  | { type: 'user.signed_out'; userId: string; tokenVersion: number }
+  /** With `apiKeyId`: only that API key was revoked; what it opened closes. */
+  | { type: 'user.signed_out'; userId: string; tokenVersion: number; apiKeyId?: string }
 
 export type SignalHandler = (signal: BoardSignal) => void
 

@@ -11,6 +11,7 @@ import {
   type PrincipalResolver,
   type ResolvedPrincipal,
   samePrincipal,
+  signedOutBy,
 } from '../auth/principals.js'
 import type { LiveAccess } from '../boards/live-access.js'
 import { loadBoard, type Policy } from '../boards/policy.js'
@@ -373,7 +374,7 @@ export class CollabHub {
       case 'guests.enabled':
         return
       case 'user.signed_out':
-        return this.signOut(signal.userId, signal.tokenVersion)
+        return this.signOut(signal)
       case 'principal.kicked': {
         const key = principalKey(signal.target)
         for (const conn of [...(this.rooms.get(signal.boardId)?.conns ?? [])]) {
@@ -393,12 +394,12 @@ export class CollabHub {
     }
   }
 
-  /** Closes the user's connections opened with tokens older than `tokenVersion` (4401: sign in again). */
-  private signOut(userId: string, tokenVersion: number): void {
+  /** Closes the user's connections opened with tokens older than `tokenVersion`, or with a revoked API key (4401: sign in again). */
+  private signOut(signal: Extract<BoardSignal, { type: 'user.signed_out' }>): void {
     for (const room of this.rooms.values()) {
       for (const conn of [...room.conns]) {
         const p = conn.identity?.principal
-        if (p?.kind === 'user' && p.user.id === userId && p.user.tokenVersion < tokenVersion) conn.close(CloseCode.unauthenticated, 'signed out')
+        if (p && signedOutBy(p, signal)) conn.close(CloseCode.unauthenticated, 'signed out')
       }
     }
   }

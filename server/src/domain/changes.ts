@@ -43,7 +43,8 @@ export type Change =
   | { type: 'participants.changed'; boardId: string }
   /** A guest's work became a user's. */
   | { type: 'guest.linked'; boardId: string; guestId: string; guestName: string; userId: string }
-  | { type: 'user.signed_out'; userId: string; tokenVersion: number }
+  /** `apiKeyId`: that API key was revoked (the user's tokens stay valid). */
+  | { type: 'user.signed_out'; userId: string; tokenVersion: number; apiKeyId?: string }
   /** The server-wide guest switch. */
   | { type: 'guests.switched'; enabled: boolean }
   | { type: 'comment.created'; boardId: string; thread: Thread }

@@ -48,7 +48,7 @@ export class ChangeDispatcher implements Changes {
         events.participantLeft(change.boardId, 'guest', change.guestId, change.guestName)
         return events.participantJoined(change.boardId, 'user', change.userId)
       case 'user.signed_out':
-        return signals.publish({ type: 'user.signed_out', userId: change.userId, tokenVersion: change.tokenVersion })
+        return signals.publish({ type: 'user.signed_out', userId: change.userId, tokenVersion: change.tokenVersion, ...(change.apiKeyId ? { apiKeyId: change.apiKeyId } : {}) })
       case 'guests.switched':
         return signals.publish({ type: change.enabled ? 'guests.enabled' : 'guests.disabled' })
       case 'comment.created':

@@ -16,7 +16,7 @@ import {
 import type { BoardRestoredPayload, HistoryPerson } from '../../../shared/history.js'
 import type { BoardTimer, LobbyGuest, Summon, Vote, VoteResult } from '../../../shared/session.js'
 import type { PrincipalKind, Thread } from '../../../shared/types.js'
-import { principalKey, type PrincipalResolver, type ResolvedPrincipal } from '../auth/principals.js'
+import { principalKey, type PrincipalResolver, type ResolvedPrincipal, signedOutBy } from '../auth/principals.js'
 import type { BoardEvents } from './board-events.js'
 import { isAccessSignal, type LiveAccess } from '../boards/live-access.js'
 import { loadBoard } from '../boards/policy.js'
@@ -245,7 +245,7 @@ export class SocketEvents implements BoardEvents {
     if (signal.type === 'user.signed_out') {
       for (const s of await this.io.local.in(userRoom(signal.userId)).fetchSockets()) {
         const p = s.data.principal
-        if (p.kind === 'user' && p.user.tokenVersion < signal.tokenVersion) s.disconnect(true)
+        if (signedOutBy(p, signal)) s.disconnect(true)
       }
       return
     }

@@ -9,6 +9,7 @@ import type { Settings } from '../admin/settings.js'
 import type { AccountService } from '../auth/account-service.js'
 import { normalizeEmail } from '../auth/account-service.js'
 import { badRequest, notFound, unauthenticated } from '../errors.js'
+import type { Mailer } from '../mail/mailer.js'
 import type { Store } from '../store/db.js'
 import { boards, users } from '../store/schema.js'
 import type { Sweeper } from '../sweeper/sweeper.js'
@@ -20,11 +21,13 @@ export interface AdminRouteOptions {
   settings: Settings
   sweeper: Sweeper
   store: Store
+  /** The mail outbox (`npm run admin -- mail`). */
+  mailer: Mailer
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
-export function adminRoutes(app: App, { adminToken, accounts, settings, sweeper, store }: AdminRouteOptions): void {
+export function adminRoutes(app: App, { adminToken, accounts, settings, sweeper, store, mailer }: AdminRouteOptions): void {
   app.register(async (scope) => {
     const admin = scope.withTypeProvider<TypeBoxTypeProvider>()
     admin.addHook('onRequest', async (request) => {
@@ -92,6 +95,13 @@ export function adminRoutes(app: App, { adminToken, accounts, settings, sweeper,
     )
 
     admin.post('/api/admin/sweep', async () => sweeper.sweep())
+
+    // What the server would have mailed without SMTP_URL, newest first; with SMTP nothing is kept.
+    admin.get(
+      '/api/admin/mail',
+      { schema: { querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })) }) } },
+      async (request) => ({ smtp: mailer.smtp, messages: await mailer.outbox(Math.max(1, Number(request.query.limit ?? 100))) }),
+    )
 
     admin.put(
       '/api/admin/guests',

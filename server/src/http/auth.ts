@@ -3,6 +3,7 @@ import type { App } from './types.js'
 import type { PrincipalResolver, ResolvedPrincipal, UserRow } from '../auth/principals.js'
 import { ErrorCode } from '../../../shared/constants.js'
 import { forbidden, guestForbidden, unauthenticated } from '../errors.js'
+import { apiKeyRefusal } from './api-key-routes.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,7 +30,11 @@ export function installAuth(app: App, resolver: PrincipalResolver): void {
     const token = bearerToken(request)
     if (token === null) return null
     const check = await resolver.resolve(token)
-    if (check.ok) return check.principal
+    if (check.ok) {
+      const refused = apiKeyRefusal(check.principal, request)
+      if (refused) throw refused
+      return check.principal
+    }
     if (check.why === 'revoked') throw forbidden('Your access to this board was removed')
     if (check.why === 'guests_off') throw forbidden('Guests are turned off on this server', ErrorCode.guestsNotAllowed)
     throw unauthenticated('The token is invalid or has expired')

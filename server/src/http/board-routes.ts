@@ -2,6 +2,7 @@ import { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ErrorCode } from '../../../shared/constants.js'
+import { keyReaches } from '../auth/api-keys.js'
 import type { BoardService } from '../boards/board-service.js'
 import type { InviteService } from '../boards/invite-service.js'
 import type { ParticipantService } from '../boards/participant-service.js'
@@ -69,7 +70,12 @@ export function boardRoutes(app: App, { boards, invites, participants, authRateL
     },
   )
 
-  app.get('/api/boards', async (request) => ({ boards: await boards.listForUser(await request.user()) }))
+  app.get('/api/boards', async (request) => {
+    const listed = await boards.listForUser(await request.user())
+    // An API key limited to some boards lists only those.
+    const principal = await request.principal()
+    return { boards: listed.filter((b) => keyReaches(principal, b.id)) }
+  })
 
   app.get('/api/boards/:id', { schema: { params: BoardParams } }, async (request) => ({
     board: await boards.get(await request.principal(), request.params.id),

@@ -28,6 +28,8 @@ export const users = pgTable('users', {
   plan: text('plan', { enum: ['free', 'pro'] }).notNull().default('free'),
   /** Bumped by a password change or "sign out everywhere": user tokens carry it, older ones stop working. */
   tokenVersion: integer('token_version').notNull().default(0),
+  /** When the user proved the address is theirs (a verification or reset link); null: not yet. */
+  emailVerifiedAt: ts('email_verified_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
 })
 
@@ -391,3 +393,73 @@ export const boardSummons = pgTable('board_summons', {
   summon: jsonb('summon').$type<Record<string, unknown>>().notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
+
+/**
+ * Personal API keys: a bearer credential a user made for scripts, limited to
+ * read or write and to all or some of the user's boards. Only a SHA-256 of
+ * the secret is kept; the key itself is shown once, when it is made.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    scope: text('scope', { enum: ['read', 'write'] }).notNull(),
+    /** Board ids the key reaches; null: every board the user can reach. */
+    boardIds: jsonb('board_ids').$type<string[]>(),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [index('api_keys_user_idx').on(t.userId)],
+)
+
+/**
+ * Single-use links sent by e-mail (password reset, e-mail verification).
+ * Only a SHA-256 of the token is kept. A spent row (used or superseded) stays
+ * a day so that the per-address limit can count what was sent.
+ */
+export const accountTokens = pgTable(
+  'account_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['reset', 'verify'] }).notNull(),
+    /** The address the link went to: verification confirms this one only. */
+    email: text('email').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    spentAt: ts('spent_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('account_tokens_user_idx').on(t.userId, t.purpose, t.createdAt)],
+)
+
+/** Mail the server would have sent without SMTP_URL: the operator's outbox (`npm run admin -- mail`), the newest few kept. */
+export const mailOutbox = pgTable('mail_outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  toAddress: text('to_address').notNull(),
+  subject: text('subject').notNull(),
+  body: text('body').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+})
+
+/** A guest's address, to be reminded an hour before its temporary board is deleted; forgotten once sent (or the board is claimed or gone). */
+export const claimReminders = pgTable(
+  'claim_reminders',
+  {
+    guestId: text('guest_id')
+      .primaryKey()
+      .references(() => guests.id, { onDelete: 'cascade' }),
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('claim_reminders_board_idx').on(t.boardId)],
+)

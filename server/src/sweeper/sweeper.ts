@@ -28,6 +28,8 @@ export interface SweeperDeps {
   metrics?: { deleted?(n: number): void; warned?(n: number): void }
   /** History retention (history/history-store.ts): drops old versions, folds old log rows; answers boards folded. */
   retention?(): Promise<number>
+  /** Mail the round is due to send (claim reminders) and mail links to purge; before deletions, so a reminder precedes its board's end. */
+  mail?(): Promise<number>
   /** Skip this round (another instance holds the sweep lock); always false in one process. */
   skipRound?(): Promise<boolean>
 }
@@ -70,6 +72,7 @@ export class Sweeper {
   private async round(): Promise<SweepResult> {
     if (await this.deps.skipRound?.()) return { warned: 0, deleted: 0, historyFolded: 0 }
     const warned = await this.warn()
+    await this.deps.mail?.().catch((err: unknown) => this.deps.logger.error({ err }, 'claim reminders failed'))
     let deleted = 0
     for (;;) {
       const n = await this.deleteBatch()

@@ -253,6 +253,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
         onClaim={() => void claim()}
         claiming={claiming}
         onDownload={() => void downloadCopy()}
+        guestToken={s.guest ? s.token : null}
       />
       {abilities.blockedBy ? (
         <div className="banner banner-info" role="note" data-testid="locked-banner">

@@ -5,6 +5,7 @@ import type { Board } from '../../../../shared/types.js'
 import { formatRemaining } from '../lib/format.js'
 import { navigate } from '../lib/router.js'
 import { Icon } from '../ui/icon.js'
+import { ClaimReminder } from './claim-reminder.js'
 
 interface Props {
   board: Board
@@ -14,9 +15,11 @@ interface Props {
   claiming: boolean
   /** Saves a copy (JSON export), so the work survives even if nobody claims the board. */
   onDownload: () => void
+  /** A guest's token: it may leave an address to be reminded before deletion. */
+  guestToken?: string | null
 }
 
-export function TempBanner({ board, guest, canClaim, onClaim, claiming, onDownload }: Props) {
+export function TempBanner({ board, guest, canClaim, onClaim, claiming, onDownload, guestToken }: Props) {
   const [now, setNow] = useState(Date.now())
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 15_000)
@@ -47,6 +50,12 @@ export function TempBanner({ board, guest, canClaim, onClaim, claiming, onDownlo
           <span className="wide-only">Sign up so your work comes with you</span>
           <span className="narrow-only">Sign up to keep it</span>
         </button>
+      ) : null}
+      {/* Not on a phone: the banner there is one compact row. */}
+      {guest && guestToken ? (
+        <span className="wide-only">
+          <ClaimReminder boardId={board.id} token={guestToken} />
+        </span>
       ) : null}
       <button type="button" className="button banner-button" onClick={onDownload} data-testid="download-copy" aria-label="Download a copy" title="Download a copy">
         <span className="wide-only">Download a copy</span>

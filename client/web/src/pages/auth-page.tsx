@@ -70,7 +70,15 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
         <input id="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail((e.target as HTMLInputElement).value)} autoFocus />
         <label htmlFor="password">Password</label>
         <input id="password" type="password" autoComplete={mode === 'signin' ? 'current-password' : 'new-password'} minLength={mode === 'register' ? 8 : undefined} required value={password} onChange={(e) => setPassword((e.target as HTMLInputElement).value)} />
-        {mode === 'register' ? <p className="muted small">At least 8 characters.</p> : null}
+        {mode === 'register' ? (
+          <p className="muted small">At least 8 characters.</p>
+        ) : (
+          <p className="muted small">
+            <a href="/forgot-password" onClick={linkHandler('/forgot-password')}>
+              Forgot your password?
+            </a>
+          </p>
+        )}
         {error ? <p className="error" role="alert">{error}</p> : null}
         <button type="submit" className="button button-primary button-block" disabled={busy}>
           {busy ? 'Please wait…' : mode === 'signin' ? 'Sign in' : 'Create account'}

@@ -92,6 +92,9 @@ export function BoardsPage() {
       <header className="page-header">
         <h1>My boards</h1>
         <span className="muted">{user.user.name}</span>
+        <a className="button button-ghost" href="/settings/api-keys" onClick={linkHandler('/settings/api-keys')}>
+          API keys
+        </a>
         <button type="button" className="button button-ghost" onClick={() => session.setUser(null)}>
           Sign out
         </button>
