@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { initialiseInChild, isInitialised } from '../../src/store/embedded.js'
 import { TEMPLATE_ENV } from './data-dir.js'
+import { buildServerForProcesses } from './process-build.js'
 import { postgresBaseUrl, redisBaseUrl } from './services.js'
 
 export default async function setup(): Promise<() => Promise<void>> {
@@ -15,6 +16,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   const template = join(templateRoot, 'pglite')
   await initialiseInChild(template, pino({ level: 'warn' }))
   if (isInitialised(template)) process.env[TEMPLATE_ENV] = template
+  // Server processes (kill -9, several instances) start from plain JavaScript.
+  const removeBuild = await buildServerForProcesses()
 
   const skipped: string[] = []
   if (!postgresBaseUrl()) skipped.push('PostgreSQL suites (set DATABASE_URL or TEST_DATABASE_URL)')
@@ -30,5 +33,6 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   return async () => {
     await rm(templateRoot, { recursive: true, force: true })
+    await removeBuild()
   }
 }

@@ -1,6 +1,7 @@
 // A real Drawbridge process (for SIGKILL / SIGTERM tests and multi-instance runs).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { SERVER_BUILD_ENV } from './process-build.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 
@@ -16,7 +17,10 @@ export interface ServerProcess {
 
 /** `nodeArgs` go before the entry point, e.g. `--inspect=127.0.0.1:0` for tests that drive V8. */
 export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/src/main.ts'], {
+  // The run's JavaScript build (global setup), or the sources through tsx when a file runs without it.
+  const built = process.env[SERVER_BUILD_ENV]
+  const entry = built ? [built] : ['--import', 'tsx', 'server/src/main.ts']
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
