@@ -6,7 +6,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
  * (no timing cache on CI): otherwise one of them can start last and run on
  * alone while the other worker idles.
  */
-const LONGEST = ['kill-durability', 'session-flows', 'history-flows', 'performance', 'history.test', 'multi-instance', 'canvas-flows']
+const LONGEST = ['kill-durability', 'memory.test', 'session-flows', 'history-flows', 'performance', 'history.test', 'multi-instance', 'canvas-flows']
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -18,10 +18,6 @@ class LongestFirst extends BaseSequencer {
   }
 }
 
-// Whole-process load tests run on their own, after everything else: they use
-// both cores for a minute, which would make them noisy and starve the browser
-// flows running beside them.
-const alone = ['server/test/memory.test.ts']
 
 export default defineConfig({
   test: {
@@ -37,16 +33,14 @@ export default defineConfig({
           // Here rather than above, so that it prints once, not once per project.
           globalSetup: ['server/test/helpers/global-setup.ts'],
           include: ['server/test/**/*.test.ts', 'client/**/*.test.ts', 'shared/**/*.test.ts'],
-          exclude: alone,
           // Every file starts its own server and embedded database; two at a
           // time keeps a 2-core machine responsive.
           maxWorkers: 2,
-          sequence: { groupOrder: 0, sequencer: LongestFirst },
+          // The memory churn test measures memory after forced collections,
+          // not time: it starts early beside the kill loop instead of running
+          // on its own at the end while a core idles.
+          sequence: { sequencer: LongestFirst },
         },
-      },
-      {
-        extends: true,
-        test: { name: 'alone', include: alone, maxWorkers: 1, sequence: { groupOrder: 1 } },
       },
     ],
   },
