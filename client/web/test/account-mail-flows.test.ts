@@ -1,67 +1,47 @@
 // The pages mail leads to, in the browser, with a real SMTP server: forgot
 // password → the mailed link → a new password, signed in; the verification
 // link's page; and a guest leaving an address on a temporary board.
-import type { Browser } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { uniqueEmail } from '../../../server/test/helpers/api.js'
 import { linkIn, startSmtp, type TestSmtp, tokenOf } from '../../../server/test/helpers/mail.js'
-import { startServer, type TestServer } from '../../../server/test/helpers/server.js'
 import { ApiClient } from '../../sdk/index.js'
-import { chromiumPath, ensureWebBuild, hasChromium, launch, openPage, type TestPage } from './browser.js'
+import { chromiumPath, hasChromium } from './browser.js'
+import { useBrowserSuite } from './setup.js'
 
 describe.skipIf(!hasChromium)(`mail pages in the browser (${chromiumPath})`, () => {
-  vi.setConfig({ testTimeout: 120_000 })
   let smtp: TestSmtp
-  let server: TestServer
-  let browser: Browser
-  const pages: TestPage[] = []
   beforeAll(async () => {
-    await ensureWebBuild()
     smtp = await startSmtp()
-    server = await startServer({ SERVE_WEB: 'true', SMTP_URL: smtp.url, EMAIL_VERIFICATION: 'optional' })
-    browser = await launch()
-  }, 180_000)
-  afterEach(async () => {
-    for (const p of pages.splice(0)) {
-      expect(p.errors, 'browser console errors').toEqual([])
-      expect(p.external, 'requests to other hosts').toEqual([])
-      await p.context.close()
-    }
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
     await smtp?.close()
   })
-  const open = async () => {
-    const p = await openPage(browser)
-    pages.push(p)
-    return p
-  }
+  const suite = useBrowserSuite(() => ({ SMTP_URL: smtp.url, EMAIL_VERIFICATION: 'optional' }))
+  const open = () => suite.open(null)
 
   it('forgot password → mailed link → new password; the link leaves the address bar and works once', async () => {
     const email = uniqueEmail('webreset')
-    await new ApiClient({ baseUrl: server.url }).register({ email, password: 'old password', name: 'Rita' })
+    await new ApiClient({ baseUrl: suite.server.url }).register({ email, password: 'old password', name: 'Rita' })
     const { page, expectFailure } = await open()
-    await page.goto(`${server.url}/signin`)
+    await page.goto(`${suite.server.url}/signin`)
     await page.getByRole('link', { name: 'Forgot your password?' }).click()
     await page.getByLabel('Email').fill(email)
     await page.getByRole('button', { name: 'Send me a link' }).click()
     await page.getByTestId('forgot-sent').waitFor()
     const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject.startsWith('Reset'))
-    const token = tokenOf(linkIn(mail, `${server.config.publicUrl}/reset-password#token=`))
+    const token = tokenOf(linkIn(mail, `${suite.server.config.publicUrl}/reset-password#token=`))
 
-    await page.goto(`${server.url}/reset-password#token=${token}`)
+    await page.goto(`${suite.server.url}/reset-password#token=${token}`)
     await page.getByLabel('New password').fill('brand new password')
     expect(page.url()).not.toContain(token)
     await page.getByRole('button', { name: 'Set password' }).click()
-    await page.waitForURL(`${server.url}/`)
+    await page.waitForURL(`${suite.server.url}/`)
     const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('drawbridge.user') ?? 'null') as { user: { email: string } } | null)
     expect(stored?.user.email).toBe(email)
 
     // The same link again: refused, with a way to ask for a new one.
     expectFailure(400, 'POST', /^\/api\/auth\/password-reset\/complete$/)
-    await page.goto(`${server.url}/reset-password#token=${token}`)
+    await page.goto(`${suite.server.url}/reset-password#token=${token}`)
     await page.getByLabel('New password').fill('another password')
     await page.getByRole('button', { name: 'Set password' }).click()
     await page.getByRole('alert').filter({ hasText: 'already used' }).waitFor()
@@ -70,18 +50,18 @@ describe.skipIf(!hasChromium)(`mail pages in the browser (${chromiumPath})`, () 
 
   it('the verification link confirms the address', async () => {
     const email = uniqueEmail('webverify')
-    await new ApiClient({ baseUrl: server.url }).register({ email, password: 'a password', name: 'Vic' })
+    await new ApiClient({ baseUrl: suite.server.url }).register({ email, password: 'a password', name: 'Vic' })
     const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject.startsWith('Confirm'))
-    const token = tokenOf(linkIn(mail, `${server.config.publicUrl}/verify-email#token=`))
+    const token = tokenOf(linkIn(mail, `${suite.server.config.publicUrl}/verify-email#token=`))
     const { page } = await open()
-    await page.goto(`${server.url}/verify-email#token=${token}`)
+    await page.goto(`${suite.server.url}/verify-email#token=${token}`)
     await page.getByText(`Thank you: ${email} is confirmed.`).waitFor()
-    expect(page.url()).toBe(`${server.url}/verify-email`)
+    expect(page.url()).toBe(`${suite.server.url}/verify-email`)
   })
 
   it('a guest on a temporary board leaves an address to be reminded, and can take it back', async () => {
     const { page } = await open()
-    await page.goto(`${server.url}/`)
+    await page.goto(`${suite.server.url}/`)
     await page.getByLabel('Your name').fill('Remy')
     await page.getByRole('button', { name: 'Create a board without an account' }).click()
     await page.waitForURL('**/b/*')

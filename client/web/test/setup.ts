@@ -36,8 +36,10 @@ export async function pageAs(browser: Browser, person: Person | null, options: {
 /**
  * One real server (serving the built app) and one browser for a describe
  * block; pages opened with `open` fail their test on any console error.
+ * `env` is read when the server starts (after the file's own earlier
+ * beforeAll hooks, e.g. one that starts an SMTP server).
  */
-export function useBrowserSuite() {
+export function useBrowserSuite(env: () => Record<string, string> = () => ({})) {
   // A flow that takes 18 s alone took 30 s beside the rest of the suite on a
   // slow evening: the suite-wide 30 s is a hang guard, not a speed check, and
   // a browser flow needs more room. (Each step still fails after 8 s.)
@@ -46,7 +48,7 @@ export function useBrowserSuite() {
   const pages: TestPage[] = []
   beforeAll(async () => {
     await ensureWebBuild()
-    state.server = await startServer({ SERVE_WEB: 'true' })
+    state.server = await startServer({ SERVE_WEB: 'true', ...env() })
     state.browser = await launch()
   }, 180_000)
   afterEach(async () => {

@@ -1,14 +1,9 @@
 // A real SMTP server for mail tests (the smtp-server package on port 0) that
 // keeps what it receives, and a Drawbridge whose log lines the test reads.
-import { rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { SMTPServer } from 'smtp-server'
-import { loadConfig } from '../../src/config.js'
-import { createLogger } from '../../src/logger.js'
-import { type Running, startDrawbridge } from '../../src/server.js'
-import { freshDataDir } from './data-dir.js'
-import { TEST_ADMIN_TOKEN } from './server.js'
+import { startServer, type TestServer } from './server.js'
 
 export interface ReceivedMail {
   from: string
@@ -117,7 +112,7 @@ export function linkIn(mail: ReceivedMail, prefix: string): string {
 export const tokenOf = (link: string): string => new URL(link).hash.replace(/^#token=/, '')
 
 export interface LoggedServer {
-  running: Running
+  running: TestServer
   /** Every log line written so far (JSON text). */
   lines: string[]
   stop(): Promise<void>
@@ -132,29 +127,6 @@ export async function startLoggedServer(env: Record<string, string>, level = 'tr
       cb()
     },
   })
-  const dataDir = await freshDataDir('drawbridge-mail-')
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: level,
-    AUTH_RATE_LIMIT: '100000',
-    GUEST_BOARDS_PER_IP_PER_HOUR: '100000',
-    GUEST_BOARDS_PER_HOUR: '100000',
-    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    SERVE_WEB: 'false',
-    ...env,
-    DATA_DIR: dataDir,
-  })
-  const running = await startDrawbridge(config, createLogger(config.logLevel, stream))
-  let stopped = false
-  return {
-    running,
-    lines,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      await running.close()
-      await rm(dataDir, { recursive: true, force: true })
-    },
-  }
+  const running = await startServer({ LOG_LEVEL: level, ...env }, stream)
+  return { running, lines, stop: () => running.stop() }
 }

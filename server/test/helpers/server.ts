@@ -1,6 +1,7 @@
 // Starts a real Drawbridge on port 0 exactly as main.ts does, with its own
 // data directory (and so its own embedded database).
 import { rm } from 'node:fs/promises'
+import type { DestinationStream } from 'pino'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { type Running, startDrawbridge } from '../../src/server.js'
@@ -14,7 +15,8 @@ export interface TestServer extends Running {
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789'
 
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `log`: where the server's log lines go (tests that read them set LOG_LEVEL too). */
+export async function startServer(env: Record<string, string> = {}, log?: DestinationStream): Promise<TestServer> {
   const dataDir = env.DATA_DIR ?? (await freshDataDir('drawbridge-test-'))
   const config = loadConfig({
     PORT: '0',
@@ -29,7 +31,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     ...env,
     DATA_DIR: dataDir,
   })
-  const running = await startDrawbridge(config, createLogger(config.logLevel))
+  const running = await startDrawbridge(config, createLogger(config.logLevel, log))
   let stopped = false
   return Object.assign(running, {
     dataDir,
