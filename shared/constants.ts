@@ -64,6 +64,20 @@ export const ErrorCode = {
   emailUnverified: 'email_unverified',
   /** An API key asked for what only a signed-in user may do (manage keys, change the password, sign out). */
   apiKeyForbidden: 'api_key_forbidden',
+  /** The account's plan does not include this (webhooks need pro). */
+  planRequired: 'plan_required',
+  /** Only the board's owner may change content while it is locked. */
+  boardLocked: 'board_locked',
+  /** An archived board is read-only for everyone. */
+  boardArchived: 'board_archived',
+  /** A reviewer's document write (the document API) that changes or deletes what someone else created. */
+  notOwnMarkup: 'not_own_markup',
+  /** A guest's document write with an element type the host does not allow guests. */
+  toolNotAllowed: 'tool_not_allowed',
+  /** A guest's document write touching a frame the host locked. */
+  lockedFrame: 'locked_frame',
+  /** A reviewer's document write past its markup quota (or the board's). */
+  markupQuota: 'markup_quota',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

@@ -249,7 +249,43 @@ export class ApiClient extends SessionApi {
     const body = which === 'all' ? { all: true } : { ids: which }
     return (await this.request<{ updated: number }>('POST', '/api/notifications/read', body)).updated
   }
+
+  // ---- document (elements) ------------------------------------------------
+
+  async listElements(boardId: string, root?: ElementRoot): Promise<BoardElement[]> {
+    return (await this.request<{ elements: BoardElement[] }>('GET', `/api/boards/${enc(boardId)}/elements${rootQuery(root)}`)).elements
+  }
+
+  async getElement(boardId: string, elementId: string, root?: ElementRoot): Promise<BoardElement> {
+    return (await this.request<{ element: BoardElement }>('GET', `/api/boards/${enc(boardId)}/elements/${enc(elementId)}${rootQuery(root)}`)).element
+  }
+
+  /** Adds elements (all or none) through the same guard as a live update; answers them as stored. */
+  async addElements(boardId: string, elements: { id?: string; root?: ElementRoot; fields: Record<string, unknown> }[]): Promise<BoardElement[]> {
+    return (await this.request<{ elements: BoardElement[] }>('POST', `/api/boards/${enc(boardId)}/elements`, { elements })).elements
+  }
+
+  async changeElement(boardId: string, elementId: string, change: { set?: Record<string, unknown>; unset?: string[] }, root?: ElementRoot): Promise<BoardElement> {
+    const path = `/api/boards/${enc(boardId)}/elements/${enc(elementId)}${rootQuery(root)}`
+    return (await this.request<{ element: BoardElement }>('PATCH', path, change)).element
+  }
+
+  async deleteElement(boardId: string, elementId: string, root?: ElementRoot): Promise<void> {
+    await this.request('DELETE', `/api/boards/${enc(boardId)}/elements/${enc(elementId)}${rootQuery(root)}`)
+  }
 }
+
+/** The document roots that hold elements (docs/API.md, "Document API"). */
+export type ElementRoot = 'shapes' | 'markup'
+
+/** An element as the document API answers it. */
+export interface BoardElement {
+  id: string
+  root: ElementRoot
+  fields: Record<string, unknown>
+}
+
+const rootQuery = (root: ElementRoot | undefined) => (root ? `?root=${root}` : '')
 
 /** Builds the text of a mention as the server expects it inside a comment body. */
 export function mentionText(name: string, userId: string): string {

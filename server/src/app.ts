@@ -48,6 +48,8 @@ import { Store } from './store/db.js'
 import { Sweeper } from './sweeper/sweeper.js'
 import { HistoryService } from './history/history-service.js'
 import { historyRoutes } from './http/history-routes.js'
+import { documentRoutes } from './http/document-routes.js'
+import { DocumentService } from './boards/document-service.js'
 import { sessionRoutes } from './http/session-routes.js'
 import { SessionService } from './session/session-service.js'
 import { LobbyService } from './session/lobby-service.js'
@@ -64,6 +66,12 @@ import { describePrincipal, linkGuest } from './boards/guest-link.js'
 import { importDocument } from './collab/import-document.js'
 import type { RoomLimits } from './collab/room.js'
 import { ChangeDispatcher } from './events/change-dispatcher.js'
+import type { Changes } from './domain/changes.js'
+import { webhookRoutes } from './http/webhook-routes.js'
+import { AddressPolicy } from './webhooks/address-policy.js'
+import { DeliveryWorker } from './webhooks/delivery-worker.js'
+import { WebhookEvents, WebhookTap } from './webhooks/webhook-events.js'
+import { WebhookService } from './webhooks/webhook-service.js'
 import { transferRoutes } from './http/transfer-routes.js'
 import { fileRoutes } from './http/file-routes.js'
 import { type FileLimits, FileService } from './boards/file-service.js'
@@ -161,7 +169,11 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   events.attach(router)
   metrics.readFrom({ connections: () => hub.connectionCount, rooms: () => hub.roomCount, sockets: () => events.io.engine.clientsCount })
 
-  const changes = new ChangeDispatcher(bus, events)
+  // Every change also reaches the webhooks, queued on the instance where it happened (so once).
+  const webhookTargets = new AddressPolicy(config.webhooks.allowPrivate)
+  const delivery = life.add('webhooks', new DeliveryWorker({ db: store.db, logger, policy: webhookTargets, ...config.webhooks }), (w) => w.close())
+  const webhookEvents = new WebhookEvents(store.db, logger, () => delivery.kick())
+  const changes: Changes = new WebhookTap(new ChangeDispatcher(bus, events), webhookEvents)
   hub.onPresenceChange((boardId, kind, id) => {
     presence.changed(boardId)
     changes.record({ type: 'participant.presence', boardId, who: { kind, id } })
@@ -196,6 +208,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   // Before the board, invite and transfer routes: it holds back what EMAIL_VERIFICATION=required withholds.
   accountMailRoutes(fastify, { links, reminders, boards, verification: config.emailVerification, authRateLimit: config.authRateLimit })
   apiKeyRoutes(fastify, { apiKeys: new ApiKeyService({ db: store.db, changes, reaches: (user, boardId) => hasRole(policy, store, user, boardId) }) })
+  webhookRoutes(fastify, { webhooks: new WebhookService(store.db, webhookTargets, webhookEvents) })
   adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store, mailer })
   const lobby = new LobbyService(deps, boards)
   invites.onKnock = (guest) => lobby.announce(guest)
@@ -203,6 +216,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   lifecycleRoutes(fastify, { lifecycle, comments, notifications, commentRateLimit: config.commentRateLimit })
   transferRoutes(fastify, { transfers, maxImportBytes: config.limits.maxImportBytes })
   historyRoutes(fastify, { history })
+  documentRoutes(fastify, { documents: new DocumentService(deps, boards, hub) })
   const votes = life.add('votes', new VotingService(deps, boards), (v) => v.close())
   sessionRoutes(fastify, { sessions: new SessionService(deps, boards), lobby, votes, notes: new PrivateNotesService(deps, boards, hub) })
   fileRoutes(fastify, { files: new FileService(deps, fileLimits(config)), maxFileBytes: config.limits.maxFileBytes })
@@ -217,6 +231,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   history.start()
   votes.start()
   presence.start()
+  delivery.start()
   idleMemory?.start()
   return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, mailer, components: life.names, close: () => life.close() }
 }
@@ -357,7 +372,7 @@ interface SweeperParts {
   store: Store
   redisBus: RedisBus | null
   bus: Bus
-  changes: ChangeDispatcher
+  changes: Changes
   notifications: NotificationService
   metrics: Metrics
   retention: () => Promise<number>

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import proxyAddr from 'proxy-addr'
+import ipaddr from 'ipaddr.js'
 import { parseDuration } from '../../shared/duration.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -92,7 +93,17 @@ export interface Config {
   emailVerification: EmailVerification
   /** How long a password reset link works. */
   passwordResetTtlMs: number
+  webhooks: WebhookConfig
   limits: Limits
+}
+
+export interface WebhookConfig {
+  /** CIDRs, addresses or host names a webhook may reach although they are private or loopback (docs/SECURITY.md). */
+  allowPrivate: string[]
+  /** The waits between attempts; attempts = waits + 1. */
+  retryDelaysMs: number[]
+  /** How long one attempt may take. */
+  timeoutMs: number
 }
 
 export const EMAIL_VERIFICATION_MODES = ['off', 'optional', 'required'] as const
@@ -267,6 +278,7 @@ export function loadConfig(env: Env): Config {
     mailFrom: mailFrom(env, publicUrl),
     emailVerification: emailVerification(env),
     passwordResetTtlMs: duration(env, 'PASSWORD_RESET_TTL', 3_600_000, 1000),
+    webhooks: webhookConfig(env),
     limits: {
       maxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxDocBytes: int(env, 'MAX_DOC_BYTES', 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
@@ -330,5 +342,29 @@ function workLimits(env: Env) {
     maxBoardFileBytes: int(env, 'MAX_BOARD_FILE_BYTES', 100 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     presenceMaxBytes: int(env, 'PRESENCE_MAX_BYTES', 32 * 1024, 256, 16 * 1024 * 1024),
     presenceRate: int(env, 'PRESENCE_RATE', 30, 1, 10_000),
+  }
+}
+
+function webhookConfig(env: Env): WebhookConfig {
+  const allowPrivate = (str(env, 'WEBHOOK_ALLOW_PRIVATE') ?? '').split(',').map((e) => e.trim()).filter(Boolean)
+  for (const entry of allowPrivate) {
+    const address = entry.replace(/^\[(.*)\]$/, '$1')
+    const valid = entry.includes('/') ? isCidr(entry) : ipaddr.isValid(address) || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(entry)
+    if (!valid) throw new ConfigError('WEBHOOK_ALLOW_PRIVATE', `expected CIDRs, addresses or host names, got "${entry}"`)
+  }
+  const rawDelays = str(env, 'WEBHOOK_RETRY_DELAYS') ?? '10s,1m,10m,1h'
+  const retryDelaysMs = rawDelays === 'none' ? [] : rawDelays.split(',').map((d) => parseDuration(d.trim()))
+  if (retryDelaysMs.length > 20 || retryDelaysMs.some((d) => d === null || d < 10)) {
+    throw new ConfigError('WEBHOOK_RETRY_DELAYS', `expected up to 20 durations of 10ms or more, such as 10s,1m,10m,1h (or none), got "${rawDelays}"`)
+  }
+  return { allowPrivate, retryDelaysMs: retryDelaysMs as number[], timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', 10_000, 100) }
+}
+
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value)
+    return true
+  } catch {
+    return false
   }
 }

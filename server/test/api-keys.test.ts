@@ -216,6 +216,26 @@ describe('a key limited to some boards', () => {
   })
 })
 
+describe('a key limited to some boards and notifications', () => {
+  it('hears no notifications, live or listed: they are about every board of its user', async () => {
+    const { token, board, other } = await owner()
+    const { secret } = await makeKey(token, { scope: 'write', boards: [board.id] })
+    expect((await api.get('/api/notifications', { token: secret })).status).toBe(403)
+    expect((await api.post('/api/notifications/read', { token: secret, body: { all: true } })).status).toBe(403)
+    // An unlimited key still hears them, as the user's own token does.
+    const { secret: everywhere } = await makeKey(token, { scope: 'read' })
+    expect((await api.get('/api/notifications', { token: everywhere })).status).toBe(200)
+    const limitedSocket = await suite.events(secret)
+    const userSocket = await suite.events(token)
+    const guest = await joinAsGuest(api, (await createInvite(api, token, other.id, 'reviewer')).token, 'Gil')
+    const thread = (await api.post(`/api/boards/${other.id}/comments`, { token, body: { anchor: { x: 0, y: 0 }, body: 'Thoughts?' } })).body.thread
+    expect((await api.post(`/api/boards/${other.id}/comments/${thread.id}/replies`, { token: guest.token, body: { body: 'About the other board' } })).status).toBe(201)
+    expect(await userSocket.next('notification', (n) => n.type === 'reply')).toMatchObject({ boardId: other.id })
+    // Sent to both at once: by now the limited key's socket would have it.
+    await expect(limitedSocket.next('notification', undefined, 300)).rejects.toThrow()
+  })
+})
+
 describe('forged and revoked keys', () => {
   it('refuses a key with the right prefix and a wrong secret, an unknown id, or a bad shape (401, 4401, socket.io)', async () => {
     const { token, board } = await owner()

@@ -54,6 +54,6 @@ describe('Lifecycle', () => {
 describe('the app', () => {
   const suite = useServer()
   it('starts its components in one order (and so closes them in the reverse one)', () => {
-    expect(suite.server.components).toEqual(['database', 'bus', 'mail', 'http', 'live access', 'document store', 'collaboration', 'presence', 'socket.io', 'sweeper', 'history', 'votes', 'idle memory'])
+    expect(suite.server.components).toEqual(['database', 'bus', 'mail', 'http', 'live access', 'document store', 'collaboration', 'presence', 'socket.io', 'webhooks', 'sweeper', 'history', 'votes', 'idle memory'])
   })
 })

@@ -26,6 +26,7 @@ const RANK: Record<string, number> = {
   events: 6,
   history: 6,
   session: 6,
+  webhooks: 6,
   http: 7,
 }
 

@@ -171,9 +171,9 @@ export class BoardService {
 
   async remove(principal: ResolvedPrincipal | null, boardId: string): Promise<void> {
     if (!principal) throw unauthenticated()
-    await this.access(principal, boardId, 'board.delete')
+    const access = await this.access(principal, boardId, 'board.delete')
     await this.d.db.delete(boards).where(eq(boards.id, boardId))
     this.d.logger.info({ boardId }, 'board deleted by owner')
-    this.d.changes.record({ type: 'board.deleted', boardId, reason: 'deleted' })
+    this.d.changes.record({ type: 'board.deleted', boardId, reason: 'deleted', ownerId: access.board.ownerId })
   }
 }

@@ -16,4 +16,9 @@ export interface BoardWriter {
     role: Role,
     build: (doc: Y.Doc) => Uint8Array | null,
   ): Promise<{ ok: true; written: boolean } | { ok: false; code: number; reason: string; written: boolean }>
+  /**
+   * Runs `use` on the board's live document (loaded if no one has it open),
+   * synchronously: it must not keep the document or change it.
+   */
+  readLive<T>(boardId: string, use: (doc: Y.Doc) => T): Promise<{ ok: true; value: T } | { ok: false; code: number; reason: string }>
 }

@@ -172,6 +172,20 @@ export class CollabHub {
     }
   }
 
+  async readLive<T>(boardId: string, use: (doc: Y.Doc) => T): Promise<{ ok: true; value: T } | { ok: false; code: number; reason: string }> {
+    const loaded = await loadBoard(this.deps.db, boardId)
+    if (!loaded) return { ok: false, code: CloseCode.notFound, reason: 'board not found' }
+    const room = await this.acquire(boardId, flagsOf(loaded.board))
+    room.holds++
+    try {
+      if (room.destroyed) return { ok: false, code: CloseCode.tryAgainLater, reason: 'the board was unloaded; try again' }
+      return { ok: true, value: use(room.doc) }
+    } finally {
+      room.holds--
+      if (room.conns.size === 0 && room.holds === 0) this.scheduleUnload(room)
+    }
+  }
+
   /** The board's current document as one update: from the open room, or from storage. */
   async currentState(boardId: string): Promise<Uint8Array | null> {
     const room = this.rooms.get(boardId)

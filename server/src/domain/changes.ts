@@ -15,7 +15,8 @@ export type Change =
   /** Settings changed (title, lock, archive, access mode). */
   | { type: 'board.updated'; boardId: string }
   | { type: 'board.claimed'; boardId: string }
-  | { type: 'board.deleted'; boardId: string; reason: 'deleted' | 'expired' }
+  /** `ownerId`: whose it was (the board's row is gone when this is told); for an expired temporary board, the account its creator became. */
+  | { type: 'board.deleted'; boardId: string; reason: 'deleted' | 'expired'; ownerId?: string | null }
   | { type: 'board.expiring'; boardId: string; expiresAt: Date }
   /** A user's plan changed: the tier (guest caps) of the boards they own. */
   | { type: 'plan.changed'; boardIds: string[] }

@@ -55,6 +55,8 @@ export interface SocketEventsDeps {
 
 const boardRoom = (boardId: string) => `board:${boardId}`
 export const userRoom = (userId: string) => `user:${userId}`
+/** The user's sockets opened with an API key limited to some boards: they hear no notifications (those span every board). */
+const limitedKeyRoom = (userId: string) => `user-limited:${userId}`
 const guestRoom = (guestId: string) => `guest:${guestId}`
 
 /** A connect_error the client can read: `err.message` is the code, `err.data` the contract error. */
@@ -185,6 +187,7 @@ export class SocketEvents implements BoardEvents {
     const p = socket.data.principal
     // Members hear their own notifications on every socket they open.
     if (p.kind === 'user') void socket.join(userRoom(p.user.id))
+    if (p.kind === 'user' && p.apiKey?.boards) void socket.join(limitedKeyRoom(p.user.id))
     // A guest waiting in a lobby hears the answer on its own sockets.
     if (p.kind === 'guest') void socket.join(guestRoom(p.guest.id))
     // A sign-out that arrived while the token was being checked found no
@@ -408,7 +411,7 @@ export class SocketEvents implements BoardEvents {
   }
 
   notify(userId: string, notification: unknown): void {
-    this.io.to(userRoom(userId)).emit(SocketEvent.notification, notification as Notification)
+    this.io.to(userRoom(userId)).except(limitedKeyRoom(userId)).emit(SocketEvent.notification, notification as Notification)
   }
 
   async close(): Promise<void> {

@@ -16,8 +16,12 @@ export interface ApiKeyRouteOptions {
 
 /** Routes a key never reaches: a leaked key must not mint keys, change the password or sign the user out. */
 const ACCOUNT_ROUTES = ['/api/auth/', '/api/api-keys']
+/** A key could otherwise point a board's events (comments, names) at a URL of its choosing. */
+const WEBHOOK_ROUTE = /^\/api\/(boards\/:id\/)?webhooks(\/|$)/
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 const BOARD_ROUTE = /^\/api\/boards\/:id(\/|$)/
+/** The user's notifications are about all of its boards. */
+const NOTIFICATIONS = /^\/api\/notifications(\/|$)/
 /** Makes a new board, which a key limited to some boards could never reach. */
 const DUPLICATE = '/api/boards/:id/duplicate'
 
@@ -30,11 +34,12 @@ export function apiKeyRefusal(principal: ResolvedPrincipal, request: FastifyRequ
   const key = apiKeyOf(principal)
   if (!key) return null
   const route = request.routeOptions.url ?? request.url
-  if (ACCOUNT_ROUTES.some((prefix) => route.startsWith(prefix))) {
-    return forbidden('API keys cannot manage keys or the account; sign in', ErrorCode.apiKeyForbidden)
+  if (ACCOUNT_ROUTES.some((prefix) => route.startsWith(prefix)) || WEBHOOK_ROUTE.test(route)) {
+    return forbidden('API keys cannot manage keys, webhooks or the account; sign in', ErrorCode.apiKeyForbidden)
   }
   if (key.scope === 'read' && !SAFE_METHODS.has(request.method)) return forbidden('This API key is read-only')
   if (key.boards !== null) {
+    if (NOTIFICATIONS.test(route)) return forbidden('This API key is limited to some boards; notifications are about all of them')
     const onBoard = BOARD_ROUTE.test(route)
     // Changes outside its boards (creating or importing a board, joining one by invite link) are outside its reach too.
     if (!SAFE_METHODS.has(request.method) && (!onBoard || route === DUPLICATE)) return forbidden('This API key is limited to some boards; it cannot change anything outside them')

@@ -89,6 +89,10 @@ const EXTRA: Record<string, number[]> = {
   // 404 while EMAIL_VERIFICATION is off.
   'POST /api/auth/verify-email/send': [404],
   'POST /api/api-keys': [409],
+  'POST /api/webhooks': [409],
+  'POST /api/boards/:id/webhooks': [409],
+  'POST /api/webhooks/:webhookId/test': [409],
+  'POST /api/boards/:id/webhooks/:webhookId/test': [409],
   'GET /api/boards/:id/claim-reminder': [409],
   'PUT /api/boards/:id/claim-reminder': [409],
   'DELETE /api/boards/:id/claim-reminder': [409],
@@ -105,6 +109,11 @@ const EXTRA: Record<string, number[]> = {
   'POST /api/boards/:id/private-notes': [409],
   'POST /api/boards/:id/versions/:versionId/restore': [409, 413, 503],
   'POST /api/boards/:id/history/revert': [409, 413, 503],
+  // The document API: an id in both roots or taken (409), the guard's limits (413), the board's room unloading (503).
+  'GET /api/boards/:id/elements/:elementId': [409],
+  'POST /api/boards/:id/elements': [409, 503],
+  'PATCH /api/boards/:id/elements/:elementId': [409, 503],
+  'DELETE /api/boards/:id/elements/:elementId': [409, 503],
 }
 
 /** The routes the AUTH and EXTRA tables name (a test checks each still exists). */

@@ -463,3 +463,62 @@ export const claimReminders = pgTable(
   },
   (t) => [index('claim_reminders_board_idx').on(t.boardId)],
 )
+
+/**
+ * Signed webhooks (docs/API.md, Webhooks): a pro user's subscription to the
+ * events of one board they own (`boardId`) or of all their boards (null).
+ * The secret is kept as is: every delivery is signed with it.
+ */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    boardId: text('board_id').references(() => boards.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: jsonb('events').$type<string[]>().notNull(),
+    secret: text('secret').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    description: text('description').notNull().default(''),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhooks_user_idx').on(t.userId), index('webhooks_board_idx').on(t.boardId)],
+)
+
+/**
+ * The delivery queue and its log: one row per event per webhook, retried
+ * with backoff until it is delivered or out of attempts; the newest few per
+ * webhook are kept with the responses of their attempts.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    /** The `webhook-id` header: the same on every attempt, so receivers can drop repeats. */
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    /** The body exactly as sent (and signed). */
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    /** An instance is sending it until then; another may take it over after. */
+    lockedUntil: ts('locked_until'),
+    /** Each attempt: when, status code, the start of the response body, duration, error. */
+    log: jsonb('log').$type<WebhookAttemptRow[]>().notNull().default([]),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt)],
+)
+
+export interface WebhookAttemptRow {
+  at: string
+  statusCode: number | null
+  body: string | null
+  durationMs: number
+  error: string | null
+}

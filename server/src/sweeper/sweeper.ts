@@ -146,7 +146,7 @@ export class Sweeper {
     })
     for (const b of gone) {
       logger.info({ boardId: b.id, ...b.counts }, 'expired ownerless board deleted')
-      this.deps.changes.record({ type: 'board.deleted', boardId: b.id, reason: 'expired' })
+      this.deps.changes.record({ type: 'board.deleted', boardId: b.id, reason: 'expired', ownerId: b.owners[0] ?? null })
       await this.deps.notifications.notify(b.owners, 'board.deleted', b.id, { boardTitle: b.title, reason: 'expired' })
     }
     this.deps.metrics?.deleted?.(gone.length)

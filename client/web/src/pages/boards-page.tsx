@@ -95,6 +95,9 @@ export function BoardsPage() {
         <a className="button button-ghost" href="/settings/api-keys" onClick={linkHandler('/settings/api-keys')}>
           API keys
         </a>
+        <a className="button button-ghost" href="/settings/webhooks" onClick={linkHandler('/settings/webhooks')}>
+          Webhooks
+        </a>
         <button type="button" className="button button-ghost" onClick={() => session.setUser(null)}>
           Sign out
         </button>
