@@ -2,22 +2,16 @@
 // once, stored hashed, limited to read or write and to some boards on HTTP,
 // /collab and socket.io alike, revoked at once (live connections included),
 // never able to manage keys or the account, and never in a log line.
-import { rm } from 'node:fs/promises'
-import { Writable } from 'node:stream'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { loadConfig } from '../src/config.js'
-import { createLogger } from '../src/logger.js'
-import { startDrawbridge } from '../src/server.js'
 import { apiKeys } from '../src/store/schema.js'
 import { apiClient, registerUser } from './helpers/api.js'
 import { RawClient, waitFor } from './helpers/collab.js'
-import { freshDataDir } from './helpers/data-dir.js'
 import { createBoard, createInvite, joinAsGuest } from './helpers/fixtures.js'
-import { TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { connectError, eventSocket } from './helpers/sockets.js'
 import { useServer } from './helpers/suite.js'
+import { startLoggedServer } from './helpers/logged-server.js'
 
 const suite = useServer()
 const { api } = suite
@@ -301,16 +295,7 @@ describe('forged and revoked keys', () => {
 
 describe('logs', () => {
   it('never hold a key secret, at trace level, whatever the key does', async () => {
-    const lines: string[] = []
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean))
-        cb()
-      },
-    })
-    const dataDir = await freshDataDir('drawbridge-keylogs-')
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'trace', SERVE_WEB: 'false', ADMIN_TOKEN: TEST_ADMIN_TOKEN })
-    const running = await startDrawbridge(config, createLogger(config.logLevel, stream))
+    const { running, lines, stop } = await startLoggedServer({}, 'trace')
     try {
       const http = apiClient(running.url)
       const { token } = await registerUser(http)
@@ -331,8 +316,7 @@ describe('logs', () => {
       expect(all).not.toContain(secret.slice(21))
       expect(all).not.toContain(secret.slice(0, 30))
     } finally {
-      await running.close()
-      await rm(dataDir, { recursive: true, force: true })
+      await stop()
     }
   })
 })

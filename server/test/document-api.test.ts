@@ -3,19 +3,13 @@
 // unmodified y-websocket client live. Attacks: readers and read-only keys
 // writing, reviewers touching what others made or writing shapes, bad
 // bodies, oversized writes, other boards' credentials, ids of another root.
-import { Writable } from 'node:stream'
-import { rm } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { loadConfig } from '../src/config.js'
-import { createLogger } from '../src/logger.js'
-import { startDrawbridge } from '../src/server.js'
 import { apiClient, registerUser } from './helpers/api.js'
 import { waitFor } from './helpers/collab.js'
-import { freshDataDir } from './helpers/data-dir.js'
 import { type Actor, castBoard, createBoard, createInvite, joinAsGuest } from './helpers/fixtures.js'
-import { TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { useServer } from './helpers/suite.js'
+import { startLoggedServer } from './helpers/logged-server.js'
 
 const suite = useServer()
 const { api } = suite
@@ -300,16 +294,7 @@ describe('attacks', () => {
 
 describe('logs', () => {
   it('never carry tokens, API keys or element content, at debug level', async () => {
-    const lines: string[] = []
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean))
-        cb()
-      },
-    })
-    const dataDir = await freshDataDir('drawbridge-doc-logs-')
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', SERVE_WEB: 'false', ADMIN_TOKEN: TEST_ADMIN_TOKEN })
-    const running = await startDrawbridge(config, createLogger(config.logLevel, stream))
+    const { running, lines, stop } = await startLoggedServer({}, 'debug')
     try {
       const http = apiClient(running.url)
       const owner = await registerUser(http, 'Log Owner')
@@ -323,8 +308,7 @@ describe('logs', () => {
       expect(all).toContain('update refused')
       for (const secret of [owner.token, key, key.slice(-43), guest.token, 'content-marker']) expect(all).not.toContain(secret)
     } finally {
-      await running.close()
-      await rm(dataDir, { recursive: true, force: true })
+      await stop()
     }
   })
 })

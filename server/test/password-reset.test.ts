@@ -3,7 +3,8 @@
 // bearer token, unknown addresses, floods; and no secret in any log line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Api, apiClient, uniqueEmail } from './helpers/api.js'
-import { linkIn, type LoggedServer, startLoggedServer, startSmtp, type TestSmtp, tokenOf } from './helpers/mail.js'
+import { linkIn, startSmtp, type TestSmtp, tokenOf } from './helpers/mail.js'
+import { type LoggedServer, startLoggedServer } from './helpers/logged-server.js'
 
 const PUBLIC_URL = 'https://draw.example.test'
 let smtp: TestSmtp

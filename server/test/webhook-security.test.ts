@@ -2,21 +2,15 @@
 // when saved and again at delivery, whoever is not a pro owner signed in
 // with a user token refused, other people's webhooks out of reach, bad
 // input answered in the contract's format, and no secret in any log line.
-import { rm } from 'node:fs/promises'
-import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
-import { createLogger } from '../src/logger.js'
-import { startDrawbridge } from '../src/server.js'
 import { webhooks } from '../src/store/schema.js'
 import { AddressPolicy } from '../src/webhooks/address-policy.js'
 import { send } from '../src/webhooks/sender.js'
 import { apiClient, registerUser } from './helpers/api.js'
 import { waitFor } from './helpers/collab.js'
-import { freshDataDir } from './helpers/data-dir.js'
 import { createBoard, createInvite, joinAsGuest, joinAsMember, makePro } from './helpers/fixtures.js'
-import { TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { useServer } from './helpers/suite.js'
+import { startLoggedServer } from './helpers/logged-server.js'
 import { startReceiver } from './helpers/webhook-receiver.js'
 
 // No allow list here: the defaults a real server has.
@@ -211,17 +205,8 @@ describe('who may', () => {
 
 describe('logs', () => {
   it('never hold a webhook secret, at trace level, through creation and delivery', async () => {
-    const lines: string[] = []
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean))
-        cb()
-      },
-    })
     const receiver = await startReceiver()
-    const dataDir = await freshDataDir('drawbridge-hooklogs-')
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'trace', SERVE_WEB: 'false', ADMIN_TOKEN: TEST_ADMIN_TOKEN, WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', WEBHOOK_RETRY_DELAYS: '50ms' })
-    const running = await startDrawbridge(config, createLogger(config.logLevel, stream))
+    const { running, lines, stop } = await startLoggedServer({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1', WEBHOOK_RETRY_DELAYS: '50ms' }, 'trace')
     try {
       const http = apiClient(running.url)
       const { user, token } = await registerUser(http)
@@ -240,9 +225,8 @@ describe('logs', () => {
       // Nor the signatures made with it.
       for (const r of receiver.received) expect(all).not.toContain(String(r.headers['webhook-signature']).slice(3))
     } finally {
-      await running.close()
+      await stop()
       await receiver.close()
-      await rm(dataDir, { recursive: true, force: true })
     }
   })
 })

@@ -1,9 +1,7 @@
 // A real SMTP server for mail tests (the smtp-server package on port 0) that
-// keeps what it receives, and a Drawbridge whose log lines the test reads.
+// keeps what it receives.
 import { createServer } from 'node:net'
-import { Writable } from 'node:stream'
 import { SMTPServer } from 'smtp-server'
-import { startServer, type TestServer } from './server.js'
 
 export interface ReceivedMail {
   from: string
@@ -110,23 +108,3 @@ export function linkIn(mail: ReceivedMail, prefix: string): string {
 
 /** The token of a `…#token=` link. */
 export const tokenOf = (link: string): string => new URL(link).hash.replace(/^#token=/, '')
-
-export interface LoggedServer {
-  running: TestServer
-  /** Every log line written so far (JSON text). */
-  lines: string[]
-  stop(): Promise<void>
-}
-
-/** A Drawbridge on port 0 like the test helper's, with its log kept (at `level`). */
-export async function startLoggedServer(env: Record<string, string>, level = 'trace'): Promise<LoggedServer> {
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean))
-      cb()
-    },
-  })
-  const running = await startServer({ LOG_LEVEL: level, ...env }, stream)
-  return { running, lines, stop: () => running.stop() }
-}
