@@ -27,7 +27,6 @@ import {
   NEW_ELEMENT_ID,
   putElement,
   updateFrom,
-  dropShadow,
 } from './elements.js'
 
 export interface NewElement {
@@ -150,16 +149,11 @@ export class DocumentService {
     const key = `${boardId}\n${principalKey(principal)}`
     await this.lock.run(boardId, async () => {
       let clientId = 0
-      let built: Y.Doc | null = null
       const result = await this.writer.writeAs(boardId, principal, role, (live) => {
         clientId = this.clientIds.get(key) ?? freshClientId(live)
-        built = live
         return updateFrom(live, clientId, (copy) => edit(live, copy))
       })
-      if (!result.ok) {
-        if (built) dropShadow(built)
-        throw refusalError(result.code, result.reason)
-      }
+      if (!result.ok) throw refusalError(result.code, result.reason)
       if (result.written) this.remember(key, clientId)
     })
   }

@@ -129,8 +129,8 @@ export function dropShadow(live: Y.Doc): void {
 /**
  * The update that `edit` makes to a copy of `live`, written with `clientId`
  * (`live` itself is not changed: the update goes through the update guard
- * like any client's). Null when the edit changed nothing. The caller drops
- * the copy (dropShadow) when the update is not applied to `live`.
+ * like any client's). Null when the edit changed nothing. The room drops
+ * the copy (dropShadow) when it does not apply the update.
  */
 export function updateFrom(live: Y.Doc, clientId: number, edit: (copy: Y.Doc) => void): Uint8Array | null {
   const copy = shadowOf(live)

@@ -24,6 +24,7 @@ import type { Connection } from './connection.js'
 import { seatFor } from './capacity.js'
 import { BoardGoneError, type DocStore } from '../store/doc-store.js'
 import { mergeInline } from '../store/merge-worker.js'
+import { dropShadow } from '../boards/elements.js'
 import { type BoardFlags, type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
 
 /** What the update guard needs of the board's settings. */
@@ -165,6 +166,8 @@ export class CollabHub {
       if (!update) return { ok: true, written: false }
       const identity = { principal, principalKey: principalKey(principal), role, user: presenceUser(principal, role) }
       const result = await room.writeDetached(identity, update)
+      // A copy the update was built on (boards/elements.ts) now holds what the room refused.
+      if (!result.ok) dropShadow(room.doc)
       return { ...result, written: result.ok }
     } finally {
       room.holds--
