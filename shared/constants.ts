@@ -60,6 +60,10 @@ export const ErrorCode = {
   lobbyDenied: 'lobby_denied',
   /** A password reset or verification link that is unknown, used, superseded or expired (one answer for all). */
   invalidLink: 'invalid_link',
+  /** A single sign-on the provider refused, the user cancelled, or that could not be checked or given an account. */
+  ssoFailed: 'sso_failed',
+  /** Single sign-on for an address that already has an account, which the provider does not vouch for (email_verified). */
+  ssoEmailUnverified: 'sso_email_unverified',
   /** The server requires a verified e-mail address for this (EMAIL_VERIFICATION=required). */
   emailUnverified: 'email_unverified',
   /** An API key asked for what only a signed-in user may do (manage keys, change the password, sign out). */

@@ -33,6 +33,9 @@ import { CommentService } from './comments/comment-service.js'
 import type { Config } from './config.js'
 import { SocketEvents } from './events/socket-events.js'
 import { authRoutes } from './http/auth-routes.js'
+import { SSO_PREFIX, ssoRoutes } from './http/sso-routes.js'
+import { OidcClient } from './auth/oidc-client.js'
+import { SsoAccounts } from './auth/sso-accounts.js'
 import { installAuth } from './http/auth.js'
 import { boardRoutes } from './http/board-routes.js'
 import { createFastify } from './http/fastify.js'
@@ -207,6 +210,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   authRoutes(fastify, { accounts, describe: (p) => describePrincipal(store.db, p), authRateLimit: config.authRateLimit })
   // Before the board, invite and transfer routes: it holds back what EMAIL_VERIFICATION=required withholds.
   accountMailRoutes(fastify, { links, reminders, boards, verification: config.emailVerification, authRateLimit: config.authRateLimit })
+  await ssoRoutes(fastify, { sso: singleSignOn(config, accounts, store), publicUrl: config.publicUrl, tokenSecret: config.tokenSecret, authRateLimit: config.authRateLimit })
   apiKeyRoutes(fastify, { apiKeys: new ApiKeyService({ db: store.db, changes, reaches: (user, boardId) => hasRole(policy, store, user, boardId) }) })
   webhookRoutes(fastify, { webhooks: new WebhookService(store.db, webhookTargets, webhookEvents) })
   adminRoutes(fastify, { adminToken: config.adminToken, accounts, settings, sweeper, store, mailer })
@@ -234,6 +238,14 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   delivery.start()
   idleMemory?.start()
   return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, mailer, components: life.names, close: () => life.close() }
+}
+
+/** The OpenID Connect sign-in, when OIDC_ISSUER sets one up. */
+function singleSignOn(config: Config, accounts: AccountService, store: Store) {
+  if (!config.oidc) return null
+  const name = config.oidc.name
+  const client = new OidcClient(config.oidc, `${config.publicUrl}${SSO_PREFIX}/callback`)
+  return { name, client, accounts: new SsoAccounts({ db: store.db, accounts, providerName: name }) }
 }
 
 /** Whether the user may be on the board at all (what an API key may be limited to). */

@@ -94,7 +94,22 @@ export interface Config {
   /** How long a password reset link works. */
   passwordResetTtlMs: number
   webhooks: WebhookConfig
+  /** Single sign-on with an OpenID Connect provider; null: off. */
+  oidc: OidcConfig | null
   limits: Limits
+}
+
+export interface OidcConfig {
+  /** The provider's issuer URL (its discovery document is under it). */
+  issuer: string
+  clientId: string
+  /** Unset: a public client (PKCE alone proves the code is ours). */
+  clientSecret: string | undefined
+  /** What the sign-in button says: "Sign in with <name>". */
+  name: string
+  scopes: string
+  /** Plain http, only for an issuer on this machine (development, tests). */
+  allowHttp: boolean
 }
 
 export interface WebhookConfig {
@@ -279,6 +294,7 @@ export function loadConfig(env: Env): Config {
     emailVerification: emailVerification(env),
     passwordResetTtlMs: duration(env, 'PASSWORD_RESET_TTL', 3_600_000, 1000),
     webhooks: webhookConfig(env),
+    oidc: oidcConfig(env),
     limits: {
       maxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxDocBytes: int(env, 'MAX_DOC_BYTES', 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
@@ -293,6 +309,27 @@ export function loadConfig(env: Env): Config {
       ...workLimits(env),
     },
   }
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** OIDC_ISSUER turns single sign-on on; the client secret is never repeated in an error. */
+function oidcConfig(env: Env): OidcConfig | null {
+  const issuer = url(env, 'OIDC_ISSUER', ['http:', 'https:'])
+  const clientId = str(env, 'OIDC_CLIENT_ID')
+  if (issuer === undefined) {
+    if (clientId !== undefined) throw new ConfigError('OIDC_ISSUER', 'unset while OIDC_CLIENT_ID is set: single sign-on needs both')
+    return null
+  }
+  if (clientId === undefined) throw new ConfigError('OIDC_CLIENT_ID', 'unset while OIDC_ISSUER is set: single sign-on needs both')
+  const parsed = new URL(issuer)
+  const allowHttp = parsed.protocol === 'http:'
+  if (allowHttp && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    throw new ConfigError('OIDC_ISSUER', 'must be https: (plain http is accepted only for an issuer on localhost)')
+  }
+  const scopes = str(env, 'OIDC_SCOPES') ?? 'openid email profile'
+  if (!scopes.split(/\s+/u).includes('openid')) throw new ConfigError('OIDC_SCOPES', 'must include openid')
+  return { issuer, clientId, clientSecret: str(env, 'OIDC_CLIENT_SECRET'), name: str(env, 'OIDC_NAME') ?? parsed.hostname, scopes, allowHttp }
 }
 
 /** SMTP_URL may hold a password: a bad value is described, never repeated. */

@@ -20,7 +20,7 @@ export const REDACT_PATHS = [
  */
 export function redactUrl(url: string | undefined): string | undefined {
   return url
-    ?.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+    ?.replace(/([?&](?:token|code|state)=)[^&#]*/gi, '$1[redacted]')
     .replace(/^((?:\/api\/invites|\/join)\/)[^/?#]+/i, '$1[redacted]')
 }
 

@@ -76,6 +76,35 @@ describe('configuration', () => {
     expect(trust('::1, fd00::/8')).toEqual({ addresses: ['::1', 'fd00::/8'] })
   })
 
+  it('sets up single sign-on only with an issuer and a client id, over https (http only on localhost), never repeating the secret', () => {
+    expect(loadConfig({ DATA_DIR: dir() }).oidc).toBeNull()
+    const on = loadConfig({ DATA_DIR: dir(), OIDC_ISSUER: 'https://login.example.com/realms/acme', OIDC_CLIENT_ID: 'drawbridge', OIDC_CLIENT_SECRET: 'top-secret-value' })
+    expect(on.oidc).toEqual({
+      issuer: 'https://login.example.com/realms/acme',
+      clientId: 'drawbridge',
+      clientSecret: 'top-secret-value',
+      name: 'login.example.com',
+      scopes: 'openid email profile',
+      allowHttp: false,
+    })
+    expect(loadConfig({ DATA_DIR: dir(), OIDC_ISSUER: 'http://localhost:8080', OIDC_CLIENT_ID: 'x', OIDC_NAME: 'Dev' }).oidc).toMatchObject({ allowHttp: true, name: 'Dev', clientSecret: undefined })
+    const refused: [Record<string, string>, string][] = [
+      [{ OIDC_ISSUER: 'https://login.example.com' }, 'OIDC_CLIENT_ID'],
+      [{ OIDC_CLIENT_ID: 'x', OIDC_CLIENT_SECRET: 'top-secret-value' }, 'OIDC_ISSUER'],
+      [{ OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'x', OIDC_CLIENT_SECRET: 'top-secret-value' }, 'OIDC_ISSUER'],
+      [{ OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'x', OIDC_SCOPES: 'email profile' }, 'OIDC_SCOPES'],
+    ]
+    for (const [env, variable] of refused) {
+      try {
+        loadConfig({ DATA_DIR: dir(), ...env })
+        expect.unreachable()
+      } catch (err) {
+        expect((err as ConfigError).variable).toBe(variable)
+        expect((err as Error).message).not.toContain('top-secret-value')
+      }
+    }
+  })
+
   it('generates TOKEN_SECRET once, mode 0600, and reuses it', () => {
     const d = dir()
     const a = loadConfig({ DATA_DIR: d })

@@ -17,7 +17,7 @@ import { waitFor } from './helpers/collab.js'
 import { DurableClient } from './helpers/durable-client.js'
 import { createInvite, joinAsGuest, joinAsMember, makePro } from './helpers/fixtures.js'
 import { type ServerProcess, spawnServer } from './helpers/process.js'
-import { createTestDatabase, postgresBaseUrl, redisBaseUrl, uniqueRedisPrefix } from './helpers/services.js'
+import { createTestDatabase, postgresBaseUrl, redisBaseUrl, testPool, uniqueRedisPrefix } from './helpers/services.js'
 import { TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { freshDataDir } from './helpers/data-dir.js'
 import { seededRandom as random } from './helpers/random.js'
@@ -188,7 +188,7 @@ describe.skipIf(!pgBase || !redisUrl)('kill -9: two instances on PostgreSQL and 
     dirs.push(dir)
     // Small log threshold: compactions run (and get killed) too.
     const env = { ...common, DATABASE_URL: db.url, REDIS_URL: redisUrl!, REDIS_PREFIX: uniqueRedisPrefix(), COMPACT_AFTER_UPDATES: '40' }
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    const pool = testPool(db.url)
     let n = 0
     const cluster: Cluster = {
       up: [],

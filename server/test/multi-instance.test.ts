@@ -14,7 +14,7 @@ import { providerClient, type ProviderClient, RawClient, waitFor } from './helpe
 import { createInvite, joinAsGuest } from './helpers/fixtures.js'
 import { type ServerProcess, spawnServer } from './helpers/process.js'
 import { startServer, type TestServer } from './helpers/server.js'
-import { createTestDatabase, postgresBaseUrl, redisBaseUrl, startPrivateRedis, type TestDatabase, uniqueRedisPrefix } from './helpers/services.js'
+import { createTestDatabase, postgresBaseUrl, redisBaseUrl, startPrivateRedis, type TestDatabase, testPool, uniqueRedisPrefix } from './helpers/services.js'
 import { eventSocket } from './helpers/sockets.js'
 
 const pgBase = postgresBaseUrl()
@@ -53,7 +53,7 @@ describe.skipIf(!available)('three server processes', () => {
       AUTH_RATE_LIMIT: '100000',
     }
     await startAll()
-    query = new pg.Pool({ connectionString: db.url, max: 2 })
+    query = testPool(db.url)
   }, 120_000)
 
   afterAll(async () => {

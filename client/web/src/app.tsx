@@ -6,6 +6,7 @@ import { AuthPage } from './pages/auth-page.js'
 import { BoardsPage } from './pages/boards-page.js'
 import { JoinPage } from './pages/join-page.js'
 import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-pages.js'
+import { SsoPage } from './pages/sso-page.js'
 import { VerifyEmailPage } from './pages/verify-email-page.js'
 import { WebhooksPage } from './pages/webhooks-page.js'
 import { CenterCard, HomeLink, Loading } from './ui/screens.js'
@@ -34,6 +35,7 @@ export function App() {
   if (path === '/forgot-password') return <ForgotPasswordPage />
   if (path === '/reset-password') return <ResetPasswordPage />
   if (path === '/verify-email') return <VerifyEmailPage />
+  if (path === '/sso') return <SsoPage />
   if (path === '/settings/api-keys') return <ApiKeysPage />
   if (path === '/settings/webhooks') return <WebhooksPage />
   if (path === '/' || path === '/index.html') return <BoardsPage />

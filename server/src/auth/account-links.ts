@@ -26,7 +26,8 @@ const VERIFY_TTL_MS = 7 * 86_400_000
 /** Spent and expired rows are kept this long (the per-hour count needs the last hour), then purged. */
 const KEEP_MS = 86_400_000
 
-type Purpose = 'reset' | 'verify'
+export type AccountTokenPurpose = (typeof accountTokens.$inferSelect)['purpose']
+type Purpose = Exclude<AccountTokenPurpose, 'sso'>
 
 export interface AccountLinkDeps {
   db: Db
@@ -39,7 +40,7 @@ export interface AccountLinkDeps {
 
 export const hashLinkToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
-const invalidLink = () => new AppError(400, ErrorCode.invalidLink, 'This link is invalid, was already used or has expired; ask for a new one')
+export const invalidLink = (): AppError => new AppError(400, ErrorCode.invalidLink, 'This link is invalid, was already used or has expired; ask for a new one')
 
 export class AccountLinks {
   constructor(private readonly d: AccountLinkDeps) {}
@@ -64,7 +65,7 @@ export class AccountLinks {
   async completeReset(token: string, password: string): Promise<{ user: User; token: string }> {
     // Before the link is spent: a too-short password must not cost the user the link.
     checkPassword(password)
-    const spent = await this.spend(token, 'reset')
+    const spent = await spendAccountToken(this.d.db, token, 'reset')
     await this.d.db
       .update(accountTokens)
       .set({ spentAt: sql`now()` })
@@ -83,7 +84,7 @@ export class AccountLinks {
 
   /** Marks the address verified; the link is spent. */
   async verify(token: string): Promise<User> {
-    const spent = await this.spend(token, 'verify')
+    const spent = await spendAccountToken(this.d.db, token, 'verify')
     // Only the address the link went to: had the account changed its address since, the link proves nothing.
     const [row] = await this.d.db
       .update(users)
@@ -118,22 +119,22 @@ export class AccountLinks {
     })
     return token
   }
+}
 
-  /** Spends a live link: one conditional UPDATE, so it works once. */
-  private async spend(token: string, purpose: Purpose): Promise<{ userId: string; email: string }> {
-    const [row] = await this.d.db
-      .update(accountTokens)
-      .set({ spentAt: sql`now()` })
-      .where(
-        and(
-          eq(accountTokens.tokenHash, hashLinkToken(token)),
-          eq(accountTokens.purpose, purpose),
-          isNull(accountTokens.spentAt),
-          sql`${accountTokens.expiresAt} > now()`,
-        ),
-      )
-      .returning({ userId: accountTokens.userId, email: accountTokens.email })
-    if (!row) throw invalidLink()
-    return row
-  }
+/** Spends a live link (or sign-on code): one conditional UPDATE, so it works once. */
+export async function spendAccountToken(db: Db, token: string, purpose: AccountTokenPurpose): Promise<{ userId: string; email: string }> {
+  const [row] = await db
+    .update(accountTokens)
+    .set({ spentAt: sql`now()` })
+    .where(
+      and(
+        eq(accountTokens.tokenHash, hashLinkToken(token)),
+        eq(accountTokens.purpose, purpose),
+        isNull(accountTokens.spentAt),
+        sql`${accountTokens.expiresAt} > now()`,
+      ),
+    )
+    .returning({ userId: accountTokens.userId, email: accountTokens.email })
+  if (!row) throw invalidLink()
+  return row
 }

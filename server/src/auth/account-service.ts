@@ -86,12 +86,28 @@ export class AccountService {
     const [row] = await this.d.db.select().from(users).where(eq(users.email, email)).limit(1)
     const ok = await verifyPassword(input.password, row?.passwordHash)
     if (!row || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'Wrong email or password')
+    return this.signIn(row, presenting)
+  }
+
+  /** A token for an account whose owner proved who they are (a password, single sign-on); a guest token presented with it brings its work along. */
+  async signIn(row: UserRow, presenting: ResolvedPrincipal | null): Promise<{ user: User; token: string }> {
     if (presenting?.kind === 'guest') {
       const guest = presenting.guest
       await this.d.db.transaction((tx) => this.d.linkGuest(tx, guest, row))
       this.announceLink(guest, row)
     }
     return { user: presentUser(row), token: await this.userToken(row) }
+  }
+
+  /**
+   * The identity provider vouches for the account's address. If the account
+   * had never proved it, whoever registered it may not own it (someone can
+   * sign up with another's address before they do): its password and every
+   * session end, and the address counts as verified from now on.
+   */
+  async addressProvenByProvider(row: UserRow): Promise<UserRow> {
+    if (row.emailVerifiedAt !== null) return row
+    return this.bumpTokenVersion(row.id, { passwordHash: null, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
   }
 
   private userToken(row: UserRow): Promise<string> {
@@ -107,6 +123,7 @@ export class AccountService {
     // The stored hash, not the one read when the token was checked: a
     // concurrent change must be proven with the password it set.
     const [current] = await this.d.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id)).limit(1)
+    if (current && current.passwordHash === null) throw conflict('This account has no password yet (it signs in with single sign-on); set one with a reset link: "Forgot your password?"')
     const ok = await verifyPassword(input.currentPassword, current?.passwordHash)
     if (!current || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'The current password is wrong')
     checkPassword(input.newPassword, 'newPassword')
@@ -135,7 +152,7 @@ export class AccountService {
     await this.bumpTokenVersion(user.id, {})
   }
 
-  private async bumpTokenVersion(userId: string, set: { passwordHash?: string; emailVerifiedAt?: SQL }): Promise<UserRow> {
+  private async bumpTokenVersion(userId: string, set: { passwordHash?: string | null; emailVerifiedAt?: SQL }): Promise<UserRow> {
     const [row] = await this.d.db
       .update(users)
       .set({ ...set, tokenVersion: sql`${users.tokenVersion} + 1` })

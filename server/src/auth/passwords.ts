@@ -22,11 +22,12 @@ export async function hashPassword(password: string): Promise<string> {
 // the same for unknown emails, so timing does not reveal who has an account.
 const DUMMY_HASH = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(KEY_LENGTH).toString('base64url')}`
 
-export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
+/** `stored` null or undefined: no such account, or one without a password (made by single sign-on); false either way, in the same time. */
+export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
   const parts = (stored ?? DUMMY_HASH).split('$')
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string]
   const expected = Buffer.from(hash, 'base64url')
   const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) })
-  return stored !== undefined && key.length === expected.length && timingSafeEqual(key, expected)
+  return typeof stored === 'string' && key.length === expected.length && timingSafeEqual(key, expected)
 }

@@ -78,6 +78,11 @@ const AUTH: Record<string, Auth> = {
   'POST /api/auth/password-reset': 'none',
   'POST /api/auth/password-reset/complete': 'none',
   'POST /api/auth/verify-email': 'none',
+  // Single sign-on: browser navigations, and the one-time code in the body (a guest token is carried into the account).
+  'GET /api/auth/sso': 'none',
+  'GET /api/auth/sso/start': 'none',
+  'GET /api/auth/sso/callback': 'none',
+  'POST /api/auth/sso/complete': 'optional',
   'GET /healthz': 'none',
   'GET /readyz': 'none',
   'GET /metrics': 'metrics',
@@ -88,6 +93,10 @@ const EXTRA: Record<string, number[]> = {
   'POST /api/auth/register': [409],
   // 404 while EMAIL_VERIFICATION is off.
   'POST /api/auth/verify-email/send': [404],
+  // 404 while single sign-on is not set up (OIDC_ISSUER).
+  'GET /api/auth/sso/start': [404],
+  'GET /api/auth/sso/callback': [404],
+  'POST /api/auth/sso/complete': [404],
   'POST /api/api-keys': [409],
   'POST /api/webhooks': [409],
   'POST /api/boards/:id/webhooks': [409],

@@ -24,7 +24,8 @@ export const users = pgTable('users', {
   id: text('id').primaryKey(),
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
-  passwordHash: text('password_hash').notNull(),
+  /** Null for an account made by single sign-on that never set a password (it signs in through its provider, or sets one by a reset link). */
+  passwordHash: text('password_hash'),
   plan: text('plan', { enum: ['free', 'pro'] }).notNull().default('free'),
   /** Bumped by a password change or "sign out everywhere": user tokens carry it, older ones stop working. */
   tokenVersion: integer('token_version').notNull().default(0),
@@ -429,7 +430,8 @@ export const accountTokens = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    purpose: text('purpose', { enum: ['reset', 'verify'] }).notNull(),
+    /** sso: the one-time code a single sign-on hands the web app, spent for a token (auth/sso-accounts.ts). */
+    purpose: text('purpose', { enum: ['reset', 'verify', 'sso'] }).notNull(),
     /** The address the link went to: verification confirms this one only. */
     email: text('email').notNull(),
     expiresAt: ts('expires_at').notNull(),
@@ -522,3 +524,20 @@ export interface WebhookAttemptRow {
   durationMs: number
   error: string | null
 }
+
+/** An account's identity at the OpenID Connect provider: who `sub` at `issuer` is here (auth/sso-accounts.ts). */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The address the provider gave when the identity was linked or last used. */
+    email: text('email'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] }), index('user_identities_user_idx').on(t.userId)],
+)

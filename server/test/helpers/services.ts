@@ -42,6 +42,17 @@ export async function createTestDatabase(baseUrl: string): Promise<TestDatabase>
   }
 }
 
+/**
+ * A small pool for a test to read the database itself. Dropping the test
+ * database at teardown may reach an idle client before it has closed; that
+ * is expected, so it is not an uncaught error.
+ */
+export function testPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  pool.on('error', () => {})
+  return pool
+}
+
 export function uniqueRedisPrefix(): string {
   return `drawbridge-test:${process.pid}:${randomBytes(4).toString('hex')}:`
 }

@@ -2,31 +2,16 @@
 // the guest token along, so the guest's work comes with the new account.
 import { useState } from 'react'
 import { apiFor } from '../lib/api.js'
+import { keepBoard } from '../lib/keep-board.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
 import { useAction } from '../lib/use-action.js'
 import { CenterCard } from '../ui/screens.js'
+import { SsoButton } from './sso-page.js'
 
 /** Only same-site paths, so a crafted ?next= cannot send people elsewhere. */
-function safeNext(raw: string | null): string | null {
+export function safeNext(raw: string | null): string | null {
   return raw && raw.startsWith('/') && !raw.startsWith('//') ? raw : null
-}
-
-/**
- * Signing up from a temporary board is the way to keep it: the new account
- * claims it in the same step, and the board says so once it opens. A board
- * that is not temporary (or no longer exists) is left as it is.
- */
-async function keepBoard(boardId: string, token: string): Promise<void> {
-  const api = apiFor(token)
-  try {
-    const board = await api.getBoard(boardId)
-    if (!board.ownerless) return session.flash('Your account is ready; your work on this board is yours now.')
-    await api.claimBoard(boardId)
-    session.flash('Your account is ready, and this board is yours: it will not be deleted.')
-  } catch {
-    // The account exists either way; the board page shows what state the board is in.
-  }
 }
 
 export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: URLSearchParams }) {
@@ -84,6 +69,7 @@ export function AuthPage({ mode, query }: { mode: 'signin' | 'register'; query: 
           {busy ? 'Please wait…' : mode === 'signin' ? 'Sign in' : 'Create account'}
         </button>
       </form>
+      <SsoButton next={next} boardId={guest ? boardId : null} />
       <p className="muted small">
         {mode === 'signin' ? 'New here? ' : 'Already have an account? '}
         <a href={other + keep} onClick={linkHandler(other + keep)}>

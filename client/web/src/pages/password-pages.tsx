@@ -7,7 +7,7 @@ import { apiFor } from '../lib/api.js'
 import { linkHandler, navigate } from '../lib/router.js'
 import { session } from '../lib/session.js'
 import { useAction } from '../lib/use-action.js'
-import { CenterCard } from '../ui/screens.js'
+import { CenterCard, SignInLink } from '../ui/screens.js'
 
 /** The token from `#token=…`; the address bar (and history) lose it once the page is up. */
 export function useLinkToken(): string | null {
@@ -33,11 +33,7 @@ export function ForgotPasswordPage() {
     return (
       <CenterCard title="Check your mail" testId="forgot-sent">
         <p>If an account uses {email}, a link to choose a new password is on its way. It works once, for a limited time.</p>
-        <p className="muted small">
-          <a href="/signin" onClick={linkHandler('/signin')}>
-            Back to sign in
-          </a>
-        </p>
+        <SignInLink />
       </CenterCard>
     )
   }

@@ -21,6 +21,16 @@ export function Loading({ what = 'Loading…' }: { what?: string }) {
   )
 }
 
+export function SignInLink() {
+  return (
+    <p className="muted small">
+      <a href="/signin" onClick={linkHandler('/signin')}>
+        Back to sign in
+      </a>
+    </p>
+  )
+}
+
 export function HomeLink() {
   return (
     <p>
