@@ -107,12 +107,36 @@ describe('revert a person (property)', () => {
         const { wanted } = revertTarget(start, rows.slice(since), `user:p${reverted}`)
         start.destroy()
         const write = updateTowards(server, wanted)
-        if (write) Y.applyUpdate(server, write.update)
+        if (write) Y.applyUpdate(server, write)
         const expected = model(done, (i) => i >= since && done[i]!.actor === reverted)
         expect(contentOf(server).shapes).toEqual(expected)
         server.destroy()
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('restores in a row on one live document, with other edits between, each land on their state (the kept copy follows the document)', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 2, maxLength: 40 }), fc.array(fc.nat(), { minLength: 2, maxLength: 4 }), (ops, picks) => {
+        const { rows, server } = play(ops)
+        const stateAt = (at: number) => {
+          const then = buildDoc(null, rows.slice(0, at).map((r) => r.data))
+          const content = contentOf(then)
+          then.destroy()
+          return content
+        }
+        picks.forEach((pick, i) => {
+          const content = stateAt(pick % (rows.length + 1))
+          const write = updateTowards(server, wantedFrom(contentOf(server), content))
+          if (write) Y.applyUpdate(server, write)
+          expect(contentOf(server)).toEqual(content)
+          // Someone else edits the live document before the next restore.
+          server.getMap<unknown>('shapes').set(`between-${i}`, new Y.Map(Object.entries({ type: 'ellipse', x: i })))
+        })
+        server.destroy()
+      }),
+      { numRuns: 150 },
     )
   })
 
@@ -125,7 +149,7 @@ describe('revert a person (property)', () => {
         const content = contentOf(then)
         then.destroy()
         const write = updateTowards(server, wantedFrom(contentOf(server), content))
-        if (write) Y.applyUpdate(server, write.update)
+        if (write) Y.applyUpdate(server, write)
         expect(contentOf(server)).toEqual(content)
         server.destroy()
       }),

@@ -246,7 +246,7 @@ export class HistoryService {
       const live = contentOf(doc)
       const wanted = wantedFrom(live, content)
       for (const [root, entries] of wanted) for (const [id, value] of entries) if (entryDelta(root, live[root][id], value)) changed++
-      return updateTowards(doc, wanted)?.update ?? null
+      return updateTowards(doc, wanted)
     })
     const label = v.name ?? `version of ${v.createdAt.toISOString()}`
     const row = await this.saveAt(boardId, await this.store.headSeq(this.d.db, boardId), {
@@ -287,7 +287,7 @@ export class HistoryService {
     const nothing = plan.removed.length + plan.recreated.length + plan.reset.length === 0
     if (request.dryRun || nothing) return { ...plan, applied: false, before: null, version: null }
     const before = await this.autoVersion(boardId, 'before_revert')
-    await this.write(boardId, principal, access.role!, (live) => updateTowards(live, wanted)?.update ?? null)
+    await this.write(boardId, principal, access.role!, (live) => updateTowards(live, wanted))
     const counts = { removed: plan.removed.length, recreated: plan.recreated.length, reset: plan.reset.length }
     const row = await this.saveAt(boardId, await this.store.headSeq(this.d.db, boardId), {
       kind: 'revert',

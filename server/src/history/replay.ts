@@ -6,6 +6,7 @@
 import * as Y from 'yjs'
 import { DOC_ROOTS } from '../../../shared/constants.js'
 import type { ChangeKind, DocContent, HistoryRoot } from '../../../shared/history.js'
+import { freshClientId, updateFrom } from '../boards/elements.js'
 
 /** One stored update: who sent it (a principal key; null on rows older than history) and when. */
 export interface LogRow {
@@ -171,18 +172,13 @@ export type Wanted = Map<HistoryRoot, Map<string, unknown>>
 
 /**
  * The update that brings `live` to the wanted entries (others untouched),
- * made by a fresh client id on a copy: `live` itself is not changed, so the
- * update can go through the update guard like anyone's. Null when nothing
- * differs.
+ * written by a fresh client id on the kept copy of `live` (boards/elements.ts):
+ * `live` itself is not changed, so the update goes through the update guard
+ * like anyone's, and a restore on a big board costs what it changes, not a
+ * copy of the board. Null when nothing differs.
  */
-export function updateTowards(live: Y.Doc, wanted: Wanted): { update: Uint8Array; clientId: number } | null {
-  const copy = newDoc()
-  Y.applyUpdate(copy, Y.encodeStateAsUpdate(live))
-  let update: Uint8Array | null = null
-  copy.on('update', (u: Uint8Array) => {
-    update = update ? Y.mergeUpdates([update, u]) : u
-  })
-  copy.transact(() => {
+export function updateTowards(live: Y.Doc, wanted: Wanted): Uint8Array | null {
+  return updateFrom(live, freshClientId(live), (copy) => {
     for (const [root, entries] of wanted) {
       const map = copy.getMap<unknown>(root)
       for (const [id, value] of entries) {
@@ -201,9 +197,6 @@ export function updateTowards(live: Y.Doc, wanted: Wanted): { update: Uint8Array
       }
     }
   })
-  const clientId = copy.clientID
-  copy.destroy()
-  return update ? { update, clientId } : null
 }
 
 /** The wanted entries for making the document equal `content` everywhere. */

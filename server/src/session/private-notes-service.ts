@@ -105,7 +105,7 @@ export class PrivateNotesService {
           entries.set(id, fields)
         }
         const wanted: Wanted = new Map([[root, entries]])
-        return updateTowards(doc, wanted)?.update ?? null
+        return updateTowards(doc, wanted)
       })
       if (!result.ok) {
         this.d.logger.info({ boardId, author: who.kind, reason: result.reason }, 'private notes kept: the board refused them')
