@@ -16,14 +16,17 @@ export default {
   // connects 50 editors from the same address, past the default per-address work budget)
   // DRAWBRIDGE_PROFILE=<dir> runs the server without npm, under --cpu-prof (the harness drops
   // NODE_OPTIONS); the profile is written when the harness stops it (SIGTERM, graceful close).
+  // DRAWBRIDGE_NODE_FLAGS='--trace-gc …' also runs it without npm, with those flags (output in
+  // the harness's server log).
   command (opts) {
     const spec = base.command(opts)
     // D and G preload their board as one update of about 60,000 structs; the default cap per
     // update (MAX_UPDATE_STRUCTS, 50,000) refused it, and those runs measured an empty board.
     const env = { UPDATE_WORK_RATE: '100000000', UPDATE_WORK_BURST: '1000000000', MAX_UPDATE_STRUCTS: '1000000', ...spec.env }
     const dir = process.env.DRAWBRIDGE_PROFILE
-    if (!dir) return { ...spec, env }
-    return { ...spec, env, shell: `exec node --cpu-prof --cpu-prof-dir=${JSON.stringify(path.resolve(dir))} scripts/start.mjs` }
+    const flags = [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${JSON.stringify(path.resolve(dir))}`] : []), ...(process.env.DRAWBRIDGE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)]
+    if (flags.length === 0) return { ...spec, env }
+    return { ...spec, env, shell: `exec node ${flags.join(' ')} scripts/start.mjs` }
   },
   async addBoards ({ port, host, names }) {
     const map = JSON.parse(fs.readFileSync(mapFile(port), 'utf8'))
