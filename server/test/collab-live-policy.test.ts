@@ -30,6 +30,31 @@ describe('live policy', () => {
     })
   }
 
+  // A kick leaves nothing in the database (the person may come back), so the
+  // join's database re-check cannot see one that landed while it was checked.
+  for (const warm of [true, false]) {
+    it(`a guest kicked while its connection is being checked is taken out once it joins, 4410 (${warm ? 'open' : 'unloaded'} room)`, async () => {
+      const cast = await castBoard(api)
+      if (warm) await connect(cast.boardId, cast.owner.token).synced()
+      const hold = holdAccessChecks(suite.server, 'guest')
+      try {
+        const guest = connect(cast.boardId, cast.guestEditor.token)
+        await hold.reached
+        const res = await api.post(`/api/boards/${cast.boardId}/participants/guest/${cast.guestEditor.id}/kick`, { token: cast.owner.token })
+        expect(res.status).toBe(204)
+        hold.release()
+        expect(await guest.closed()).toBe(4410)
+      } finally {
+        hold.release()
+      }
+      // They may come back: a new connection after the kick stays.
+      const again = connect(cast.boardId, cast.guestEditor.token)
+      await again.synced()
+      await new Promise((r) => setTimeout(r, 200))
+      expect(again.closes).toEqual([])
+    })
+  }
+
   it('downgrades live: 4009, then the stock client reconnects with the new role', async () => {
     const cast = await castBoard(api)
     const owner = connect(cast.boardId, cast.owner.token)
