@@ -2,7 +2,8 @@
 // takes seconds; the suite would spend minutes on it. So it runs once per
 // test run, in global setup (as a production first boot does it: in a child
 // process), and every fresh DATA_DIR starts with a copy of that cluster, as
-// a server's second boot would find it. Migrations still run at every start.
+// a server's second boot would find it: created and migrated (a start checks
+// the migrations and finds nothing to do).
 import { cp, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
