@@ -10,43 +10,44 @@ const suite = useServer()
 const { api, provider: connect } = suite
 
 describe('live policy', () => {
-  // The guest's check passes, then guests are turned away before it joins the
-  // room: the change's recheck cannot see it yet, so the join must recheck.
-  for (const warm of [true, false]) {
-    it(`a guest checked just before guests are turned away is closed once it joins, 4403 (${warm ? 'open' : 'unloaded'} room)`, async () => {
-      const cast = await castBoard(api)
-      if (warm) await connect(cast.boardId, cast.owner.token).synced()
-      const hold = holdAccessChecks(suite.server, 'guest')
-      try {
-        const guest = connect(cast.boardId, cast.guestEditor.token)
-        await hold.reached
-        const res = await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { accessMode: 'specific_users' } })
-        expect(res.status).toBe(200)
-        hold.release()
-        expect(await guest.closed()).toBe(4403)
-      } finally {
-        hold.release()
-      }
-    })
+  /**
+   * The guest editor's access check passes and is held; `change` runs while
+   * it waits (the change's own re-check cannot see a connection not yet in
+   * the room); then the join goes on. Answers the close code the guest got.
+   */
+  async function changeWhileChecked(warm: boolean, change: (cast: Awaited<ReturnType<typeof castBoard>>) => Promise<void>) {
+    const cast = await castBoard(api)
+    if (warm) await connect(cast.boardId, cast.owner.token).synced()
+    const hold = holdAccessChecks(suite.server, 'guest')
+    try {
+      const guest = connect(cast.boardId, cast.guestEditor.token)
+      await hold.reached
+      await change(cast)
+      hold.release()
+      return { cast, code: await guest.closed() }
+    } finally {
+      hold.release()
+    }
   }
 
-  // A kick leaves nothing in the database (the person may come back), so the
-  // join's database re-check cannot see one that landed while it was checked.
   for (const warm of [true, false]) {
-    it(`a guest kicked while its connection is being checked is taken out once it joins, 4410 (${warm ? 'open' : 'unloaded'} room)`, async () => {
-      const cast = await castBoard(api)
-      if (warm) await connect(cast.boardId, cast.owner.token).synced()
-      const hold = holdAccessChecks(suite.server, 'guest')
-      try {
-        const guest = connect(cast.boardId, cast.guestEditor.token)
-        await hold.reached
-        const res = await api.post(`/api/boards/${cast.boardId}/participants/guest/${cast.guestEditor.id}/kick`, { token: cast.owner.token })
+    const room = warm ? 'open' : 'unloaded'
+    it(`a guest checked just before guests are turned away is closed once it joins, 4403 (${room} room)`, async () => {
+      const { code } = await changeWhileChecked(warm, async (cast) => {
+        const res = await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { accessMode: 'specific_users' } })
+        expect(res.status).toBe(200)
+      })
+      expect(code).toBe(4403)
+    })
+
+    // A kick leaves nothing in the database (the person may come back), so the
+    // join's database re-check cannot see one that landed while it was checked.
+    it(`a guest kicked while its connection is being checked is taken out once it joins, 4410 (${room} room)`, async () => {
+      const { cast, code } = await changeWhileChecked(warm, async (c) => {
+        const res = await api.post(`/api/boards/${c.boardId}/participants/guest/${c.guestEditor.id}/kick`, { token: c.owner.token })
         expect(res.status).toBe(204)
-        hold.release()
-        expect(await guest.closed()).toBe(4410)
-      } finally {
-        hold.release()
-      }
+      })
+      expect(code).toBe(4410)
       // They may come back: a new connection after the kick stays.
       const again = connect(cast.boardId, cast.guestEditor.token)
       await again.synced()
