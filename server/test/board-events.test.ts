@@ -30,6 +30,29 @@ describe('socket.io connection and subscription', () => {
     expect(await guest.subscribe(cast.boardId)).toEqual({ ok: true })
   })
 
+  // A kick leaves nothing in the database, so the subscription's re-check cannot see one landing meanwhile.
+  it('a subscription being checked when its guest is kicked ends as if it had been there: board:unsubscribed, kicked', async () => {
+    const cast = await castBoard(api)
+    const guest = await events(cast.guestReader.token)
+    const hold = holdAccessChecks(suite.server, 'guest')
+    try {
+      const answer = guest.subscribe(cast.boardId)
+      await hold.reached
+      const res = await api.post(`/api/boards/${cast.boardId}/participants/guest/${cast.guestReader.id}/kick`, { token: cast.owner.token })
+      expect(res.status).toBe(204)
+      hold.release()
+      await answer
+      expect(await guest.next('board:unsubscribed', undefined, 3000)).toEqual({ boardId: cast.boardId, reason: 'kicked' })
+      await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { title: 'After the kick' } })
+      await new Promise((r) => setTimeout(r, 200))
+      expect(guest.received.filter(([e]) => e === 'board:updated')).toEqual([])
+      // They may come back.
+      expect(await guest.subscribe(cast.boardId)).toEqual({ ok: true })
+    } finally {
+      hold.release()
+    }
+  })
+
   it('works over long-polling too (requests routed by path)', async () => {
     const cast = await castBoard(api)
     const s = await events(cast.owner.token, cast.boardId, ['polling'])

@@ -25,7 +25,7 @@ import { seatFor } from './capacity.js'
 import { BoardGoneError, type DocStore } from '../store/doc-store.js'
 import { mergeInline } from '../store/merge-worker.js'
 import { dropShadow } from '../boards/elements.js'
-import { RecentKicks } from './recent-kicks.js'
+import { RecentKicks } from '../boards/recent-kicks.js'
 import { type BoardFlags, type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
 
 /** What the update guard needs of the board's settings. */
@@ -64,7 +64,7 @@ export class CollabHub {
   /** The bus is down: collaboration would diverge across instances, so it pauses (1013). */
   private unavailable = false
   private readonly catchUps = new Map<string, NodeJS.Timeout>()
-  /** Kicks heard lately, for joins that were being checked when one came (recent-kicks.ts). */
+  /** Kicks heard lately, for joins that were being checked when one came (boards/recent-kicks.ts). */
   private readonly kicks = new RecentKicks()
 
   constructor(private readonly deps: HubDeps) {

@@ -19,6 +19,7 @@ import type { PrincipalKind, Thread } from '../../../shared/types.js'
 import { principalKey, type PrincipalResolver, type ResolvedPrincipal, signedOutBy } from '../auth/principals.js'
 import type { BoardEvents } from './board-events.js'
 import { isAccessSignal, type LiveAccess } from '../boards/live-access.js'
+import { RecentKicks } from '../boards/recent-kicks.js'
 import { loadBoard } from '../boards/policy.js'
 import { boardHosts, boardParticipants } from '../boards/participant-service.js'
 import { presentBoard } from '../boards/present.js'
@@ -74,6 +75,8 @@ export class SocketEvents implements BoardEvents {
    * connection made from it owns them, or the request ends without one.
    */
   private readonly pendingSlots = new WeakMap<IncomingMessage, Slot>()
+  /** Kicks heard lately, for subscriptions that were being checked when one came (boards/recent-kicks.ts). */
+  private readonly kicks = new RecentKicks()
   /** Whether events travel to other instances (the Redis adapter): then local rooms do not tell who listens. */
   private distributed = false
 
@@ -207,6 +210,7 @@ export class SocketEvents implements BoardEvents {
         return reply({ error: { code: ErrorCode.invalidRequest, message: 'boardId must be a board id' } })
       }
       const signalsSeen = this.deps.live.mark()
+      const kicksSeen = this.kicks.mark()
       this.checkAccess(socket.data.principal, boardId).then(
         async (refusal) => {
           if (refusal) return reply({ error: refusal })
@@ -219,6 +223,8 @@ export class SocketEvents implements BoardEvents {
             }
           }
           reply({ ok: true })
+          // Kicked while being checked: it ends as a subscription present at the kick did.
+          if (this.kicks.since(kicksSeen, boardId, socket.data.key)) this.takeOut(socket, boardId)
         },
         (err: unknown) => {
           this.deps.logger.error({ err, boardId }, 'board:subscribe failed')
@@ -258,15 +264,20 @@ export class SocketEvents implements BoardEvents {
     }
     if (signal.type === 'principal.kicked') {
       const key = principalKey(signal.target)
+      this.kicks.record(signal.boardId, key)
       for (const s of await this.io.local.in(boardRoom(signal.boardId)).fetchSockets()) {
-        if (s.data.key !== key) continue
-        s.leave(boardRoom(signal.boardId))
-        s.emit(SocketEvent.unsubscribed, { boardId: signal.boardId, reason: 'kicked' })
+        if (s.data.key === key) this.takeOut(s, signal.boardId)
       }
       return
     }
     if (signal.type === 'guest.linked') return this.onSignal({ type: 'access.changed', boardId: signal.boardId, target: { kind: 'guest', id: signal.guestId } })
     return this.recheckBoards(signal.type === 'guests.disabled' ? this.localBoards() : [signal.boardId])
+  }
+
+  /** Ends the socket's subscription to the board: a host took its person out (they may subscribe again). */
+  private takeOut(s: { leave(room: string): unknown; emit(event: string, ...args: unknown[]): unknown }, boardId: string): void {
+    void s.leave(boardRoom(boardId))
+    s.emit(SocketEvent.unsubscribed, { boardId, reason: 'kicked' })
   }
 
   private localBoards(): string[] {

@@ -1,6 +1,6 @@
 // A kick leaves nothing in the database (the person may come back), so the
-// database re-check a join makes after a signal it may have missed (see
-// LiveAccess) cannot see one. Each instance therefore remembers the kicks it
+// database re-check a /collab join or a board:subscribe makes after a signal
+// it may have missed (see LiveAccess) cannot see one. Each instance therefore remembers the kicks it
 // heard for a while, numbered in order: a join that began before a kick and
 // finished after it is taken out too, while one that begins after it (the
 // person coming back) is not.
