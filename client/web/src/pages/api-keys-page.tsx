@@ -7,6 +7,8 @@ import { apiFor, errorText } from '../lib/api.js'
 import { formatDate } from '../lib/format.js'
 import { linkHandler } from '../lib/router.js'
 import { session } from '../lib/session.js'
+import { useAction } from '../lib/use-action.js'
+import { Checkboxes, ErrorLine, SignInFirst, SubmitRow } from '../ui/form-parts.js'
 
 function SecretOnce({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
   const [copied, setCopied] = useState(false)
@@ -41,26 +43,18 @@ function NewKeyForm({ token, boards, onCreated }: { token: string; boards: Board
   const [scope, setScope] = useState<ApiKeyScope>('read')
   const [allBoards, setAllBoards] = useState(true)
   const [picked, setPicked] = useState<string[]>([])
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const submit = async (e: { preventDefault(): void }) => {
+  const { busy, error, setError, run } = useAction({ staysBusy: false })
+  const submit = (e: { preventDefault(): void }) => {
     e.preventDefault()
     if (!allBoards && picked.length === 0) return setError('Pick at least one board, or let the key reach all of them.')
-    setBusy(true)
-    setError(null)
-    try {
+    void run(async () => {
       onCreated(await apiFor(token).createApiKey({ name: name.trim(), scope, boards: allBoards ? null : picked }))
       setName('')
       setPicked([])
-    } catch (err) {
-      setError(errorText(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
-  const toggle = (id: string, on: boolean) => setPicked((list) => (on ? [...list, id] : list.filter((x) => x !== id)))
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)} data-testid="api-key-form">
+    <form className="stack" onSubmit={submit} data-testid="api-key-form">
       <h2>New key</h2>
       <div className="row wrap">
         <label>
@@ -83,27 +77,12 @@ function NewKeyForm({ token, boards, onCreated }: { token: string; boards: Board
         </label>
       </div>
       {allBoards ? null : (
-        <fieldset className="stack">
-          <legend className="small">Boards this key reaches</legend>
+        <Checkboxes legend="Boards this key reaches" className="stack" options={boards.map((b) => ({ value: b.id, label: b.title }))} picked={picked} onChange={setPicked}>
           {boards.length === 0 ? <p className="muted small">You have no boards yet.</p> : null}
-          {boards.map((b) => (
-            <label key={b.id} className="row small">
-              <input type="checkbox" checked={picked.includes(b.id)} onChange={(e) => toggle(b.id, (e.target as HTMLInputElement).checked)} />
-              {b.title}
-            </label>
-          ))}
-        </fieldset>
+        </Checkboxes>
       )}
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div className="row">
-        <button type="submit" className="button button-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create key'}
-        </button>
-      </div>
+      <ErrorLine error={error} />
+      <SubmitRow busy={busy} label="Create key" />
     </form>
   )
 }
@@ -125,19 +104,7 @@ export function ApiKeysPage() {
     api.listBoards().then(setBoards, () => {})
   }, [user?.token])
 
-  if (!user) {
-    return (
-      <main className="center-page">
-        <div className="card">
-          <h1>API keys</h1>
-          <p>Sign in to manage your API keys.</p>
-          <a className="button button-primary" href="/signin" onClick={linkHandler('/signin')}>
-            Sign in
-          </a>
-        </div>
-      </main>
-    )
-  }
+  if (!user) return <SignInFirst title="API keys" what="API keys" />
 
   const titleOf = (id: string) => boards.find((b) => b.id === id)?.title ?? id
   const revoke = async (key: ApiKey) => {
@@ -175,11 +142,7 @@ export function ApiKeysPage() {
           }}
         />
       )}
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
       <h2>Your keys</h2>
       {keys === null ? (
         <p className="muted">Loading…</p>

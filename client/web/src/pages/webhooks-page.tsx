@@ -9,9 +9,12 @@ import { apiFor, errorText } from '../lib/api.js'
 import { formatDate } from '../lib/format.js'
 import { linkHandler } from '../lib/router.js'
 import { session } from '../lib/session.js'
+import { useAction } from '../lib/use-action.js'
+import { Checkboxes, ErrorLine, SignInFirst, SubmitRow } from '../ui/form-parts.js'
 
 type Api = ReturnType<typeof apiFor>
 const baseOf = (boardId: string | null) => (boardId === null ? '/api/webhooks' : `/api/boards/${encodeURIComponent(boardId)}/webhooks`)
+const EVENT_OPTIONS = WEBHOOK_EVENTS.map((ev) => ({ value: ev, label: <code>{ev}</code> }))
 const oneOf = (w: Webhook) => `${baseOf(w.boardId)}/${encodeURIComponent(w.id)}`
 
 async function listAll(api: Api, boards: Board[]): Promise<Webhook[]> {
@@ -24,25 +27,17 @@ function NewWebhookForm({ api, boards, onCreated }: { api: Api; boards: Board[];
   const [url, setUrl] = useState('')
   const [boardId, setBoardId] = useState<string>('')
   const [events, setEvents] = useState<WebhookEvent[]>([...WEBHOOK_EVENTS])
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const submit = async (e: { preventDefault(): void }) => {
+  const { busy, error, setError, run } = useAction({ staysBusy: false })
+  const submit = (e: { preventDefault(): void }) => {
     e.preventDefault()
     if (events.length === 0) return setError('Pick at least one event.')
-    setBusy(true)
-    setError(null)
-    try {
+    void run(async () => {
       onCreated(await api.request<CreatedWebhook>('POST', baseOf(boardId || null), { url: url.trim(), events }))
       setUrl('')
-    } catch (err) {
-      setError(errorText(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
-  const toggle = (ev: WebhookEvent, on: boolean) => setEvents((list) => (on ? [...list, ev] : list.filter((x) => x !== ev)))
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)} data-testid="webhook-form">
+    <form className="stack" onSubmit={submit} data-testid="webhook-form">
       <h2>New webhook</h2>
       <div className="row wrap">
         <label style={{ flex: 1 }}>
@@ -63,25 +58,9 @@ function NewWebhookForm({ api, boards, onCreated }: { api: Api; boards: Board[];
           </select>
         </label>
       </div>
-      <fieldset className="row wrap">
-        <legend className="small">Events</legend>
-        {WEBHOOK_EVENTS.map((ev) => (
-          <label key={ev} className="row small">
-            <input type="checkbox" checked={events.includes(ev)} onChange={(e) => toggle(ev, (e.target as HTMLInputElement).checked)} />
-            <code>{ev}</code>
-          </label>
-        ))}
-      </fieldset>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div className="row">
-        <button type="submit" className="button button-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create webhook'}
-        </button>
-      </div>
+      <Checkboxes legend="Events" className="row wrap" options={EVENT_OPTIONS} picked={events} onChange={setEvents} />
+      <ErrorLine error={error} />
+      <SubmitRow busy={busy} label="Create webhook" />
     </form>
   )
 }
@@ -146,19 +125,7 @@ export function WebhooksPage() {
       })
   }, [user?.token])
 
-  if (!user || !api) {
-    return (
-      <main className="center-page">
-        <div className="card">
-          <h1>Webhooks</h1>
-          <p>Sign in to manage your webhooks.</p>
-          <a className="button button-primary" href="/signin" onClick={linkHandler('/signin')}>
-            Sign in
-          </a>
-        </div>
-      </main>
-    )
-  }
+  if (!user || !api) return <SignInFirst title="Webhooks" what="webhooks" />
   const act = async (what: () => Promise<void>) => {
     setError(null)
     try {
@@ -204,11 +171,7 @@ export function WebhooksPage() {
       ) : (
         <p className="muted">Your plan does not include webhooks.</p>
       )}
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
       <h2>Your webhooks</h2>
       {hooks === null ? (
         <p className="muted">Loading…</p>
