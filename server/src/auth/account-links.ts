@@ -18,7 +18,7 @@ import type { Db } from '../store/db.js'
 import { accountTokens, users } from '../store/schema.js'
 import { type AccountService, checkPassword, normalizeEmail } from './account-service.js'
 import { presentUser } from './present-user.js'
-import type { UserRow } from './principals.js'
+import { loadUserByEmail, type UserRow } from './principals.js'
 
 /** Links of one kind one address may be sent per hour. */
 export const LINKS_PER_HOUR = 3
@@ -54,7 +54,7 @@ export class AccountLinks {
   requestReset(rawEmail: string): void {
     const email = normalizeEmail(rawEmail)
     this.d.mail.compose('password-reset', async () => {
-      const [user] = await this.d.db.select().from(users).where(eq(users.email, email)).limit(1)
+      const user = await loadUserByEmail(this.d.db, email)
       if (!user) return null
       const token = await this.issue(user, 'reset', this.d.resetTtlMs)
       return token ? passwordResetMail(user.email, `${this.d.publicUrl}/reset-password#token=${token}`, this.d.resetTtlMs) : null

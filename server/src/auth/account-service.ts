@@ -9,7 +9,7 @@ import { boards, users } from '../store/schema.js'
 import type { Db, DbOrTx } from '../store/db.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { presentUser } from './present-user.js'
-import type { GuestRow, ResolvedPrincipal, UserRow } from './principals.js'
+import { type GuestRow, loadUserByEmail, type ResolvedPrincipal, type UserRow } from './principals.js'
 import type { TokenService } from './tokens.js'
 
 export const PASSWORD_MIN = 8
@@ -83,7 +83,7 @@ export class AccountService {
   /** Presenting a guest token at login carries its work into the existing account too. */
   async login(input: { email: string; password: string }, presenting: ResolvedPrincipal | null = null): Promise<{ user: User; token: string }> {
     const email = input.email.normalize('NFC').trim().toLowerCase()
-    const [row] = await this.d.db.select().from(users).where(eq(users.email, email)).limit(1)
+    const row = await loadUserByEmail(this.d.db, email)
     const ok = await verifyPassword(input.password, row?.passwordHash)
     if (!row || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'Wrong email or password')
     return this.signIn(row, presenting)

@@ -83,6 +83,12 @@ export async function loadUser(db: DbOrTx, id: string): Promise<UserRow | undefi
   return row
 }
 
+/** The account with this address (already normalised, see normalizeEmail). */
+export async function loadUserByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1)
+  return row
+}
+
 /** The guest row if the guest may still act: not removed, not carried into an account, its link alive. */
 export async function loadActiveGuest(db: DbOrTx, id: string): Promise<GuestRow | 'revoked' | undefined> {
   const [row] = await db

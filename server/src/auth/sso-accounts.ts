@@ -19,7 +19,7 @@ import { accountTokens, userIdentities, users } from '../store/schema.js'
 import { hashLinkToken, invalidLink, spendAccountToken } from './account-links.js'
 import { type AccountService, normalizeEmail } from './account-service.js'
 import type { ProviderIdentity } from './oidc-client.js'
-import type { ResolvedPrincipal, UserRow } from './principals.js'
+import { loadUser, loadUserByEmail, type ResolvedPrincipal, type UserRow } from './principals.js'
 
 /** How long the web app has to spend the code the sign-in hands it. */
 const CODE_TTL_S = 120
@@ -48,7 +48,7 @@ export class SsoAccounts {
     } catch {
       throw new SsoRefusal(400, ErrorCode.ssoFailed, `${this.d.providerName} gave an e-mail address this server cannot use`)
     }
-    const [existing] = await this.d.db.select().from(users).where(eq(users.email, email)).limit(1)
+    const existing = await loadUserByEmail(this.d.db, email)
     if (existing) {
       if (!who.emailVerified) {
         throw new SsoRefusal(
@@ -80,7 +80,7 @@ export class SsoAccounts {
   /** Spends the code (once, within CODE_TTL_S) for a token; a guest token presented with it brings that guest's work along. */
   async complete(code: string, presenting: ResolvedPrincipal | null): Promise<{ user: User; token: string }> {
     const spent = await spendAccountToken(this.d.db, code, 'sso')
-    const [row] = await this.d.db.select().from(users).where(eq(users.id, spent.userId)).limit(1)
+    const row = await loadUser(this.d.db, spent.userId)
     if (!row) throw invalidLink()
     return this.d.accounts.signIn(row, presenting)
   }

@@ -2,16 +2,17 @@
 // exist, when ADMIN_TOKEN is unset. Used by `npm run admin`.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { PGlite } from '@electric-sql/pglite'
-import { and, asc, eq, gt, isNull } from 'drizzle-orm'
+import { and, asc, gt, isNull } from 'drizzle-orm'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Settings } from '../admin/settings.js'
 import type { AccountService } from '../auth/account-service.js'
 import { normalizeEmail } from '../auth/account-service.js'
+import { loadUserByEmail } from '../auth/principals.js'
 import { badRequest, notFound, unauthenticated } from '../errors.js'
 import type { Mailer } from '../mail/mailer.js'
 import type { Store } from '../store/db.js'
-import { boards, users } from '../store/schema.js'
+import { boards } from '../store/schema.js'
 import type { Sweeper } from '../sweeper/sweeper.js'
 import type { App } from './types.js'
 
@@ -40,7 +41,7 @@ export function adminRoutes(app: App, { adminToken, accounts, settings, sweeper,
       '/api/admin/users',
       { schema: { querystring: Type.Object({ email: Type.String({ maxLength: 320 }) }) } },
       async (request) => {
-        const [row] = await store.db.select().from(users).where(eq(users.email, normalizeEmail(request.query.email)))
+        const row = await loadUserByEmail(store.db, normalizeEmail(request.query.email))
         if (!row) throw notFound('User')
         return { user: { id: row.id, email: row.email, name: row.name, plan: row.plan } }
       },
