@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { registerUser } from './helpers/api.js'
 import { providerClient, waitFor } from './helpers/collab.js'
-import { castBoard, createBoard, createInvite, joinAsGuest, joinAsMember } from './helpers/fixtures.js'
+import { type Cast, castBoard, createBoard, createInvite, joinAsGuest, joinAsMember } from './helpers/fixtures.js'
 import { holdAccessChecks } from './helpers/hold.js'
 import { useServer } from './helpers/suite.js'
 import { connectError } from './helpers/sockets.js'
@@ -30,29 +30,6 @@ describe('socket.io connection and subscription', () => {
     expect(await guest.subscribe(cast.boardId)).toEqual({ ok: true })
   })
 
-  // A kick leaves nothing in the database, so the subscription's re-check cannot see one landing meanwhile.
-  it('a subscription being checked when its guest is kicked ends as if it had been there: board:unsubscribed, kicked', async () => {
-    const cast = await castBoard(api)
-    const guest = await events(cast.guestReader.token)
-    const hold = holdAccessChecks(suite.server, 'guest')
-    try {
-      const answer = guest.subscribe(cast.boardId)
-      await hold.reached
-      const res = await api.post(`/api/boards/${cast.boardId}/participants/guest/${cast.guestReader.id}/kick`, { token: cast.owner.token })
-      expect(res.status).toBe(204)
-      hold.release()
-      await answer
-      expect(await guest.next('board:unsubscribed', undefined, 3000)).toEqual({ boardId: cast.boardId, reason: 'kicked' })
-      await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { title: 'After the kick' } })
-      await new Promise((r) => setTimeout(r, 200))
-      expect(guest.received.filter(([e]) => e === 'board:updated')).toEqual([])
-      // They may come back.
-      expect(await guest.subscribe(cast.boardId)).toEqual({ ok: true })
-    } finally {
-      hold.release()
-    }
-  })
-
   it('works over long-polling too (requests routed by path)', async () => {
     const cast = await castBoard(api)
     const s = await events(cast.owner.token, cast.boardId, ['polling'])
@@ -62,24 +39,47 @@ describe('socket.io connection and subscription', () => {
 })
 
 describe('board events', () => {
-  it('a subscription checked just before guests are turned away is refused, not kept', async () => {
+  /** The guest reader asks to subscribe; its access check passes and is held while `change` runs. */
+  async function subscribeDuring(change: (cast: Cast) => Promise<void>) {
     const cast = await castBoard(api)
     const guest = await events(cast.guestReader.token)
     const hold = holdAccessChecks(suite.server, 'guest')
     try {
       const answer = guest.subscribe(cast.boardId)
       await hold.reached
-      const res = await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { accessMode: 'specific_users' } })
-      expect(res.status).toBe(200)
+      await change(cast)
       hold.release()
-      expect(await answer).toMatchObject({ error: { code: 'guests_not_allowed' } })
-      // And it hears nothing more from the board.
-      await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { title: 'After' } })
-      await new Promise((r) => setTimeout(r, 200))
-      expect(guest.received.filter(([e]) => e === 'board:updated')).toEqual([])
+      return { cast, guest, answer: await answer }
     } finally {
       hold.release()
     }
+  }
+
+  async function hearsNothingMore(cast: Cast, guest: Awaited<ReturnType<typeof events>>) {
+    await api.patch(`/api/boards/${cast.boardId}`, { token: cast.owner.token, body: { title: 'After' } })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(guest.received.filter(([e]) => e === 'board:updated')).toEqual([])
+  }
+
+  it('a subscription checked just before guests are turned away is refused, not kept', async () => {
+    const { cast, guest, answer } = await subscribeDuring(async (c) => {
+      const res = await api.patch(`/api/boards/${c.boardId}`, { token: c.owner.token, body: { accessMode: 'specific_users' } })
+      expect(res.status).toBe(200)
+    })
+    expect(answer).toMatchObject({ error: { code: 'guests_not_allowed' } })
+    await hearsNothingMore(cast, guest)
+  })
+
+  // A kick leaves nothing in the database, so the subscription's re-check cannot see one landing meanwhile.
+  it('a subscription being checked when its guest is kicked ends as if it had been there: board:unsubscribed, kicked', async () => {
+    const { cast, guest } = await subscribeDuring(async (c) => {
+      const res = await api.post(`/api/boards/${c.boardId}/participants/guest/${c.guestReader.id}/kick`, { token: c.owner.token })
+      expect(res.status).toBe(204)
+    })
+    expect(await guest.next('board:unsubscribed', undefined, 3000)).toEqual({ boardId: cast.boardId, reason: 'kicked' })
+    await hearsNothingMore(cast, guest)
+    // They may come back.
+    expect(await guest.subscribe(cast.boardId)).toEqual({ ok: true })
   })
 
   it('board:updated carries each subscriber its own myRole', async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { RawClient, waitFor } from './helpers/collab.js'
-import { castBoard, createBoard, createInvite, joinAsGuest, makePro } from './helpers/fixtures.js'
+import { type Cast, castBoard, createBoard, createInvite, joinAsGuest, makePro } from './helpers/fixtures.js'
 import { holdAccessChecks } from './helpers/hold.js'
 import { useServer } from './helpers/suite.js'
 
@@ -15,7 +15,7 @@ describe('live policy', () => {
    * it waits (the change's own re-check cannot see a connection not yet in
    * the room); then the join goes on. Answers the close code the guest got.
    */
-  async function changeWhileChecked(warm: boolean, change: (cast: Awaited<ReturnType<typeof castBoard>>) => Promise<void>) {
+  async function changeWhileChecked(warm: boolean, change: (cast: Cast) => Promise<void>) {
     const cast = await castBoard(api)
     if (warm) await connect(cast.boardId, cast.owner.token).synced()
     const hold = holdAccessChecks(suite.server, 'guest')
