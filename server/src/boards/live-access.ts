@@ -2,9 +2,13 @@
 // subscription) may stay, asked again of the database after an access
 // change. The collaboration hub and socket.io both use this one helper, and
 // its count of access signals, so they cannot drift apart.
+//
+// A kick leaves nothing in the database (the person may come back), so the
+// re-check cannot see one that landed while a join was being checked; the
+// kicks heard lately are kept here, numbered with the signals, for that.
 import type { Role } from '../../../shared/capabilities.js'
 import { ErrorCode } from '../../../shared/constants.js'
-import { type PrincipalResolver, type ResolvedPrincipal } from '../auth/principals.js'
+import { type PrincipalResolver, principalKey, type ResolvedPrincipal } from '../auth/principals.js'
 import type { BoardSignal, SignalTransport } from '../bus/signals.js'
 import { AppError, forbidden, notFound, unauthenticated } from '../errors.js'
 import type { DbOrTx } from '../store/db.js'
@@ -24,8 +28,13 @@ export function isAccessSignal(signal: BoardSignal): signal is Exclude<BoardSign
   return signal.type !== 'guests.enabled'
 }
 
+/** How long a kick is remembered for joins that were being checked when it came. */
+const KICKS_KEPT_MS = 60_000
+
 export class LiveAccess {
   private signals = 0
+  /** Board and principal key → the signal count the kick was heard at. */
+  private readonly kicks = new Map<string, number>()
   private readonly unsubscribe: () => void
 
   constructor(
@@ -35,7 +44,9 @@ export class LiveAccess {
     transport: SignalTransport,
   ) {
     this.unsubscribe = transport.subscribe((signal) => {
-      if (isAccessSignal(signal)) this.signals++
+      if (!isAccessSignal(signal)) return
+      this.signals++
+      if (signal.type === 'principal.kicked') this.rememberKick(`${signal.boardId}\n${principalKey(signal.target)}`, this.signals)
     })
   }
 
@@ -50,6 +61,18 @@ export class LiveAccess {
 
   changedSince(mark: number): boolean {
     return this.signals !== mark
+  }
+
+  /** Whether the person was kicked from the board after `mark` (a join that began before the kick and joined after it). */
+  kickedSince(mark: number, boardId: string, key: string): boolean {
+    return (this.kicks.get(`${boardId}\n${key}`) ?? 0) > mark
+  }
+
+  private rememberKick(key: string, at: number): void {
+    this.kicks.set(key, at)
+    setTimeout(() => {
+      if (this.kicks.get(key) === at) this.kicks.delete(key)
+    }, KICKS_KEPT_MS).unref()
   }
 
   /** Counts a change seen another way (the bus coming back after an outage). */

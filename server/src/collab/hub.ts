@@ -25,7 +25,6 @@ import { seatFor } from './capacity.js'
 import { BoardGoneError, type DocStore } from '../store/doc-store.js'
 import { mergeInline } from '../store/merge-worker.js'
 import { dropShadow } from '../boards/elements.js'
-import { RecentKicks } from '../boards/recent-kicks.js'
 import { type BoardFlags, type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
 
 /** What the update guard needs of the board's settings. */
@@ -64,8 +63,6 @@ export class CollabHub {
   /** The bus is down: collaboration would diverge across instances, so it pauses (1013). */
   private unavailable = false
   private readonly catchUps = new Map<string, NodeJS.Timeout>()
-  /** Kicks heard lately, for joins that were being checked when one came (boards/recent-kicks.ts). */
-  private readonly kicks = new RecentKicks()
 
   constructor(private readonly deps: HubDeps) {
     // Compaction measures a board's stored size again (deleted content shrinks).
@@ -241,7 +238,6 @@ export class CollabHub {
     if (this.unavailable) return conn.close(CloseCode.tryAgainLater, 'a dependency is down; try again later')
     const started = performance.now()
     const signalsSeen = this.deps.live.mark()
-    const kicksSeen = this.kicks.mark()
     const refuse = (code: number, reason: string) => conn.close(code, reason)
     if (!token) return refuse(CloseCode.unauthenticated, 'token required')
     // The signature first (no database), then the board, then the principal.
@@ -276,7 +272,7 @@ export class CollabHub {
     if (room.destroyed) return refuse(CloseCode.notFound, 'board not found')
     conn.onError = (err) => this.deps.logger.error({ err, boardId, conn: conn.id }, 'connection failed')
     conn.open({ principal, principalKey: key, role: seat.role, user: presenceUser(principal, seat.role), capacity: seat.notice }, room)
-    if (this.kicks.since(kicksSeen, boardId, key)) return conn.close(CloseCode.kicked, KICKED)
+    if (this.deps.live.kickedSince(signalsSeen, boardId, key)) return conn.close(CloseCode.kicked, KICKED)
     if (this.deps.live.changedSince(signalsSeen)) await this.recheck(boardId, principal)
     const { logger } = this.deps
     if (logger.isLevelEnabled('debug')) {
@@ -401,7 +397,6 @@ export class CollabHub {
         return this.signOut(signal)
       case 'principal.kicked': {
         const key = principalKey(signal.target)
-        this.kicks.record(signal.boardId, key)
         for (const conn of [...(this.rooms.get(signal.boardId)?.conns ?? [])]) {
           if (conn.identity?.principalKey === key) conn.close(CloseCode.kicked, KICKED)
         }

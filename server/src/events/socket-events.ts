@@ -19,7 +19,6 @@ import type { PrincipalKind, Thread } from '../../../shared/types.js'
 import { principalKey, type PrincipalResolver, type ResolvedPrincipal, signedOutBy } from '../auth/principals.js'
 import type { BoardEvents } from './board-events.js'
 import { isAccessSignal, type LiveAccess } from '../boards/live-access.js'
-import { RecentKicks } from '../boards/recent-kicks.js'
 import { loadBoard } from '../boards/policy.js'
 import { boardHosts, boardParticipants } from '../boards/participant-service.js'
 import { presentBoard } from '../boards/present.js'
@@ -75,8 +74,6 @@ export class SocketEvents implements BoardEvents {
    * connection made from it owns them, or the request ends without one.
    */
   private readonly pendingSlots = new WeakMap<IncomingMessage, Slot>()
-  /** Kicks heard lately, for subscriptions that were being checked when one came (boards/recent-kicks.ts). */
-  private readonly kicks = new RecentKicks()
   /** Whether events travel to other instances (the Redis adapter): then local rooms do not tell who listens. */
   private distributed = false
 
@@ -210,7 +207,6 @@ export class SocketEvents implements BoardEvents {
         return reply({ error: { code: ErrorCode.invalidRequest, message: 'boardId must be a board id' } })
       }
       const signalsSeen = this.deps.live.mark()
-      const kicksSeen = this.kicks.mark()
       this.checkAccess(socket.data.principal, boardId).then(
         async (refusal) => {
           if (refusal) return reply({ error: refusal })
@@ -224,7 +220,7 @@ export class SocketEvents implements BoardEvents {
           }
           reply({ ok: true })
           // Kicked while being checked: it ends as a subscription present at the kick did.
-          if (this.kicks.since(kicksSeen, boardId, socket.data.key)) this.takeOut(socket, boardId)
+          if (this.deps.live.kickedSince(signalsSeen, boardId, socket.data.key)) this.takeOut(socket, boardId)
         },
         (err: unknown) => {
           this.deps.logger.error({ err, boardId }, 'board:subscribe failed')
@@ -264,7 +260,6 @@ export class SocketEvents implements BoardEvents {
     }
     if (signal.type === 'principal.kicked') {
       const key = principalKey(signal.target)
-      this.kicks.record(signal.boardId, key)
       for (const s of await this.io.local.in(boardRoom(signal.boardId)).fetchSockets()) {
         if (s.data.key === key) this.takeOut(s, signal.boardId)
       }
