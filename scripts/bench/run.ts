@@ -1,5 +1,5 @@
 // `npm run bench [scenario…]`: prints one JSON line per scenario.
-// Scenarios: fanout, ceiling, memory, cold-join, cursors, multi, guard, stall, commit, history (default: all).
+// Scenarios: fanout, ceiling, memory, cold-join, visits, cursors, multi, guard, stall, commit, history (default: all).
 // The server runs pinned to core 0, this load generator to core 1 (taskset).
 import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
 import { commitCost } from './commit-cost.js'
@@ -9,6 +9,7 @@ import { round } from './lean-client.js'
 import { coldJoin, cursors, fanout, fanoutMulti, ceiling, memory } from './scenarios.js'
 import { hasTaskset, pinSelf, startBenchServer } from './server-proc.js'
 import { stall } from './stall.js'
+import { visits } from './visits.js'
 
 const wanted = new Set(process.argv.slice(2))
 const want = (name: string) => wanted.size === 0 || wanted.has(name)
@@ -101,6 +102,7 @@ async function main() {
     }
   }
   if (want('cold-join')) print(await withServer((s) => coldJoin(s)))
+  if (want('visits')) print({ ...(await withServer((s) => visits(s))), storage: pgBase ? 'postgresql' : 'pglite' })
   if (want('cursors')) print(await withServer((s) => cursors(s, 50, 20)))
   if (want('multi')) await multiInstance()
   // The worst updates the limits allow (MAX_UPDATE_STRUCTS) against /healthz,

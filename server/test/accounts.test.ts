@@ -88,6 +88,30 @@ describe('tokens', () => {
     expect((await api.get('/api/me', { token: none })).status).toBe(401)
   })
 
+  it('a token accepted before is refused once it expires, and its altered copies never pass as it', async () => {
+    const { token, user } = await registerUser(api)
+    const soon = await new SignJWT({ knd: 'u' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer('drawbridge')
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(suite.server.config.tokenSecret)
+    expect((await api.get('/api/me', { token: soon })).status).toBe(200)
+    expect((await api.get('/api/me', { token })).status).toBe(200)
+    // The server has just verified `token`: a copy with another signature, or another payload under its signature, is not it.
+    const [h, p, s] = token.split('.')
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>
+    const otherPayload = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')
+    for (const altered of [`${h}.${p}.${s!.slice(0, -4)}AAAA`, `${h}.${otherPayload}.${s}`]) {
+      expect((await api.get('/api/me', { token: altered })).status).toBe(401)
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, ((JSON.parse(Buffer.from(soon.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000) - Date.now() + 50)))
+    const late = await api.get('/api/me', { token: soon })
+    expect(late.status).toBe(401)
+    expect(late.body.error.code).toBe('unauthenticated')
+  })
+
   it('keeps the generated TOKEN_SECRET in DATA_DIR with mode 0600', async () => {
     const { statSync } = await import('node:fs')
     const st = statSync(`${suite.server.dataDir}/token-secret`)

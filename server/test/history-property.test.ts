@@ -7,7 +7,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { buildDoc, contentOf, type EntryChange, type LogRow, newDoc, replay, replayInSlices, updateTowards, wantedFrom } from '../src/history/replay.js'
+import { boardDoc } from '../src/util/y-doc.js'
+import { buildDoc, contentOf, type EntryChange, type LogRow, replay, replayInSlices, updateTowards, wantedFrom } from '../src/history/replay.js'
 import { revertTarget } from '../src/history/timeline.js'
 
 type Fields = Record<string, unknown>
@@ -36,9 +37,9 @@ interface Played {
 
 /** Plays the ops through three client documents and a server document that logs each update with its sender. */
 function play(ops: Op[]): Played {
-  const server = newDoc()
+  const server = boardDoc()
   const clients = [0, 1, 2].map((i) => {
-    const d = newDoc()
+    const d = boardDoc()
     d.clientID = 1000 + i
     return d
   })

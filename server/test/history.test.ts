@@ -324,6 +324,30 @@ describe('automatic versions, retention and restarts', () => {
     }
   })
 
+  it('a visit that only looks saves nothing; the next one that edits is saved when it ends', async () => {
+    const cast = await castBoard(api)
+    const list = async () => (await versions(cast.boardId, cast.owner.token)).versions as any[]
+    const room = () => suite.server.hub.room(cast.boardId)
+    const visit = async (edit?: { id: string; x: number }) => {
+      const [c] = await online(cast.boardId, cast.owner)
+      if (edit) {
+        put(c!.doc, edit.id, { x: edit.x })
+        await waitFor(() => (room()?.doc.getMap<Y.Map<unknown>>('shapes').get(edit.id)?.get('x') ?? null) === edit.x, 5000, 'edit stored')
+      }
+      c!.destroy()
+      await waitFor(() => !room(), 5000, 'room unloaded')
+    }
+    await visit({ id: 'a', x: 1 })
+    const first = await waitFor(async () => (await list()).find((v) => v.reason === 'left'), 5000, 'first version')
+    await visit()
+    await visit()
+    await visit({ id: 'a', x: 2 })
+    const second = await waitFor(async () => (await list()).find((v) => v.reason === 'left' && v.id !== first.id), 5000, 'second version')
+    const preview = await api.get(`/api/boards/${cast.boardId}/versions/${second.id}`, { token: cast.owner.token })
+    expect(preview.body.content.shapes).toEqual({ a: { type: 'rectangle', x: 2 } })
+    expect((await list()).filter((v) => v.kind === 'auto')).toHaveLength(2)
+  })
+
   it('retention drops old versions and folds old log rows away without changing the board', async () => {
     const server = await startServer({ HISTORY_RETENTION: '1s', HISTORY_QUIET: '1h', SWEEP_INTERVAL: '1h' })
     try {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import * as Y from 'yjs'
 import { badRequest } from '../errors.js'
+import { plainDoc } from '../util/y-doc.js'
 
 export const ELEMENT_ROOTS = ['shapes', 'markup'] as const
 export type ElementRoot = (typeof ELEMENT_ROOTS)[number]
@@ -107,7 +108,7 @@ function shadowOf(live: Y.Doc): Y.Doc {
     clearTimeout(shadow.timer)
     Y.applyUpdate(shadow.doc, Y.encodeStateAsUpdate(live, Y.encodeStateVector(shadow.doc)))
   } else {
-    const doc = new Y.Doc({ gc: live.gc })
+    const doc = plainDoc(live.gc)
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(live))
     shadow = { doc, timer: undefined }
     shadows.set(live, shadow)

@@ -4,7 +4,8 @@
 // the importing owner, and the result no bigger than a board may be. What is
 // stored is the state Yjs built, never the uploaded bytes.
 import * as Y from 'yjs'
-import { DOC_ROOTS, type RefusalReason } from '../../../shared/constants.js'
+import type { RefusalReason } from '../../../shared/constants.js'
+import { boardDoc } from '../util/y-doc.js'
 import { checkUpdate, rootNamesOf } from './guard.js'
 import { scanUpdate, type UpdateLimits } from './update-scan.js'
 import { sliceUpdate } from './update-slices.js'
@@ -30,8 +31,7 @@ export async function importDocument(update: Uint8Array, principalKey: string, l
   if (!slices) return { ok: false, reason: 'unresolvable', detail: "the update's structs refer to each other in a circle" }
   const clients = scanned.scan.runs.map((r) => r.client)
   const owners = new Map(clients.map((c) => [c, principalKey]))
-  const doc = new Y.Doc()
-  for (const root of DOC_ROOTS) doc.getMap(root)
+  const doc = boardDoc()
   const rootNames = rootNamesOf(doc)
   try {
     for (const slice of slices) {

@@ -2,18 +2,12 @@
 // needed, and the sync frames made from it, cached until it changes (the
 // whole state longer: see fullState).
 import * as Y from 'yjs'
-import { DOC_ROOTS } from '../../../shared/constants.js'
 import { encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../../../shared/protocol.js'
 import type { LoadedDoc } from '../store/doc-log.js'
+import { boardDoc } from '../util/y-doc.js'
 import { rootNamesOf } from './guard.js'
 
 export const EMPTY_STATE_VECTOR = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0
-
-function emptyDoc(): Y.Doc {
-  const doc = new Y.Doc()
-  for (const root of DOC_ROOTS) doc.getMap(root)
-  return doc
-}
 
 /**
  * A joiner is sent the cached whole state and then each update applied
@@ -33,7 +27,7 @@ export interface DocumentHooks {
 }
 
 export class RoomDocument {
-  private ydoc = emptyDoc()
+  private ydoc = boardDoc()
   /**
    * The stored state not yet applied to `ydoc`. A board loaded from a single
    * snapshot is served from these bytes as they are; the Y.Doc is only built
@@ -73,7 +67,7 @@ export class RoomDocument {
   /** Starts over from a fresh load (the room is rebuilt from the database). */
   replace(loaded: LoadedDoc): void {
     this.ydoc.destroy()
-    this.ydoc = emptyDoc()
+    this.ydoc = boardDoc()
     this.names = rootNamesOf(this.ydoc)
     this.pendingState = null
     this.changed(null)

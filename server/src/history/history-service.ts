@@ -35,6 +35,8 @@ export interface HistoryOptions {
   quietMs: number
 }
 
+/** Boards remembered as saved (see HistoryService.settled); the oldest go first. */
+const SETTLED_MAX = 10_000
 const iso = (ms: number | Date | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export class HistoryService {
@@ -42,6 +44,14 @@ export class HistoryService {
   private readonly replays: ReplayCache
   /** Boards this instance stored updates on, and when the last one was. */
   private readonly active = new Map<string, number>()
+  /**
+   * Boards whose history this instance found saved (a version reached the
+   * log's head) with nothing stored meanwhile. One of them that is not
+   * `active` again (nothing stored here since) is still saved: a room whose
+   * visitors only looked unloads without a query. What another instance
+   * stores there, it saves itself when its room unloads or goes quiet.
+   */
+  private readonly settled = new Set<string>()
   private timer: NodeJS.Timeout | null = null
   private pending: Promise<unknown> = Promise.resolve()
   private closed = false
@@ -79,7 +89,7 @@ export class HistoryService {
 
   /** The last person left (the room unloaded): what they did becomes a version. */
   unloaded(boardId: string): void {
-    this.active.delete(boardId)
+    if (!this.active.delete(boardId) && this.settled.has(boardId)) return
     this.background(boardId, 'left')
   }
 
@@ -95,13 +105,22 @@ export class HistoryService {
 
   private background(boardId: string, reason: AutoReason): void {
     if (this.closed) return
-    const job = this.pending.then(() => this.autoVersion(boardId, reason))
+    // Settled again only once this save has landed (a failed one leaves the board to the next unload).
+    this.settled.delete(boardId)
+    const job = this.pending.then(async () => {
+      await this.autoVersion(boardId, reason)
+      // Nothing was stored on the board while this ran (updated() would have made it active again).
+      if (this.active.has(boardId)) return
+      this.settled.add(boardId)
+      if (this.settled.size > SETTLED_MAX) this.settled.delete(this.settled.values().next().value!)
+    })
     this.pending = job.catch((err: unknown) => this.d.logger.warn({ err, boardId }, 'automatic version failed'))
   }
 
   /** An automatic version of whatever the log holds past the last version; null when nothing is new. */
   async autoVersion(boardId: string, reason: AutoReason): Promise<Version | null> {
-    const seq = await this.store.headSeq(this.d.db, boardId)
+    const { seq, covered } = await this.store.headCovered(boardId)
+    if (covered) return null
     const row = await this.saveAt(boardId, seq, { kind: 'auto', reason }, reason === 'before_restore' || reason === 'before_revert')
     return row ? this.present([row]).then((v) => v[0]!) : null
   }

@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import { DOC_ROOTS } from '../../../shared/constants.js'
 import type { ChangeKind, DocContent, HistoryRoot } from '../../../shared/history.js'
 import { freshClientId, updateFrom } from '../boards/elements.js'
+import { boardDoc } from '../util/y-doc.js'
 
 /** One stored update: who sent it (a principal key; null on rows older than history) and when. */
 export interface LogRow {
@@ -32,15 +33,9 @@ export function emptyContent(): DocContent {
   return { shapes: {}, markup: {}, meta: {} }
 }
 
-export function newDoc(): Y.Doc {
-  const doc = new Y.Doc()
-  for (const root of DOC_ROOTS) doc.getMap(root)
-  return doc
-}
-
 /** A document holding the base and the rows, merged first (one apply is far cheaper than many). */
 export function buildDoc(base: Uint8Array | null, rows: readonly Uint8Array[]): Y.Doc {
-  const doc = newDoc()
+  const doc = boardDoc()
   const parts = base ? [base, ...rows] : [...rows]
   if (parts.length === 1) Y.applyUpdate(doc, parts[0]!)
   else if (parts.length > 1) Y.applyUpdate(doc, Y.mergeUpdates(parts))

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type QueryOptions, type Transaction } from '@electric-sql/pglite'
 import { type SQL, sql } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
@@ -12,6 +12,35 @@ import { runMigrations } from './migrate.js'
 import * as schema from './schema.js'
 
 const BYTEA_OID = 17
+/**
+ * The types drizzle reads as PostgreSQL's text (dates, times, intervals and
+ * their arrays) and so passes its own identity parsers for on every query.
+ */
+const DRIZZLE_TEXT_TYPES = [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182]
+const asText = (text: string) => text
+
+/**
+ * PGlite copies its table of every type's parser (some 350 entries) into a
+ * new object on each query that brings parsers of its own, and drizzle brings
+ * its date parsers on every query: 0.2 ms of the event loop per statement, 40%
+ * of a lookup by primary key (docs/PERFORMANCE.md). The same parsers are set
+ * once on the database (see open), so they are dropped from each query here.
+ */
+function withoutQueryParsers<C extends Pick<PGlite, 'query'>>(client: C): C {
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return (query: string, params?: unknown[], options?: QueryOptions) =>
+          target.query(query, params, options?.parsers ? { ...options, parsers: undefined } : options)
+      }
+      if (prop === 'transaction') {
+        return <T>(run: (tx: Transaction) => Promise<T>) => (target as unknown as PGlite).transaction((tx) => run(withoutQueryParsers(tx)))
+      }
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
 
 export type Schema = typeof schema
 export type Db = PgDatabase<PgQueryResultHKT, Schema>
@@ -61,11 +90,14 @@ export class Store {
       // back as text; PGlite's own bytea parser builds a string per byte, so
       // Node's hex codec reads them (two orders of magnitude faster).
       serializers: { [BYTEA_OID]: ((bytes: Uint8Array) => bytes) as unknown as (value: unknown) => string },
-      parsers: { [BYTEA_OID]: (text: string) => new Uint8Array(Buffer.from(text.slice(2), 'hex')) },
+      parsers: {
+        [BYTEA_OID]: (text: string) => new Uint8Array(Buffer.from(text.slice(2), 'hex')),
+        ...Object.fromEntries(DRIZZLE_TEXT_TYPES.map((oid) => [oid, asText])),
+      },
     })
     await client.waitReady
     await runMigrations(client, logger)
-    return new Store(drizzlePglite(client, { schema }) as unknown as Db, 'pglite', () => client.close(), client)
+    return new Store(drizzlePglite(withoutQueryParsers(client), { schema }) as unknown as Db, 'pglite', () => client.close(), client)
   }
 
   async ping(): Promise<void> {

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import * as Y from 'yjs'
+import { plainDoc } from '../util/y-doc.js'
 
 const yjsPath = createRequire(import.meta.url).resolve('yjs')
 
@@ -19,7 +20,7 @@ try { require('node:os').setPriority(19) } catch {}
 const jobs = new Map()
 parentPort.on('message', ({ id, op, packed, lengths }) => {
   let job = jobs.get(id)
-  if (!job) jobs.set(id, (job = { doc: new Y.Doc(), error: null }))
+  if (!job) jobs.set(id, (job = { doc: new Y.Doc({ guid: 'merge' }), error: null }))
   try {
     if (op === 'add' && !job.error) {
       Y.transact(job.doc, () => {
@@ -43,7 +44,7 @@ parentPort.on('message', ({ id, op, packed, lengths }) => {
 
 /** The merge done in-process: the fallback, and the reference the worker must match. */
 export function mergeInline(updates: Uint8Array[]): Uint8Array {
-  const doc = new Y.Doc()
+  const doc = plainDoc()
   Y.transact(doc, () => {
     for (const u of updates) Y.applyUpdate(doc, u)
   })

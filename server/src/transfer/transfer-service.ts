@@ -26,6 +26,7 @@ export type DocumentImporter = (
 import { boardFilesOf, FILE_ID, type FileLimits, sniffImage, storeFile } from '../boards/file-service.js'
 import { loadBoard } from '../boards/policy.js'
 import { presentBoard } from '../boards/present.js'
+import { boardDoc } from '../util/y-doc.js'
 
 export const EXPORT_FORMAT = 'drawbridge.board'
 export const EXPORT_VERSION = 1
@@ -106,12 +107,6 @@ function importedComments(threads: ImportedThread[], importer: UserRow): (boardI
   return (boardId) => rows.map((r) => ({ ...r, boardId }))
 }
 
-function emptyDoc(): Y.Doc {
-  const doc = new Y.Doc()
-  for (const root of DOC_ROOTS) doc.getMap(root)
-  return doc
-}
-
 export class TransferService {
   constructor(
     private readonly d: Deps,
@@ -133,13 +128,13 @@ export class TransferService {
 
   async exportYjs(principal: ResolvedPrincipal, boardId: string): Promise<{ data: Uint8Array; title: string }> {
     const access = await this.exportAccess(principal, boardId)
-    const state = (await this.documents.currentState(boardId)) ?? Y.encodeStateAsUpdate(emptyDoc())
+    const state = (await this.documents.currentState(boardId)) ?? Y.encodeStateAsUpdate(boardDoc())
     return { data: state, title: access.board.title }
   }
 
   async exportJson(principal: ResolvedPrincipal, boardId: string): Promise<BoardExport> {
     const access = await this.exportAccess(principal, boardId)
-    const doc = emptyDoc()
+    const doc = boardDoc()
     const state = await this.documents.currentState(boardId)
     if (state) Y.applyUpdate(doc, state)
     const document = Object.fromEntries(DOC_ROOTS.map((r) => [r, doc.getMap(r).toJSON()])) as BoardExport['document']
@@ -162,7 +157,7 @@ export class TransferService {
     const user = this.importer(principal)
     const title = checkTitle(input.board.title, 'board.title')
     const commentRows = importedComments(input.comments ?? [], user)
-    const doc = emptyDoc()
+    const doc = boardDoc()
     let state: Uint8Array
     try {
       doc.transact(() => {
