@@ -120,7 +120,8 @@ export class HistoryService {
   /** An automatic version of whatever the log holds past the last version; null when nothing is new. */
   async autoVersion(boardId: string, reason: AutoReason): Promise<Version | null> {
     const { seq, covered } = await this.store.headCovered(boardId)
-    if (covered) return null
+    // Seq 0: nothing was ever stored on the board; an untouched board is no version.
+    if (covered || seq === 0) return null
     const row = await this.saveAt(boardId, seq, { kind: 'auto', reason }, reason === 'before_restore' || reason === 'before_revert')
     return row ? this.present([row]).then((v) => v[0]!) : null
   }
