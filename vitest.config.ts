@@ -4,9 +4,14 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 /**
  * The longest files start first, whatever order a clean checkout would give
  * (no timing cache on CI): otherwise one of them can start last and run on
- * alone while the other worker idles.
+ * alone while the other worker idles. The browser flows sit between the
+ * others, so that two of them (each a Chromium and a server) seldom run at once.
  */
-const LONGEST = ['kill-durability', 'memory.test', 'session-flows', 'history-flows', 'performance', 'history.test', 'multi-instance', 'canvas-flows']
+const LONGEST = [
+  'memory.test', 'kill-durability', 'session-flows', 'admin-cli', 'newcomer-flows', 'collab-durability', 'canvas-flows', 'storage.test',
+  'history-flows', 'multi-instance', 'performance', 'history.test', 'session-more-flows', 'connection-caps', 'collab-flows', 'operations',
+  'lifecycle-flows', 'openapi',
+]
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -30,6 +35,11 @@ export default defineConfig({
     // timers, and every file starts its own server and database.
     isolate: false,
     reporters: ['default', './server/test/helpers/unhandled-summary.ts'],
+    // Only the root's sequencer is used (one set inside a project is
+    // ignored). The memory churn test measures memory after forced
+    // collections, not time: it starts early beside the kill loop instead of
+    // running at the end while the other worker idles.
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
@@ -41,10 +51,6 @@ export default defineConfig({
           // Every file starts its own server and embedded database; two at a
           // time keeps a 2-core machine responsive.
           maxWorkers: 2,
-          // The memory churn test measures memory after forced collections,
-          // not time: it starts early beside the kill loop instead of running
-          // on its own at the end while a core idles.
-          sequence: { sequencer: LongestFirst },
         },
       },
     ],
