@@ -111,11 +111,12 @@ describe.skipIf(!hasChromium)(`a 5,000-element board (${chromiumPath})`, () => {
         const r = canvas.getBoundingClientRect()
         const frames: number[] = []
         let last = performance.now()
-        for (let i = 0; i < 120; i++) {
+        // Enough frames to see the distribution; a longer series belongs in a benchmark, not in npm test.
+        for (let i = 0; i < 48; i++) {
           const zoom = m === 'zoom'
           // Mostly there and partly back, so the board stays in view and the view ends elsewhere.
-          const dir = i < 70 ? 1 : -1
-          const dy = zoom ? (i % 40 < 20 ? -40 : 40) : 25 * dir
+          const dir = i < 28 ? 1 : -1
+          const dy = zoom ? (i % 24 < 12 ? -40 : 40) : 25 * dir
           canvas.dispatchEvent(new WheelEvent('wheel', { deltaX: zoom ? 0 : 15 * dir, deltaY: dy, ctrlKey: zoom, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true }))
           const now = await new Promise<number>((res) => requestAnimationFrame(res))
           frames.push(now - last)
@@ -142,6 +143,6 @@ describe.skipIf(!hasChromium)(`a 5,000-element board (${chromiumPath})`, () => {
         `  pan, whole board in view: ${JSON.stringify(wide)} ms/frame`,
     )
     await shot(page, 'perf-5000-shapes')
-    expect(pan.frames).toBe(120)
+    expect(pan.frames).toBe(48)
   }, 180_000)
 })
