@@ -2,14 +2,13 @@
 // fails halfway releases what it had started (no database or Redis
 // connection leaks), with the real embedded database and, when configured,
 // the real Redis.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { RedisBus } from '../src/bus/redis-bus.js'
 import { Store } from '../src/store/db.js'
 import { Lifecycle } from '../src/util/lifecycle.js'
+import { freshDataDir } from './helpers/data-dir.js'
 import { redisBaseUrl, uniqueRedisPrefix } from './helpers/services.js'
 import { useServer } from './helpers/suite.js'
 
@@ -32,7 +31,7 @@ describe('Lifecycle', () => {
   })
 
   it('a start that fails halfway closes what it started: the database and Redis are released', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'drawbridge-components-'))
+    const dir = await freshDataDir('drawbridge-components-')
     let store: Store | undefined
     let bus: RedisBus | undefined
     try {

@@ -12,6 +12,7 @@ import { DocStore } from '../src/store/doc-store.js'
 import { rowAppender } from '../src/store/log-append.js'
 import { boards, docUpdates, users } from '../src/store/schema.js'
 import { apiClient, registerUser } from './helpers/api.js'
+import { freshDataDir } from './helpers/data-dir.js'
 import { createBoard, createInvite } from './helpers/fixtures.js'
 import { startServer } from './helpers/server.js'
 import { createTestDatabase, postgresBaseUrl, type TestDatabase } from './helpers/services.js'
@@ -30,11 +31,17 @@ const backends: Backend[] = [
     name: 'PGlite (embedded)',
     available: true,
     async setup() {
+      // The store migrates a cluster from nothing; the server beside it starts
+      // from the run's template (a second initdb here cost the suite 15-20 s).
       const dataDir = await mkdtemp(join(tmpdir(), 'drawbridge-store-'))
+      const serverDir = await freshDataDir('drawbridge-store-server-')
       return {
         open: () => Store.open({ dataDir, poolSize: 1 }, logger),
-        env: { DATA_DIR: join(dataDir, 'server') },
-        cleanup: () => rm(dataDir, { recursive: true, force: true }),
+        env: { DATA_DIR: serverDir },
+        cleanup: async () => {
+          await rm(dataDir, { recursive: true, force: true })
+          await rm(serverDir, { recursive: true, force: true })
+        },
       }
     },
   },
