@@ -28,6 +28,15 @@ export interface NewVersion {
   data?: Record<string, unknown>
 }
 
+/**
+ * A board's head, as one SQL expression: the last seq of its log; once the
+ * retention sweep folded the whole log away, the history base's; 0 when
+ * nothing was ever stored.
+ */
+const headOf = (boardId: string) =>
+  sql`COALESCE((SELECT max(u.seq) FROM ${docUpdates} u WHERE u.board_id = ${boardId}),
+               (SELECT b.last_seq FROM ${docHistoryBase} b WHERE b.board_id = ${boardId}), 0)`
+
 export class HistoryStore {
   constructor(private readonly db: Db) {}
 
@@ -56,26 +65,23 @@ export class HistoryStore {
   }
 
   /**
-   * The board's head (as headSeq) and whether a version already reaches it,
-   * in one statement: every room that unloads asks, and on the embedded
-   * database each statement costs the event loop about a millisecond.
+   * The board's head and whether a version already reaches it, in one
+   * statement: every room that unloads asks, and on the embedded database
+   * each statement costs the event loop about a millisecond.
    */
   async headCovered(boardId: string): Promise<{ seq: number; covered: boolean }> {
     const [row] = await queryRows<{ seq: string | number; covered: boolean }>(
       this.db,
       sql`SELECT h.seq, EXISTS (SELECT 1 FROM ${boardVersions} v WHERE v.board_id = ${boardId} AND v.seq >= h.seq) AS covered
-          FROM (SELECT COALESCE((SELECT max(u.seq) FROM ${docUpdates} u WHERE u.board_id = ${boardId}),
-                                (SELECT b.last_seq FROM ${docHistoryBase} b WHERE b.board_id = ${boardId}), 0) AS seq) h`,
+          FROM (SELECT ${headOf(boardId)} AS seq) h`,
     )
     return { seq: Number(row!.seq), covered: row!.covered }
   }
 
-  /** The last seq of the board's log (0 when empty). */
+  /** The board's head (see headOf). */
   async headSeq(db: DbOrTx, boardId: string): Promise<number> {
-    const [row] = await db.select({ seq: max(docUpdates.seq) }).from(docUpdates).where(eq(docUpdates.boardId, boardId))
-    if (row?.seq != null) return Number(row.seq)
-    const [base] = await db.select({ seq: docHistoryBase.lastSeq }).from(docHistoryBase).where(eq(docHistoryBase.boardId, boardId))
-    return base?.seq ?? 0
+    const [row] = await queryRows<{ seq: string | number }>(db, sql`SELECT ${headOf(boardId)} AS seq`)
+    return Number(row!.seq)
   }
 
   /** When the history starts: the board's creation, or (once old rows were folded away) the first row kept. */
