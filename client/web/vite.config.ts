@@ -52,9 +52,33 @@ function excalidrawAssets(): Plugin {
   }
 }
 
+// Excalidraw 0.18 runs a requestAnimationFrame loop from the moment the canvas
+// mounts until it unmounts, to draw other people's laser-pointer trails
+// (LaserTrails.onFrame never asks to stop). An idle board tab thus kept a
+// core ~10% busy in Chromium (measured: 42 CPU ticks in 5 s against 4 without
+// the loop). Drawbridge never shows remote laser trails (presence-sync.ts
+// gives every collaborator the "pointer" tool), so the loop stops after its
+// first frame unless a collaborator holds a laser; the local laser and the
+// eraser have their own trails, which start and stop themselves.
+// Upstream fixed this after 0.18.1 (excalidraw/excalidraw#11377): should an
+// upgrade change that code, the build fails here, to be looked at again.
+const LASER_LOOP = /onFrame\(\)\s*\{\s*this\.updateCollabTrails\(\);?\s*\}/
+
+function excalidrawIdleLoop(): Plugin {
+  return {
+    name: 'drawbridge-excalidraw-idle-loop',
+    transform(code, id) {
+      if (!id.includes('@excalidraw/excalidraw/dist/') || !code.includes('updateCollabTrails')) return null
+      if (!LASER_LOOP.test(code)) throw new Error(`${id}: Excalidraw's laser-trail loop changed; check vite.config.ts`)
+      const stopUnlessLaser = 'onFrame(){this.updateCollabTrails();for(const c of this.app.state.collaborators.values())if(c.pointer?.tool==="laser")return false;return true}'
+      return { code: code.replace(LASER_LOOP, stopUnlessLaser), map: null }
+    },
+  }
+}
+
 export default defineConfig({
   root: here,
-  plugins: [excalidrawAssets()],
+  plugins: [excalidrawAssets(), excalidrawIdleLoop()],
   define: {
     __EXCALIDRAW_ASSET_PATH__: JSON.stringify(EXCALIDRAW_ASSET_PATH),
   },

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { boards } from '../src/store/schema.js'
 import { apiClient, registerUser } from './helpers/api.js'
 import { createBoard } from './helpers/fixtures.js'
+import { builtFile } from './helpers/process-build.js'
 import { startServer, TEST_ADMIN_TOKEN } from './helpers/server.js'
 import { useServer } from './helpers/suite.js'
 
@@ -24,10 +25,18 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true })
 })
 
-/** Runs the CLI in its own process (asynchronously: the server under test lives in this one). */
-function admin(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+/**
+ * Runs the CLI in its own process (asynchronously: the server under test
+ * lives in this one): the run's JavaScript build of scripts/admin.ts, as
+ * `npm run admin` runs dist/scripts/admin.js in production, or with
+ * `entry: 'npm'` the operator's own entry point (scripts/admin.mjs, which
+ * without a dist build runs the sources under tsx).
+ */
+function admin(args: string[], env: Record<string, string> = {}, entry: 'build' | 'npm' = 'build'): Promise<{ code: number | null; out: string; err: string }> {
+  const built = builtFile('scripts/admin.ts')
+  const script = entry === 'build' && built ? built : 'scripts/admin.mjs'
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['scripts/admin.mjs', ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: join(work, 'cli-data'), ...env },
     })
     let out = ''
@@ -78,7 +87,10 @@ describe('admin CLI', () => {
   it('explains what is wrong', async () => {
     expect((await admin(['sweep', '--url', suite.server.url, '--token', 'wrong-token-000000'])).err).toContain('401')
     expect((await admin(['sweep', '--url', 'http://127.0.0.1:1', '--token', TEST_ADMIN_TOKEN])).err).toContain('cannot reach')
-    expect((await admin(['nonsense'])).code).toBe(1)
+    // Through the operator's entry point: its exit code is the CLI's.
+    const nonsense = await admin(['nonsense'], {}, 'npm')
+    expect(nonsense.code).toBe(1)
+    expect(nonsense.out + nonsense.err).toContain('usage: npm run admin')
   })
 
   it('backs up the embedded database and restores it into a stopped server', async () => {

@@ -12,7 +12,11 @@ import { describe, expect, it } from 'vitest'
 import { connectBoard } from '../../sdk/index.js'
 import { cameraOf, chromiumPath, hasChromium, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
-import { register, useBrowserSuite } from './setup.js'
+import { joinByLink, register, useBrowserSuite } from './setup.js'
+
+interface DebugCollaborators {
+  __drawbridge: { excalidraw: { getAppState(): { collaborators: Map<string, unknown> } } }
+}
 
 const SHAPES = 5000
 const TYPES = ['rectangle', 'ellipse', 'diamond', 'text'] as const
@@ -92,6 +96,37 @@ describe.skipIf(!hasChromium)(`a 5,000-element board (${chromiumPath})`, () => {
     expect(all.files.some((f) => /board-canvas/.test(f))).toBe(true)
     console.log(`gzipped JS — join page: ${join.gzipKb} KB in ${join.files.length} files; join + board page: ${all.gzipKb} KB in ${all.files.length} files`)
   }, 60_000)
+
+  it('an idle board asks for no animation frames, with someone else on it too (an open tab leaves the CPU alone)', async () => {
+    const owner = await register(suite.server.url, 'Ida Idle')
+    const board = await owner.api.createBoard('Quiet')
+    const invite = await owner.api.createInvite(board.id, { role: 'editor' })
+    const pages = [await suite.open(owner), await suite.open(null)]
+    for (const { context } of pages) {
+      // Counts every frame the page asks for, from before its own scripts run.
+      await context.addInitScript(() => {
+        const w = window as unknown as { __frames: number }
+        w.__frames = 0
+        const request = window.requestAnimationFrame.bind(window)
+        window.requestAnimationFrame = (cb) => {
+          w.__frames++
+          return request(cb)
+        }
+      })
+    }
+    await pages[0]!.page.goto(`${suite.server.url}/b/${board.id}`)
+    await pages[0]!.page.getByText('Saved').waitFor()
+    await joinByLink(pages[1]!.page, suite.server.url, invite.token, 'Gus')
+    // Each sees the other (a collaborator on the canvas), then nobody moves.
+    for (const { page } of pages) await page.waitForFunction(() => (window as unknown as DebugCollaborators).__drawbridge.excalidraw.getAppState().collaborators.size > 0)
+    await pages[0]!.page.waitForTimeout(1000)
+    const frames = () => Promise.all(pages.map(({ page }) => page.evaluate(() => (window as unknown as { __frames: number }).__frames)))
+    const before = await frames()
+    await pages[0]!.page.waitForTimeout(2000)
+    const after = await frames()
+    // Excalidraw 0.18's laser-trail loop asked for every frame (about 120 in 2 s per page; see vite.config.ts).
+    expect(after.map((n, i) => n - before[i]!)).toEqual([0, 0])
+  })
 
   it('pans and zooms; frame times are printed', async () => {
     const owner = await register(suite.server.url, 'Perry Perf')

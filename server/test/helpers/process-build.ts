@@ -1,5 +1,5 @@
 // The server as plain JavaScript for the tests that run it as a process
-// (kill -9 loops, several instances, memory). Under tsx each start spent 1-2 s
+// (kill -9 loops, several instances, memory), and the admin CLI beside it. Under tsx each start spent 1-2 s
 // more in the loader, and the kill loops start a server some 20 times.
 // esbuild only strips the types (no bundling, same file layout), so the
 // processes run the same modules, resolved the same way, as tsx would.
@@ -11,6 +11,15 @@ export const SERVER_BUILD_ENV = 'DRAWBRIDGE_TEST_SERVER_BUILD'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const SOURCES = ['server/src', 'shared', 'client/sdk']
+/** Built beside the server: the CLI an operator runs (each run under tsx took 2-3 s, most of it the loader). */
+const SCRIPTS = ['scripts/admin.ts']
+
+/** The built file for `source` (e.g. 'scripts/admin.ts'), or null when this run has no build. */
+export function builtFile(source: string): string | null {
+  const main = process.env[SERVER_BUILD_ENV]
+  if (!main) return null
+  return join(main, '../../..', source.replace(/\.ts$/, '.js'))
+}
 
 /**
  * Writes the build under node_modules/.cache (inside the project, so that
@@ -27,6 +36,7 @@ export async function buildServerForProcesses(): Promise<() => Promise<void>> {
       if (file.endsWith('.ts') && !file.endsWith('.test.ts')) entryPoints.push(join(root, dir, file))
     }
   }
+  for (const file of SCRIPTS) entryPoints.push(join(root, file))
   // Loaded here only: test workers import this file for the variable's name.
   const { build } = await import('esbuild')
   await build({ entryPoints, outbase: root, outdir, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' })
