@@ -2,8 +2,9 @@
 // valid signature is not enough, the guest must still exist, not be removed,
 // and the link it came through must not be revoked; a user token must carry
 // the user's current token version (older ones were signed out).
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../store/db.js'
+import { preparedOn, UNNAMED } from '../store/prepared.js'
 import { boards, guests, invites, users } from '../store/schema.js'
 import { guestEntryRefusal } from '../../../shared/rules.js'
 import type { PrincipalKind } from '../../../shared/types.js'
@@ -79,7 +80,9 @@ export type TokenCheck =
   | { ok: false; why: 'invalid' | 'revoked' | 'guests_off' }
 
 export async function loadUser(db: DbOrTx, id: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1)
+  const [row] = await preparedOn(db, 'drawbridge_user', (d) =>
+    d.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare(UNNAMED),
+  ).execute({ id })
   return row
 }
 
@@ -91,13 +94,16 @@ export async function loadUserByEmail(db: DbOrTx, email: string): Promise<UserRo
 
 /** The guest row if the guest may still act: not removed, not carried into an account, its link alive. */
 export async function loadActiveGuest(db: DbOrTx, id: string): Promise<GuestRow | 'revoked' | undefined> {
-  const [row] = await db
-    .select({ guest: guests, inviteRevokedAt: invites.revokedAt })
-    .from(guests)
-    .innerJoin(boards, eq(boards.id, guests.boardId))
-    .leftJoin(invites, eq(invites.id, guests.inviteId))
-    .where(and(eq(guests.id, id)))
-    .limit(1)
+  const [row] = await preparedOn(db, 'drawbridge_active_guest', (d) =>
+    d
+      .select({ guest: guests, inviteRevokedAt: invites.revokedAt })
+      .from(guests)
+      .innerJoin(boards, eq(boards.id, guests.boardId))
+      .leftJoin(invites, eq(invites.id, guests.inviteId))
+      .where(eq(guests.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare(UNNAMED),
+  ).execute({ id })
   if (!row) return undefined
   // Carried into an account: the guest token is superseded by the user's.
   if (row.guest.linkedUserId !== null) return undefined

@@ -10,6 +10,7 @@ import type { ResolvedPrincipal, UserRow } from '../auth/principals.js'
 import { limitRole } from '../auth/api-keys.js'
 import { AppError, forbidden, notFound } from '../errors.js'
 import type { DbOrTx } from '../store/db.js'
+import { preparedOn, UNNAMED } from '../store/prepared.js'
 import { boards, memberships, users } from '../store/schema.js'
 
 export type BoardRow = typeof boards.$inferSelect
@@ -35,13 +36,28 @@ export interface PolicyOptions {
  * role, read in the same statement and so from one snapshot.
  */
 async function selectBoard(db: DbOrTx, boardId: string, userId: string | null) {
-  const [row] = await db
-    .select({ board: boards, ownerPlan: users.plan, memberRole: memberships.role })
-    .from(boards)
-    .leftJoin(users, eq(users.id, boards.ownerId))
-    .leftJoin(memberships, userId === null ? sql`false` : and(eq(memberships.boardId, boards.id), eq(memberships.userId, userId)))
-    .where(eq(boards.id, boardId))
-    .limit(1)
+  if (userId === null) {
+    const [row] = await preparedOn(db, 'drawbridge_board', (d) =>
+      d
+        .select({ board: boards, ownerPlan: users.plan })
+        .from(boards)
+        .leftJoin(users, eq(users.id, boards.ownerId))
+        .where(eq(boards.id, sql.placeholder('boardId')))
+        .limit(1)
+        .prepare(UNNAMED),
+    ).execute({ boardId })
+    return row && { ...row, memberRole: null }
+  }
+  const [row] = await preparedOn(db, 'drawbridge_board_member', (d) =>
+    d
+      .select({ board: boards, ownerPlan: users.plan, memberRole: memberships.role })
+      .from(boards)
+      .leftJoin(users, eq(users.id, boards.ownerId))
+      .leftJoin(memberships, and(eq(memberships.boardId, boards.id), eq(memberships.userId, sql.placeholder('userId'))))
+      .where(eq(boards.id, sql.placeholder('boardId')))
+      .limit(1)
+      .prepare(UNNAMED),
+  ).execute({ boardId, userId })
   return row
 }
 
@@ -100,11 +116,14 @@ export class Policy {
       return { ...loaded, principal, role, subject: { role, guest: true, creatorGuest } }
     }
     if (board.ownerId === principal.user.id) return userAccess(loaded, principal, 'owner')
-    const [m] = await db
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.boardId, board.id), eq(memberships.userId, principal.user.id)))
-      .limit(1)
+    const [m] = await preparedOn(db, 'drawbridge_membership', (d) =>
+      d
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.boardId, sql.placeholder('boardId')), eq(memberships.userId, sql.placeholder('userId'))))
+        .limit(1)
+        .prepare(UNNAMED),
+    ).execute({ boardId: board.id, userId: principal.user.id })
     return userAccess(loaded, principal, m?.role ?? null)
   }
 
