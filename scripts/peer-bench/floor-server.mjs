@@ -8,7 +8,7 @@
 import http from 'node:http'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { WebSocketServer } from 'ws'
+import { Sender, WebSocketServer } from 'ws'
 import * as Y from 'yjs'
 
 const SYNC = 0
@@ -18,23 +18,9 @@ const UPDATE = 2
 /** An update with no structs and no deletions (what an empty client answers to step 1). */
 const EMPTY_UPDATE_BYTES = 2
 
-/** One unmasked, final binary frame (RFC 6455 §5.2). */
+/** One unmasked, final binary frame, made by ws's own framing, in one buffer (written once per socket). */
 function frame(payload) {
-  const n = payload.length
-  const header = n < 126 ? 2 : n <= 0xffff ? 4 : 10
-  const out = Buffer.allocUnsafe(header + n)
-  out[0] = 0x82
-  if (n < 126) {
-    out[1] = n
-  } else if (n <= 0xffff) {
-    out[1] = 126
-    out.writeUInt16BE(n, 2)
-  } else {
-    out[1] = 127
-    out.writeBigUInt64BE(BigInt(n), 2)
-  }
-  out.set(payload, header)
-  return out
+  return Buffer.concat(Sender.frame(Buffer.from(payload.buffer, payload.byteOffset, payload.length), { fin: true, rsv1: false, opcode: 2, mask: false, readOnly: true }))
 }
 
 function syncFrame(step, bytes) {
