@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)(`a 5,000-element board (${chromiumPath})`, () => {
     console.log(`gzipped JS — join page: ${join.gzipKb} KB in ${join.files.length} files; join + board page: ${all.gzipKb} KB in ${all.files.length} files`)
   }, 60_000)
 
-  it('an idle board asks for no animation frames, with someone else on it too (an open tab leaves the CPU alone)', async () => {
+  it('an idle board stops asking for animation frames, with someone else on it too (an open tab leaves the CPU alone)', async () => {
     const owner = await register(suite.server.url, 'Ida Idle')
     const board = await owner.api.createBoard('Quiet')
     const invite = await owner.api.createInvite(board.id, { role: 'editor' })
@@ -124,8 +124,10 @@ describe.skipIf(!hasChromium)(`a 5,000-element board (${chromiumPath})`, () => {
     const before = await frames()
     await pages[0]!.page.waitForTimeout(2000)
     const after = await frames()
-    // Excalidraw 0.18's laser-trail loop asked for every frame (about 120 in 2 s per page; see vite.config.ts).
-    expect(after.map((n, i) => n - before[i]!)).toEqual([0, 0])
+    // Excalidraw 0.18's laser-trail loop asked for every frame: 120 in 2 s per
+    // page (see vite.config.ts). A presence keep-alive landing in the window
+    // redraws the cursors once, a frame or two; ten is far from either.
+    for (const [i, n] of after.entries()) expect(n - before[i]!, `frames asked for by page ${i}`).toBeLessThan(10)
   })
 
   it('pans and zooms; frame times are printed', async () => {
