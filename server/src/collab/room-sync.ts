@@ -52,6 +52,26 @@ export interface SyncHost extends RecoveryHost {
   readonly flags: BoardFlags
 }
 
+/**
+ * Refusals that an update can earn only because this instance has not seen
+ * what another one stored: what it builds on, or the client ids (and so the
+ * authors) of what it re-sends. The rest are about the update itself.
+ */
+const MAY_BE_STORED_ELSEWHERE: ReadonlySet<RefusalReason> = new Set<RefusalReason>([
+  'foreign_client',
+  'unresolvable',
+  'clock_gap',
+  'future_delete',
+  'read_only',
+  'locked',
+  'archived',
+  'gc_struct',
+  'not_own_markup',
+  'forbidden_shape_type',
+  'tool_not_allowed',
+  'locked_frame',
+])
+
 /** Updates held back waiting for the part before them (see holdBack): count, bytes, age. */
 const HELD_BACK: HeldBackLimits = { count: 500, bytes: 4 * 1024 * 1024, ms: 3_000 }
 
@@ -250,16 +270,15 @@ export class RoomSync {
             return this.refuse(conn, 'too_complex', `more than ${limits.maxClientIdsPerConnection} client ids on one connection`)
           }
           return this.claim(conn, verdict.clients).then(() => this.handleUpdate(conn, update, true, scan, caughtUp))
-        case 'foreign_client':
-        case 'unresolvable':
-        case 'clock_gap':
-        case 'future_delete':
+        default:
           // Another instance may have stored what this update builds on (or
           // re-sends: a peer that got it from an instance that then died).
-          // The database decides, once per connection, before we refuse or
-          // hold back: a read that started after the connection opened has
-          // everything its client can have been sent.
-          if (!caughtUp && this.deps.shared && conn.firstCatchUp()) {
+          // Its client ids are then unknown here and count as the sender's,
+          // so a reader's or reviewer's re-send of an editor's shapes looks
+          // like its own write. The database decides, once per connection,
+          // before we refuse or hold back: a read that started after the
+          // connection opened has everything its client can have been sent.
+          if (!caughtUp && this.deps.shared && MAY_BE_STORED_ELSEWHERE.has(verdict.reason) && conn.firstCatchUp()) {
             return this.recovery.catchUpFromStore(conn.openedAt).then(() =>
               conn.state === 'open' ? this.handleUpdate(conn, update, claimed, undefined, true) : undefined,
             )
@@ -268,8 +287,6 @@ export class RoomSync {
           if (verdict.reason === 'clock_gap' && writeRights({ role: id.role, guest: id.principal.kind === 'guest', creatorGuest: false }, this.host.flags).scope !== 'none') {
             return this.holdBack(conn, update, verdict.detail)
           }
-          return this.refuse(conn, verdict.reason, verdict.detail)
-        default:
           return this.refuse(conn, verdict.reason, verdict.detail)
       }
     }
