@@ -206,7 +206,8 @@ export async function boardReady(page: Page): Promise<void> {
   await page.waitForFunction(() => !!(window as unknown as { __drawbridge?: { excalidraw?: unknown } }).__drawbridge?.excalidraw, undefined, { timeout: 20_000 })
 }
 
-interface DebugWindow {
+/** What the app's debugging handle (window.__drawbridge) exposes to tests. */
+export interface DebugWindow {
   __drawbridge: {
     doc: { getMap(name: string): { toJSON(): Record<string, Record<string, unknown>> } }
     excalidraw: {

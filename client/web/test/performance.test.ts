@@ -10,13 +10,9 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { connectBoard } from '../../sdk/index.js'
-import { cameraOf, chromiumPath, hasChromium, shot, waitForScene } from './browser.js'
+import { cameraOf, chromiumPath, type DebugWindow, hasChromium, shot, waitForScene } from './browser.js'
 import { waitFor } from '../../../server/test/helpers/collab.js'
 import { joinByLink, register, useBrowserSuite } from './setup.js'
-
-interface DebugCollaborators {
-  __drawbridge: { excalidraw: { getAppState(): { collaborators: Map<string, unknown> } } }
-}
 
 const SHAPES = 5000
 const TYPES = ['rectangle', 'ellipse', 'diamond', 'text'] as const
@@ -118,7 +114,7 @@ describe.skipIf(!hasChromium)(`a 5,000-element board (${chromiumPath})`, () => {
     await pages[0]!.page.getByText('Saved').waitFor()
     await joinByLink(pages[1]!.page, suite.server.url, invite.token, 'Gus')
     // Each sees the other (a collaborator on the canvas), then nobody moves.
-    for (const { page } of pages) await page.waitForFunction(() => (window as unknown as DebugCollaborators).__drawbridge.excalidraw.getAppState().collaborators.size > 0)
+    for (const { page } of pages) await page.waitForFunction(() => (window as unknown as DebugWindow).__drawbridge.excalidraw.getAppState().collaborators.size > 0)
     await pages[0]!.page.waitForTimeout(1000)
     const frames = () => Promise.all(pages.map(({ page }) => page.evaluate(() => (window as unknown as { __frames: number }).__frames)))
     const before = await frames()
