@@ -2,12 +2,22 @@
 // Issue 17's rows for each peer, over every run in .peer-bench/results/<peer>.jsonl:
 // the latest value, the range over the runs, and in how many runs the target was met.
 //   node scripts/peer-bench/rows.mjs [peer ...]     (default: every results file)
+//   node scripts/peer-bench/rows.mjs --from docs/bench-results/2026-12-02/r4 --from … [peer ...]
+//     reads <dir>/<peer>.jsonl of each --from directory instead (the stored raw runs), in that order
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../.peer-bench/results')
-const peers = process.argv.slice(2).length ? process.argv.slice(2) : fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6))
+const args = process.argv.slice(2)
+const dirs = []
+for (let i = args.indexOf('--from'); i >= 0; i = args.indexOf('--from')) dirs.push(...args.splice(i, 2).slice(1))
+if (dirs.length === 0) dirs.push(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../.peer-bench/results'))
+const peers = args.length ? args : [...new Set(dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6))))]
+const readRuns = (peer) =>
+  dirs.flatMap((d) => {
+    const file = path.join(d, `${peer}.jsonl`)
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
+  })
 
 const a = (n) => (r) => r.runs?.find((x) => x.clients === n)
 const b2000 = (r) => r.steps?.find((s) => s.rate === 2000)
@@ -36,7 +46,7 @@ const ROWS = [
 const fmt = (v) => (v == null ? '–' : Math.abs(v) >= 1000 ? String(Math.round(v)) : String(+v.toFixed(2)))
 const table = new Map(peers.map((p) => [p, new Map()]))
 for (const peer of peers) {
-  const lines = fs.readFileSync(path.join(dir, `${peer}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  const lines = readRuns(peer)
   for (const [label, scenario, value, met] of ROWS) {
     const vals = lines.filter((r) => r.scenario === scenario).map(value).filter((v) => typeof v === 'number')
     if (!vals.length) continue
