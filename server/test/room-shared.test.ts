@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CloseCode } from '../../shared/constants.js'
 import { decodeExt, encodeSyncStep2, encodeSyncUpdate } from '../../shared/protocol.js'
+import { waitFor } from './helpers/collab.js'
 import { enterRoom, useRooms } from './helpers/rooms.js'
 
 const rooms = useRooms()
@@ -26,10 +27,7 @@ async function storedElsewhere(boardId: string): Promise<Uint8Array> {
   return update
 }
 
-const until = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5))
-  if (!check()) throw new Error(`timed out: ${what}`)
-}
+const until = (check: () => boolean, what: string) => waitFor(check, 2000, what)
 const refusals = (sent: Uint8Array[]) => sent.map(decodeExt).filter((e) => e?.kind === 'refused')
 
 describe('a re-sent update that another instance stored', () => {
