@@ -1,14 +1,14 @@
 // Browser-test plumbing: a fresh web build when the sources changed, Debian's
-// chromium through playwright-core (never a downloaded browser), pages that
+// Chromium (helpers/chromium.ts) through playwright-core (never a downloaded browser), pages that
 // record console errors, and screenshots under test-artifacts/.
 import { execSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { chromiumPath } from '../../../server/test/helpers/chromium.js'
 
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const hasChromium = existsSync(chromiumPath)
+export { chromiumPath, hasChromium } from '../../../server/test/helpers/chromium.js'
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 export const artifacts = join(root, 'test-artifacts')
 

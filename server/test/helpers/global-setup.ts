@@ -1,6 +1,5 @@
 // Says up front which suites will be skipped for want of a service, so a
 // green run without PostgreSQL/Redis/Chromium is never mistaken for full coverage.
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +7,7 @@ import pino from 'pino'
 import { Store } from '../../src/store/db.js'
 import { initialiseInChild, isInitialised } from '../../src/store/embedded.js'
 import { TEMPLATE_ENV } from './data-dir.js'
+import { chromiumPath, hasChromium } from './chromium.js'
 import { buildServerForProcesses } from './process-build.js'
 import { postgresBaseUrl, redisBaseUrl } from './services.js'
 
@@ -33,12 +33,12 @@ export default async function setup(): Promise<() => Promise<void>> {
   const skipped: string[] = []
   if (!postgresBaseUrl()) skipped.push('PostgreSQL suites (set DATABASE_URL or TEST_DATABASE_URL)')
   if (!redisBaseUrl()) skipped.push('Redis / multi-instance suites (set REDIS_URL or TEST_REDIS_URL)')
-  if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
-    skipped.push('browser suites (install Debian chromium, or set CHROMIUM_PATH)')
+  if (!hasChromium) {
+    skipped.push('browser suites (install Debian chromium-headless-shell or chromium, or set CHROMIUM_PATH)')
   }
   const line = '-'.repeat(72)
   if (skipped.length === 0) {
-    process.stdout.write(`${line}\nAll service-backed suites will run (PostgreSQL, Redis, Chromium found).\n${line}\n`)
+    process.stdout.write(`${line}\nAll service-backed suites will run (PostgreSQL, Redis, Chromium found: ${chromiumPath}).\n${line}\n`)
   } else {
     process.stdout.write(`${line}\nSKIPPING, services not available:\n${skipped.map((s) => `  - ${s}`).join('\n')}\n${line}\n`)
   }
