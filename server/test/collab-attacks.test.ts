@@ -315,4 +315,37 @@ describe('malformed and abusive traffic', () => {
       expect(raw.syncPayloads()).toEqual([])
     }
   })
+
+  // A connect reads the board and the principal in one statement
+  // (boards/connect-lookup.ts): what it reads there must refuse what the
+  // separate lookups refused, and let in whom they let in.
+  it('refuses guests whose link was revoked or who were removed, and a signed-out user, from the one-statement lookup', async () => {
+    const cast = await board()
+    const viaLink = await createInvite(api, cast.owner.token, cast.boardId, 'reviewer')
+    const linkGuest = await joinAsGuest(api, viaLink.token, 'Lia Link')
+    expect((await api.del(`/api/boards/${cast.boardId}/invites/${viaLink.id}`, { token: cast.owner.token })).status).toBe(204)
+    expect((await api.del(`/api/boards/${cast.boardId}/participants/guest/${cast.guestReader.id}`, { token: cast.owner.token })).status).toBe(204)
+    const signedOut = cast.memberReviewer.token
+    expect((await api.post('/api/auth/logout-all', { token: signedOut })).status).toBe(204)
+    const cases: [string, string, number][] = [
+      ['revoked link', linkGuest.token, 4403],
+      ['removed guest', cast.guestReader.token, 4403],
+      ['signed-out user', signedOut, 4401],
+    ]
+    for (const [what, token, code] of cases) {
+      const raw = suite.track(await RawClient.connect(suite.server.url, cast.boardId, token))
+      expect(await raw.waitClose(), what).toBe(code)
+      expect(raw.syncPayloads(), what).toEqual([])
+    }
+    // Members and guests still in are let in, with the role their row gives:
+    // the member editor's shape reaches the guest editor, the member reader's is refused.
+    const editor = suite.provider(cast.boardId, cast.memberEditor.token)
+    const guest = suite.provider(cast.boardId, cast.guestEditor.token)
+    const reader = suite.provider(cast.boardId, cast.memberReader.token)
+    await Promise.all([editor.synced(), guest.synced(), reader.synced()])
+    editor.doc.getMap('shapes').set('from-member-editor', new Y.Map())
+    await waitFor(() => guest.doc.getMap('shapes').has('from-member-editor'), 5000, 'the member editor is an editor')
+    reader.doc.getMap('shapes').set('from-member-reader', new Y.Map())
+    expect(await reader.closed()).toBe(4422)
+  })
 })

@@ -104,6 +104,11 @@ export async function loadActiveGuest(db: DbOrTx, id: string): Promise<GuestRow 
       .limit(1)
       .prepare(UNNAMED),
   ).execute({ id })
+  return activeGuest(row)
+}
+
+/** A guest row (with its link's revocation) as loadActiveGuest judges it. */
+export function activeGuest(row: { guest: GuestRow; inviteRevokedAt: Date | null } | undefined): GuestRow | 'revoked' | undefined {
   if (!row) return undefined
   // Carried into an account: the guest token is superseded by the user's.
   if (row.guest.linkedUserId !== null) return undefined
@@ -140,13 +145,20 @@ export class PrincipalResolver {
   /** The principal behind verified claims, checked against the database. */
   async principalOf(claims: Credentials): Promise<TokenCheck> {
     if (claims.kind === 'apiKey') return resolveApiKey(this.db, claims)
-    if (claims.kind === 'user') {
-      const user = await loadUser(this.db, claims.id)
-      return user && user.tokenVersion === claims.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
-    }
+    if (claims.kind === 'user') return this.checkUser(claims, await loadUser(this.db, claims.id))
+    if (!this.guestsEnabled()) return this.checkGuest(claims, undefined)
+    return this.checkGuest(claims, await loadActiveGuest(this.db, claims.id))
+  }
+
+  /** A user token against its user's row as the database has it now (loadUser, or read with something else). */
+  checkUser(claims: Extract<TokenClaims, { kind: 'user' }>, user: UserRow | undefined): TokenCheck {
+    return user && user.tokenVersion === claims.tokenVersion ? { ok: true, principal: { kind: 'user', user } } : { ok: false, why: 'invalid' }
+  }
+
+  /** A guest token against its guest as loadActiveGuest (or activeGuest on a row read with something else) has it. */
+  checkGuest(claims: Extract<TokenClaims, { kind: 'guest' }>, guest: GuestRow | 'revoked' | undefined): TokenCheck {
     // The rulebook's guest switch: off, every guest token is refused (a forced sign-out).
     if (guestEntryRefusal({ guestsEnabled: this.guestsEnabled() })) return { ok: false, why: 'guests_off' }
-    const guest = await loadActiveGuest(this.db, claims.id)
     if (guest === undefined) return { ok: false, why: 'invalid' }
     if (guest === 'revoked') return { ok: false, why: 'revoked' }
     // A token whose board claim disagrees with the row was not issued by us.

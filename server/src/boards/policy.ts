@@ -64,7 +64,7 @@ async function selectBoard(db: DbOrTx, boardId: string, userId: string | null) {
   return row
 }
 
-const withTier = (row: { board: BoardRow; ownerPlan: string | null }): BoardWithTier => ({
+export const withTier = (row: { board: BoardRow; ownerPlan: string | null }): BoardWithTier => ({
   board: row.board,
   tier: row.ownerPlan === 'pro' ? 'pro' : 'free',
 })
@@ -76,6 +76,15 @@ export async function loadBoard(db: DbOrTx, boardId: string): Promise<BoardWithT
 
 /** A guest's effective role (the rulebook's `guestRole`; kept under this name for its callers). */
 export const effectiveGuestRole: (granted: GrantableRole, isCreator: boolean, tier: Tier) => GrantableRole = rules.guestRole
+
+function guestAccess(loaded: BoardWithTier, principal: Extract<ResolvedPrincipal, { kind: 'guest' }>): BoardAccess {
+  const { board, tier } = loaded
+  const g = principal.guest
+  if (g.boardId !== board.id) return { ...loaded, principal, role: null, subject: null }
+  const role = rules.guestRole(g.role, g.isCreator, tier)
+  const creatorGuest = rules.isCreatorGuest(g.isCreator, board.ownerId === null)
+  return { ...loaded, principal, role, subject: { role, guest: true, creatorGuest } }
+}
 
 /** Every user's role passes here: an API key's limits (read only, some boards) cap it once, for HTTP, /collab and socket.io alike. */
 function userAccess(loaded: BoardWithTier, principal: ResolvedPrincipal, granted: Role | null): BoardAccess {
@@ -96,6 +105,16 @@ export class Policy {
     return this.options.guestsEnabled()
   }
 
+  /**
+   * Access on a board read together with the principal and its membership
+   * (boards/connect-lookup.ts): the same answer as accessTo, without another
+   * query. Not for API keys (their limits come from another row).
+   */
+  async accessFrom(loaded: BoardWithTier, principal: ResolvedPrincipal, memberRole: Role | null): Promise<BoardAccess> {
+    if (principal.kind === 'guest') return guestAccess(loaded, principal)
+    return userAccess(loaded, principal, loaded.board.ownerId === principal.user.id ? 'owner' : memberRole)
+  }
+
   /** Loads the board and the principal's role on it. 404 if the board is missing. */
   async access(db: DbOrTx, principal: ResolvedPrincipal, boardId: string): Promise<BoardAccess> {
     // A user's membership comes with the board, from one snapshot: a board
@@ -110,14 +129,8 @@ export class Policy {
 
   /** Access on a board already loaded (the hub and socket.io keep it per room). */
   async accessTo(db: DbOrTx, principal: ResolvedPrincipal, loaded: BoardWithTier): Promise<BoardAccess> {
-    const { board, tier } = loaded
-    if (principal.kind === 'guest') {
-      const g = principal.guest
-      if (g.boardId !== board.id) return { ...loaded, principal, role: null, subject: null }
-      const role = rules.guestRole(g.role, g.isCreator, tier)
-      const creatorGuest = rules.isCreatorGuest(g.isCreator, board.ownerId === null)
-      return { ...loaded, principal, role, subject: { role, guest: true, creatorGuest } }
-    }
+    const { board } = loaded
+    if (principal.kind === 'guest') return guestAccess(loaded, principal)
     if (board.ownerId === principal.user.id) return userAccess(loaded, principal, 'owner')
     const [m] = await preparedOn(db, 'drawbridge_membership', (d) =>
       d

@@ -10,25 +10,34 @@ export interface HeldChecks {
   release(): void
 }
 
+/** Holds both ways a join is answered: accessTo (a board already loaded) and accessFrom (read with the principal, hub.connect). */
 export function holdAccessChecks(server: TestServer, kind: 'user' | 'guest'): HeldChecks {
   const policy = server.deps.policy
-  const real = policy.accessTo
+  const realTo = policy.accessTo
+  const realFrom = policy.accessFrom
   let release!: () => void
   const released = new Promise<void>((r) => (release = r))
   let reach!: () => void
   const reached = new Promise<void>((r) => (reach = r))
-  policy.accessTo = async function (this: typeof policy, ...args: Parameters<typeof real>) {
-    const answer = await real.apply(this, args)
-    if (args[1].kind === kind) {
+  const held = async <T extends { principal: { kind: string } }>(answer: Promise<T>): Promise<T> => {
+    const a = await answer
+    if (a.principal.kind === kind) {
       reach()
       await released
     }
-    return answer
+    return a
+  }
+  policy.accessTo = function (this: typeof policy, ...args: Parameters<typeof realTo>) {
+    return held(realTo.apply(this, args))
+  }
+  policy.accessFrom = function (this: typeof policy, ...args: Parameters<typeof realFrom>) {
+    return held(realFrom.apply(this, args))
   }
   return {
     reached,
     release() {
-      policy.accessTo = real
+      policy.accessTo = realTo
+      policy.accessFrom = realFrom
       release()
     },
   }
