@@ -170,7 +170,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   hub.countOnlineWith((boardId) => presence.onlinePrincipals(boardId))
   const events = life.add('socket.io', startSocketEvents(config, logger, { store, bus, redisBus, resolver, live, limiter, presence }), (e) => e.close())
   events.attach(router)
-  metrics.readFrom({ connections: () => hub.connectionCount, rooms: () => hub.roomCount, sockets: () => events.io.engine.clientsCount })
+  metrics.readFrom({ connections: () => hub.connectionCount, rooms: () => hub.roomCount, sockets: () => events.io.engine.clientsCount, dbConnections: () => store.connections })
 
   // Every change also reaches the webhooks, queued on the instance where it happened (so once).
   const webhookTargets = new AddressPolicy(config.webhooks.allowPrivate)

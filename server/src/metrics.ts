@@ -21,12 +21,14 @@ export class Metrics {
   readonly sweeperWarnings: Counter
   readonly http: Histogram<'method' | 'route' | 'status'>
   readonly socketio: Gauge
+  readonly dbConnections: Gauge
 
   /** Where the scrape-time gauges read from: each component registers its own (see readFrom). */
-  private readonly sources: { connections: () => number; rooms: () => number; sockets: () => number } = {
+  private readonly sources: { connections: () => number; rooms: () => number; sockets: () => number; dbConnections: () => number } = {
     connections: () => 0,
     rooms: () => 0,
     sockets: () => 0,
+    dbConnections: () => 0,
   }
 
   constructor() {
@@ -46,6 +48,8 @@ export class Metrics {
     this.connections = sampled('drawbridge_collab_connections', 'Open /collab WebSocket connections', () => sources.connections())
     this.rooms = sampled('drawbridge_rooms_open', 'Boards loaded in memory (rooms)', () => sources.rooms())
     this.socketio = sampled('drawbridge_socketio_connections', 'Open socket.io connections', () => sources.sockets())
+    // The pool opens connections under load and closes them after 10 s idle: part of the process's open handles.
+    this.dbConnections = sampled('drawbridge_db_connections', 'Open PostgreSQL pool connections (0 on the embedded database)', () => sources.dbConnections())
     this.updates = new Counter({ name: 'drawbridge_updates_total', help: 'Yjs updates by result', labelNames: ['result'], registers })
     this.refused = new Counter({ name: 'drawbridge_updates_refused_total', help: 'Yjs updates refused, by reason', labelNames: ['reason'], registers })
     this.updateBytes = new Counter({ name: 'drawbridge_update_bytes_total', help: 'Bytes of accepted Yjs updates', registers })

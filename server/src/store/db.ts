@@ -65,6 +65,11 @@ export class Store {
     readonly client: PGlite | pg.Pool,
   ) {}
 
+  /** Connections the PostgreSQL pool holds open now (0 on PGlite, which has none). */
+  get connections(): number {
+    return this.client instanceof PGlite ? 0 : this.client.totalCount
+  }
+
   static async open(options: StoreOptions, logger: Logger): Promise<Store> {
     if (options.databaseUrl) {
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize })
