@@ -146,6 +146,7 @@ export class PrincipalResolver {
   async principalOf(claims: Credentials): Promise<TokenCheck> {
     if (claims.kind === 'apiKey') return resolveApiKey(this.db, claims)
     if (claims.kind === 'user') return this.checkUser(claims, await loadUser(this.db, claims.id))
+    // With the guest switch off no row is read: checkGuest refuses before looking at one.
     if (!this.guestsEnabled()) return this.checkGuest(claims, undefined)
     return this.checkGuest(claims, await loadActiveGuest(this.db, claims.id))
   }

@@ -9,14 +9,14 @@
 import { eq, and, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Role } from '../../../shared/capabilities.js'
-import type { GuestRow, UserRow } from '../auth/principals.js'
+import { activeGuest, type Credentials, type GuestRow, type PrincipalResolver, type TokenCheck, type UserRow } from '../auth/principals.js'
 import type { TokenClaims } from '../auth/tokens.js'
 import type { DbOrTx } from '../store/db.js'
 import { preparedOn, UNNAMED } from '../store/prepared.js'
 import { boards, guests, invites, memberships, users } from '../store/schema.js'
-import { type BoardWithTier, withTier } from './policy.js'
+import { type BoardWithTier, loadBoard, withTier } from './policy.js'
 
-export interface ConnectRows {
+interface ConnectRows {
   loaded: BoardWithTier
   /** The user's membership role on the board (users only). */
   memberRole: Role | null
@@ -29,7 +29,7 @@ export interface ConnectRows {
 const me = alias(users, 'me')
 
 /** The board and the token's principal as the database has them now; undefined when the board does not exist. */
-export async function loadConnectRows(db: DbOrTx, boardId: string, claims: TokenClaims): Promise<ConnectRows | undefined> {
+async function loadConnectRows(db: DbOrTx, boardId: string, claims: TokenClaims): Promise<ConnectRows | undefined> {
   if (claims.kind === 'user') {
     const [row] = await preparedOn(db, 'drawbridge_connect_user', (d) =>
       d
@@ -56,4 +56,28 @@ export async function loadConnectRows(db: DbOrTx, boardId: string, claims: Token
       .prepare(UNNAMED),
   ).execute({ boardId, guestId: claims.id })
   return row && { loaded: withTier(row), memberRole: null, guest: row.guest ? { guest: row.guest, inviteRevokedAt: row.inviteRevokedAt } : undefined }
+}
+
+export interface ConnectLookup {
+  loaded: BoardWithTier
+  /** The token's principal, checked as for any request. */
+  check: TokenCheck
+  /** The membership read with it (Policy.accessFrom); undefined when it was not (API keys: Policy.accessTo). */
+  memberRole?: Role | null
+}
+
+/**
+ * The board a connect names and its token's principal; undefined when the
+ * board does not exist. A signed token's come in one statement; an API key's
+ * limits live in another row, so it is resolved as for HTTP.
+ */
+export async function lookUpConnect(db: DbOrTx, resolver: PrincipalResolver, boardId: string, claims: Credentials): Promise<ConnectLookup | undefined> {
+  if (claims.kind === 'apiKey') {
+    const loaded = await loadBoard(db, boardId)
+    return loaded && { loaded, check: await resolver.principalOf(claims) }
+  }
+  const rows = await loadConnectRows(db, boardId, claims)
+  if (!rows) return undefined
+  const check = claims.kind === 'user' ? resolver.checkUser(claims, rows.user) : resolver.checkGuest(claims, activeGuest(rows.guest))
+  return { loaded: rows.loaded, check, memberRole: rows.memberRole }
 }

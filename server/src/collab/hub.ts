@@ -5,7 +5,6 @@ import type * as Y from 'yjs'
 import type { Role } from '../../../shared/capabilities.js'
 import { CloseCode } from '../../../shared/constants.js'
 import {
-  activeGuest,
   parsePrincipalKey,
   principalKey,
   type PrincipalRef,
@@ -16,7 +15,7 @@ import {
 } from '../auth/principals.js'
 import type { LiveAccess } from '../boards/live-access.js'
 import { loadBoard, type Policy } from '../boards/policy.js'
-import { loadConnectRows } from '../boards/connect-lookup.js'
+import { lookUpConnect } from '../boards/connect-lookup.js'
 import type { Bus, RoomMessageKind } from '../bus/bus.js'
 import type { BoardSignal } from '../bus/signals.js'
 import type { Db } from '../store/db.js'
@@ -246,24 +245,17 @@ export class CollabHub {
     // (read together: boards/connect-lookup.ts), refused in that order.
     const claims = await this.deps.resolver.claims(token)
     if (!claims) return refuse(CloseCode.unauthenticated, 'invalid or expired token')
-    const { db, policy, resolver } = this.deps
-    // A signed token's board and principal come in one statement; an API
-    // key's limits live elsewhere, so it takes the general path.
-    const rows = claims.kind === 'apiKey' ? null : await loadConnectRows(db, boardId, claims)
-    const loaded = rows ? rows.loaded : rows === null ? await loadBoard(db, boardId) : undefined
-    if (!loaded) return refuse(CloseCode.notFound, 'board not found')
-    const check =
-      claims.kind === 'apiKey'
-        ? await resolver.principalOf(claims)
-        : claims.kind === 'user'
-          ? resolver.checkUser(claims, rows!.user)
-          : resolver.checkGuest(claims, activeGuest(rows!.guest))
+    const { db, policy } = this.deps
+    const found = await lookUpConnect(db, this.deps.resolver, boardId, claims)
+    if (!found) return refuse(CloseCode.notFound, 'board not found')
+    const { loaded, check } = found
     if (!check.ok) {
       if (check.why === 'invalid') return refuse(CloseCode.unauthenticated, 'invalid token')
       return refuse(CloseCode.forbidden, check.why === 'guests_off' ? 'guests are turned off' : 'access removed')
     }
     const principal = check.principal
-    const access = rows ? await policy.accessFrom(loaded, principal, rows.memberRole) : await policy.accessTo(db, principal, loaded)
+    const access =
+      found.memberRole === undefined ? await policy.accessTo(db, principal, loaded) : await policy.accessFrom(loaded, principal, found.memberRole)
     const refusal = policy.entryRefusal(access)
     if (refusal || !access.role) return refuse(CloseCode.forbidden, refusal?.message ?? 'no access')
     const authorized = performance.now()

@@ -124,7 +124,7 @@ export class RawClient {
       const value = check()
       if (value) return value
       if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for condition (close ${this.closeCode}${this.closeReason ? ` "${this.closeReason}"` : ""}, ${this.messages.length} messages)`)
+        throw new Error(`timed out waiting for condition (close ${this.closeCode}${this.closeReason ? ` "${this.closeReason}"` : ''}, ${this.messages.length} messages)`)
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(1, deadline - Date.now()))
