@@ -276,15 +276,19 @@ function roomLimits(config: Config): RoomLimits {
 }
 
 function newDocStore(store: Store, config: Config, logger: Logger, metrics: Metrics): DocStore {
-  const docStore = new DocStore(store.db, logger, { compactAfterUpdates: config.limits.compactAfterUpdates, inProcess: store.kind === 'pglite' })
+  const docStore = new DocStore(store.db, logger, {
+    compactAfterUpdates: config.limits.compactAfterUpdates,
+    inProcess: store.kind === 'pglite',
+    readerUrl: store.kind === 'postgres' ? config.databaseUrl : undefined,
+  })
   docStore.metrics = {
     onBatch: (size, ms) => {
       metrics.logBatch.observe(size)
       metrics.logCommit.observe(ms / 1000)
     },
     onLag: (ms) => metrics.logLag.observe(ms / 1000),
-    onCompaction: (_boardId, _updates, ms) => {
-      metrics.compactions.inc()
+    onCompaction: (_boardId, _updates, ms, readBy) => {
+      metrics.compactions.inc({ read_by: readBy })
       metrics.compactionSeconds.observe(ms / 1000)
     },
   }

@@ -15,7 +15,7 @@ export class Metrics {
   readonly logBatch: Histogram
   readonly logCommit: Histogram
   readonly logLag: Histogram
-  readonly compactions: Counter
+  readonly compactions: Counter<'read_by'>
   readonly compactionSeconds: Histogram
   readonly sweeperDeleted: Counter
   readonly sweeperWarnings: Counter
@@ -73,7 +73,12 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     })
-    this.compactions = new Counter({ name: 'drawbridge_compactions_total', help: 'Log compactions into snapshots', registers })
+    this.compactions = new Counter({
+      name: 'drawbridge_compactions_total',
+      help: 'Log compactions into snapshots, by who read the log: the merge worker (PostgreSQL) or the main thread',
+      labelNames: ['read_by'],
+      registers,
+    })
     this.compactionSeconds = new Histogram({
       name: 'drawbridge_compaction_seconds',
       help: 'Duration of a compaction',

@@ -1,13 +1,14 @@
 // Durable board documents: an append-only update log with group commit,
 // a compacted snapshot, and the client id → principal map of the guard.
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import { type Db, queryRows } from './db.js'
 import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { type AppendRows, rowAppender } from './log-append.js'
-import { MergeWorker, mergeInline } from './merge-worker.js'
+import { COMPACTION_SLICE_ROWS, type CompactionEdge, logReadStatements, readInThread } from './compaction-read.js'
+import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
 import { loopLoad } from '../util/loop-load.js'
 
 interface Pending {
@@ -35,6 +36,11 @@ export interface DocStoreOptions {
    * "in flight". Commits are then paced (see run()).
    */
   inProcess?: boolean
+  /**
+   * PostgreSQL's URL: compactions then read the log in the merge worker,
+   * over one connection of its own (see MergeWorker.readAndMerge).
+   */
+  readerUrl?: string
 }
 
 /**
@@ -62,14 +68,13 @@ const MAX_COMMIT_PAUSE_MS = 8
  * updates/s). A room that unloads is compacted at once regardless.
  */
 export const COMPACTION_SPACING_MS = 10_000
-/** Log rows a compaction reads at once (see compactNow). */
-const COMPACTION_SLICE_ROWS = 2_000
 
 export interface DocStoreMetrics {
   onBatch?(size: number, ms: number): void
   /** One update became durable this long after it was accepted. */
   onLag?(ms: number): void
-  onCompaction?(boardId: string, updates: number, ms: number): void
+  /** `readBy`: whether the merge worker read the log itself or this thread did. */
+  onCompaction?(boardId: string, updates: number, ms: number, readBy: 'worker' | 'thread'): void
 }
 
 
@@ -100,7 +105,12 @@ export class DocStore implements DocLog {
     private readonly options: DocStoreOptions,
   ) {
     this.appendRows = rowAppender(db)
+    this.logRead = options.readerUrl ? { url: options.readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
   }
+
+  /** What the merge worker needs to read a log itself; null when this thread reads it. */
+  private readonly logRead: Omit<LogReadRequest, 'boardId' | 'expectSeq' | 'upto'> | null
+  private workerReadFailed = false
 
   /** The board's stored document; throws BoardGoneError when the board no longer exists. */
   async load(boardId: string): Promise<LoadedDoc> {
@@ -358,12 +368,12 @@ export class DocStore implements DocLog {
     // every append holds KEY SHARE on it from before its row is numbered
     // until its commit (log-append.ts), so once we have the lock no row at
     // or below `upto` is still in flight, on any instance. The lock is held
-    // for this one short read only. Then the snapshot, and the log in
-    // slices, each merged in the worker while the next is read: one read of
-    // a busy board's 30,000 rows held this thread (and its collector) for
-    // 60-140 ms, which every live update waited behind. Rows above the
-    // snapshot are never deleted, and if another compaction lands meanwhile
-    // this one does not (checked when writing).
+    // for this one short read only. Then the snapshot and the log are read
+    // in slices and merged, off this thread where the database allows (see
+    // readLog): one read of a busy board's 30,000 rows held this thread (and
+    // its collector) for 60-140 ms, which every live update waited behind.
+    // Rows above the snapshot are never deleted, and if another compaction
+    // lands meanwhile this one does not (checked when writing).
     const edge = await this.db.transaction(async (tx) => {
       const [board] = await tx.select({ id: boards.id }).from(boards).where(eq(boards.id, boardId)).for('update')
       if (!board) return null
@@ -375,42 +385,18 @@ export class DocStore implements DocLog {
       return row ?? null
     })
     if (!edge || edge.upto === null) return
-    const upto = Number(edge.upto)
-    const [stored] = await this.db.select({ data: docSnapshots.data, lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
-    // Another compaction landed since: it folded this log already.
-    if ((stored?.lastSeq ?? null) !== (edge.last_seq === null ? null : Number(edge.last_seq))) return
-    const snap = stored ? { data: stored.data as Uint8Array, lastSeq: stored.lastSeq } : undefined
-    const job = this.merger.job()
-    // Kept for the in-process merge, should the worker fail.
-    const inputs: Uint8Array[] = snap ? [snap.data] : []
-    job.add(inputs)
-    let lastSeq = snap?.lastSeq ?? 0
-    let folded = 0
-    let foldedBytes = 0
-    while (lastSeq < upto) {
-      const slice = await this.db
-        .select({ seq: docUpdates.seq, data: docUpdates.data })
-        .from(docUpdates)
-        .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, lastSeq), lte(docUpdates.seq, upto)))
-        .orderBy(asc(docUpdates.seq))
-        .limit(COMPACTION_SLICE_ROWS)
-      if (slice.length === 0) break
-      const updates = slice.map((r) => r.data as Uint8Array)
-      job.add(updates)
-      inputs.push(...updates)
-      folded += updates.length
-      for (const u of updates) foldedBytes += u.length
-      lastSeq = slice[slice.length - 1]!.seq
-    }
-    if (folded === 0) return
-    const data = await job.finish().catch(() => mergeInline(inputs))
+    const at = { lastSeq: edge.last_seq === null ? null : Number(edge.last_seq), upto: Number(edge.upto) }
+    const { merged, readBy } = await this.readLog(boardId, at)
+    // 'stale': another compaction landed since, and folded this log already.
+    if (merged === 'stale' || merged.folded === 0) return
+    const { data, lastSeq, folded, foldedBytes } = merged
     const landed = await this.db.transaction(async (tx) => {
       if (!(await lockBoardForCompaction(tx, boardId))) return false
       const [current] = await tx
         .select({ lastSeq: docSnapshots.lastSeq })
         .from(docSnapshots)
         .where(eq(docSnapshots.boardId, boardId))
-      if ((current?.lastSeq ?? 0) !== (snap?.lastSeq ?? 0)) return false
+      if ((current?.lastSeq ?? 0) !== (at.lastSeq ?? 0)) return false
       await tx
         .insert(docSnapshots)
         .values({ boardId, data, lastSeq })
@@ -424,9 +410,25 @@ export class DocStore implements DocLog {
     this.remember(boardId, data, lastSeq)
     this.logCounts.set(boardId, Math.max(0, (this.logCounts.get(boardId) ?? 0) - folded))
     this.logBytes.set(boardId, Math.max(0, (this.logBytes.get(boardId) ?? 0) - foldedBytes))
-    this.metrics.onCompaction?.(boardId, folded, performance.now() - started)
+    this.metrics.onCompaction?.(boardId, folded, performance.now() - started, readBy)
     this.onCompacted?.(boardId, this.storedBytes(boardId))
     this.logger.debug({ boardId, folded, bytes: data.length }, 'compacted board log')
+  }
+
+  /** The snapshot and the log up to the edge, merged: read by the worker where it can, else here. */
+  private async readLog(boardId: string, edge: CompactionEdge): Promise<{ merged: MergedLog | 'stale'; readBy: 'worker' | 'thread' }> {
+    if (this.logRead) {
+      try {
+        const merged = await this.merger.readAndMerge({ ...this.logRead, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
+        this.workerReadFailed = false
+        return { merged, readBy: 'worker' }
+      } catch (err) {
+        // Said once per outage, not per compaction; this thread reads meanwhile.
+        if (!this.workerReadFailed) this.logger.warn({ err, boardId }, 'the merge worker could not read the log; compacting from this thread')
+        this.workerReadFailed = true
+      }
+    }
+    return { merged: await readInThread(this.db, this.merger, boardId, edge), readBy: 'thread' }
   }
 
   /** Flushes writes and waits for running compactions. */
