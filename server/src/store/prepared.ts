@@ -6,7 +6,9 @@
 //
 // They are not named statements on PostgreSQL: with names, the server's CPU
 // per board visit rose (1.77-1.89 → 2.16-2.35 ms, `npm run bench visits`, two
-// runs each), so each is still sent as an unnamed statement, as before.
+// runs each), so each is still sent as an unnamed statement, as before. The
+// exception is a join's one lookup (boards/connect-lookup.ts), which waits on
+// PostgreSQL's planning of a four-table join.
 import type { DbOrTx } from './db.js'
 
 const built = new WeakMap<DbOrTx, Map<string, unknown>>()
