@@ -29,7 +29,7 @@ const { api } = suite
 async function raw(boardId: string, token: string): Promise<RawClient> {
   const c = suite.track(await RawClient.connect(suite.server.url, boardId, token))
   c.sendStep1()
-  await c.until(() => c.syncPayloads().length > 0)
+  await c.until(() => c.hasStep2())
   return c
 }
 
@@ -67,7 +67,7 @@ describe('the work one update may cost', () => {
       const connect = async (token: string) => {
         const c = await RawClient.connect(server.url, cast.boardId, token)
         c.sendStep1()
-        await c.until(() => c.syncPayloads().length > 0)
+        await c.until(() => c.hasStep2())
         return c
       }
       const a = await connect(cast.memberEditor.token)
@@ -175,7 +175,7 @@ describe('a full board', () => {
       const connect = async () => {
         c = await RawClient.connect(server.url, cast.boardId, cast.owner.token)
         c.sendStep1()
-        await c.until(() => c.syncPayloads().length > 0)
+        await c.until(() => c.hasStep2())
         doc = c.docFromServer()
         doc.clientID = ++clientId
       }
@@ -188,6 +188,11 @@ describe('a full board', () => {
         await c.until(() => c.closeCode !== null || savedCount() > n, 5000)
       }
       const move = async () => {
+        // Saved before this connection opened, so its step 2 must hold it (the
+        // message kinds say what arrived, should it not: CI failed here once,
+        // when this waited for any payload instead of the step 2).
+        const kinds = c.messages.map((m) => `${m[0]}.${m[1]}`).join(' ')
+        expect(doc.getMap('shapes').get('s700-0'), `shape s700-0 missing; received ${kinds}`).toBeInstanceOf(Y.Map)
         await write((d) => (d.getMap('shapes').get('s700-0') as Y.Map<unknown>).set('x', Math.random()))
         expect(c.closeCode).toBeNull()
       }

@@ -156,6 +156,15 @@ export class RawClient {
     this.send(encodeSyncStep1(doc ? Y.encodeStateVector(doc) : new Uint8Array([0])))
   }
 
+  /**
+   * Whether the server's sync step 2 (the whole document) has arrived. Wait
+   * for this, not for any payload: an update stored just before the join can
+   * reach a new connection ahead of its step 2.
+   */
+  hasStep2(): boolean {
+    return this.messages.some((m) => m[0] === 0 && m[1] === 1)
+  }
+
   /** Sync messages (type 0) carrying an update payload, i.e. step 2 and updates. */
   syncPayloads(): Uint8Array[] {
     return syncPayloadsOf(this.messages)
