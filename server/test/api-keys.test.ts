@@ -165,7 +165,7 @@ describe('a read key', () => {
     const welcome = await raw.until(() => raw.ext.find((e) => e.kind === 'welcome'))
     expect(welcome).toMatchObject({ role: 'reader' })
     raw.sendStep1()
-    await raw.until(() => raw.syncPayloads().length > 0)
+    await raw.until(() => raw.hasStep2())
     const doc = raw.docFromServer()
     const before = Y.encodeStateVector(doc)
     doc.getMap('shapes').set('forged', new Y.Map())

@@ -35,7 +35,7 @@ async function scene(): Promise<{ cast: Cast; editor: ProviderClient; observer: 
 async function attacker(boardId: string, token: string, clientId?: number) {
   const raw = suite.track(await RawClient.connect(suite.server.url, boardId, token))
   raw.sendStep1()
-  await raw.until(() => raw.syncPayloads().length > 0)
+  await raw.until(() => raw.hasStep2())
   const doc = raw.docFromServer()
   if (clientId !== undefined) doc.clientID = clientId
   const capture = (fn: (d: Y.Doc) => void): Uint8Array => {

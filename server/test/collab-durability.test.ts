@@ -26,7 +26,7 @@ afterAll(async () => {
 async function writeAcked(url: string, boardId: string, token: string, n: number, prefix: string) {
   const raw = await RawClient.connect(url, boardId, token)
   raw.sendStep1()
-  await raw.until(() => raw.syncPayloads().length > 0)
+  await raw.until(() => raw.hasStep2())
   const doc = raw.docFromServer()
   for (let i = 0; i < n; i++) {
     const before = Y.encodeStateVector(doc)
@@ -65,7 +65,7 @@ describe('durability', () => {
       const member = await joinAsMember(apiClient(server.url), link.token, 'Mallory')
       const forger = await RawClient.connect(server.url, board.id, member.token)
       forger.sendStep1()
-      await forger.until(() => forger.syncPayloads().length > 0)
+      await forger.until(() => forger.hasStep2())
       const fd = forger.docFromServer()
       fd.clientID = doc.clientID
       const before = Y.encodeStateVector(fd)

@@ -133,7 +133,7 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
       const created = await createBoard(api, owner.token)
       const raw = await RawClient.connect(server.url, created.id, owner.token)
       raw.sendStep1()
-      await raw.until(() => raw.syncPayloads().length > 0)
+      await raw.until(() => raw.hasStep2())
       const doc = raw.docFromServer()
       for (let i = 0; i < 40; i++) {
         const before = Y.encodeStateVector(doc)

@@ -102,7 +102,7 @@ describe('private notes', () => {
     expect(gwenView.notes.map((n: any) => n.element.text)).toEqual(['my secret idea'])
     const reader = suite.track(await RawClient.connect(suite.server.url, cast.boardId, cast.guestReader.token))
     reader.sendStep1()
-    await reader.until(() => reader.syncPayloads().length > 0)
+    await reader.until(() => reader.hasStep2())
     expect(JSON.stringify(reader.docFromServer().toJSON())).not.toContain('secret')
     // Someone else's note cannot be changed or deleted (it is "not found" to them).
     const gwenNote = gwenView.notes[0].id

@@ -79,7 +79,7 @@ export function whoIs(subject: SubjectName, state: StateName): Who | null {
 export async function rawJoin(url: string, boardId: string, token: string): Promise<RawClient> {
   const c = await RawClient.connect(url, boardId, token)
   c.sendStep1()
-  await c.until(() => c.closeCode !== null || (c.syncPayloads().length > 0 && c.ext.some((e) => e.kind === 'welcome')))
+  await c.until(() => c.closeCode !== null || (c.hasStep2() && c.ext.some((e) => e.kind === 'welcome')))
   return c
 }
 
