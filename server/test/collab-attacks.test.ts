@@ -34,8 +34,7 @@ async function scene(): Promise<{ cast: Cast; editor: ProviderClient; observer: 
 /** A raw client whose local doc mirrors the server, writing as `clientId`. */
 async function attacker(boardId: string, token: string, clientId?: number) {
   const raw = suite.track(await RawClient.connect(suite.server.url, boardId, token))
-  raw.sendStep1()
-  await raw.until(() => raw.hasStep2())
+  await raw.syncWithServer()
   const doc = raw.docFromServer()
   if (clientId !== undefined) doc.clientID = clientId
   const capture = (fn: (d: Y.Doc) => void): Uint8Array => {

@@ -25,8 +25,7 @@ afterAll(async () => {
 /** Writes `n` shapes through a raw opted-in client and waits for the "saved" ack of all of them. */
 async function writeAcked(url: string, boardId: string, token: string, n: number, prefix: string) {
   const raw = await RawClient.connect(url, boardId, token)
-  raw.sendStep1()
-  await raw.until(() => raw.hasStep2())
+  await raw.syncWithServer()
   const doc = raw.docFromServer()
   for (let i = 0; i < n; i++) {
     const before = Y.encodeStateVector(doc)
@@ -64,8 +63,7 @@ describe('durability', () => {
       const link = await createInvite(apiClient(server.url), owner.token, board.id, 'editor')
       const member = await joinAsMember(apiClient(server.url), link.token, 'Mallory')
       const forger = await RawClient.connect(server.url, board.id, member.token)
-      forger.sendStep1()
-      await forger.until(() => forger.hasStep2())
+      await forger.syncWithServer()
       const fd = forger.docFromServer()
       fd.clientID = doc.clientID
       const before = Y.encodeStateVector(fd)

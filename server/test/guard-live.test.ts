@@ -28,8 +28,7 @@ async function scene(): Promise<{ cast: Cast; observer: ProviderClient }> {
 
 async function raw(boardId: string, token: string): Promise<RawClient> {
   const c = suite.track(await RawClient.connect(suite.server.url, boardId, token))
-  c.sendStep1()
-  await c.until(() => c.hasStep2())
+  await c.syncWithServer()
   return c
 }
 

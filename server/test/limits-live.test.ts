@@ -28,8 +28,7 @@ const { api } = suite
 
 async function raw(boardId: string, token: string): Promise<RawClient> {
   const c = suite.track(await RawClient.connect(suite.server.url, boardId, token))
-  c.sendStep1()
-  await c.until(() => c.hasStep2())
+  await c.syncWithServer()
   return c
 }
 
@@ -66,8 +65,7 @@ describe('the work one update may cost', () => {
       const cast = await castBoard(apiClient(() => server.url))
       const connect = async (token: string) => {
         const c = await RawClient.connect(server.url, cast.boardId, token)
-        c.sendStep1()
-        await c.until(() => c.hasStep2())
+        await c.syncWithServer()
         return c
       }
       const a = await connect(cast.memberEditor.token)
@@ -174,8 +172,7 @@ describe('a full board', () => {
       let clientId = 4_000_000
       const connect = async () => {
         c = await RawClient.connect(server.url, cast.boardId, cast.owner.token)
-        c.sendStep1()
-        await c.until(() => c.hasStep2())
+        await c.syncWithServer()
         doc = c.docFromServer()
         doc.clientID = ++clientId
       }

@@ -101,8 +101,7 @@ describe('private notes', () => {
     const gwenView = (await api.get(`/api/boards/${cast.boardId}/private-notes`, { token: cast.guestReviewer.token })).body
     expect(gwenView.notes.map((n: any) => n.element.text)).toEqual(['my secret idea'])
     const reader = suite.track(await RawClient.connect(suite.server.url, cast.boardId, cast.guestReader.token))
-    reader.sendStep1()
-    await reader.until(() => reader.hasStep2())
+    await reader.syncWithServer()
     expect(JSON.stringify(reader.docFromServer().toJSON())).not.toContain('secret')
     // Someone else's note cannot be changed or deleted (it is "not found" to them).
     const gwenNote = gwenView.notes[0].id

@@ -4,7 +4,7 @@ import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
-import { decodeExt, type ExtMessage, encodeSyncStep1, encodeSyncUpdate, encodeSyncStep2 } from '../../../shared/protocol.js'
+import { decodeExt, type ExtMessage, encodeSyncStep1, encodeSyncUpdate, encodeSyncStep2, MessageType, SyncType } from '../../../shared/protocol.js'
 
 export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http/, 'ws')
@@ -162,7 +162,14 @@ export class RawClient {
    * reach a new connection ahead of its step 2.
    */
   hasStep2(): boolean {
-    return this.messages.some((m) => m[0] === 0 && m[1] === 1)
+    // Both are one-byte varints.
+    return this.messages.some((m) => m[0] === MessageType.sync && m[1] === SyncType.step2)
+  }
+
+  /** Sends an empty sync step 1 and waits for the server's step 2. */
+  async syncWithServer(): Promise<void> {
+    this.sendStep1()
+    await this.until(() => this.hasStep2())
   }
 
   /** Sync messages (type 0) carrying an update payload, i.e. step 2 and updates. */
