@@ -1,5 +1,8 @@
 // `npm start`: build whatever is missing or stale, then run the server in
-// this process (so signals reach it directly).
+// this process (so signals reach it directly). package.json starts it with
+// `exec`, so that npm's own child is this process: npm passes a SIGTERM on to
+// its child only, and a shell in between died of it, leaving the server
+// running (server/test/start-script.test.ts).
 import { execSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'

@@ -4,7 +4,6 @@
 // its close as it starts (util/lifecycle.ts): close() releases them in reverse
 // order, and a start that fails halfway releases what it had started.
 import type { Server } from 'node:http'
-import { createAdapter } from '@socket.io/redis-adapter'
 import type { Logger } from 'pino'
 import { AccountService } from './auth/account-service.js'
 import { AccountLinks } from './auth/account-links.js'
@@ -23,7 +22,7 @@ import { LifecycleService } from './boards/lifecycle-service.js'
 import { ParticipantService, participantOf } from './boards/participant-service.js'
 import { Policy } from './boards/policy.js'
 import { type Bus, LocalBus } from './bus/bus.js'
-import { RedisBus } from './bus/redis-bus.js'
+import type { RedisBus } from './bus/redis-bus.js'
 import { DocStore } from './store/doc-store.js'
 import { CollabHub } from './collab/hub.js'
 import { PresenceRegistry } from './collab/presence.js'
@@ -121,9 +120,16 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
     () => Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, logger),
     (s) => s.close(),
   )
+  // Redis's client and the socket.io adapter are loaded only in multi-instance
+  // mode: a single server would hold megabytes of their modules for nothing.
   const redisBus = config.redisUrl
-    ? await life.start('bus', () => RedisBus.connect({ url: config.redisUrl!, prefix: config.redisPrefix, logger }), (b) => b.close())
+    ? await life.start(
+        'bus',
+        async () => (await import('./bus/redis-bus.js')).RedisBus.connect({ url: config.redisUrl!, prefix: config.redisPrefix, logger }),
+        (b) => b.close(),
+      )
     : null
+  const redisAdapter = redisBus ? (await import('@socket.io/redis-adapter')).createAdapter : null
   const bus: Bus = redisBus ?? life.add('bus', new LocalBus(), (b) => b.close())
   // Before HTTP, so it closes after it: mail a request queued on its way out still goes.
   const mailer = life.add('mail', new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, db: store.db, logger }), (m) => m.close())
@@ -168,7 +174,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   const presence = life.add('presence', new PresenceRegistry(hub, redisBus && presenceStore(redisBus), logger), (p) => p.stop())
   // A board's capacity counts who is online on every instance.
   hub.countOnlineWith((boardId) => presence.onlinePrincipals(boardId))
-  const events = life.add('socket.io', startSocketEvents(config, logger, { store, bus, redisBus, resolver, live, limiter, presence }), (e) => e.close())
+  const events = life.add('socket.io', startSocketEvents(config, logger, { store, bus, redisBus, redisAdapter, resolver, live, limiter, presence }), (e) => e.close())
   events.attach(router)
   metrics.readFrom({ connections: () => hub.connectionCount, rooms: () => hub.roomCount, sockets: () => events.io.engine.clientsCount, dbConnections: () => store.connections })
 
@@ -354,6 +360,7 @@ interface EventParts {
   store: Store
   bus: Bus
   redisBus: RedisBus | null
+  redisAdapter: typeof import('@socket.io/redis-adapter').createAdapter | null
   resolver: PrincipalResolver
   live: LiveAccess
   limiter: ConnectionLimiter
@@ -371,7 +378,7 @@ function startSocketEvents(config: Config, logger: Logger, p: EventParts): Socke
     corsOrigins: config.corsOrigins,
     participant: (boardId, kind, id) => participantOf(p.store.db, p.presence, boardId, { kind, id }),
   })
-  if (p.redisBus) {
+  if (p.redisBus && p.redisAdapter) {
     // Board events reach subscribers on every instance. These connections
     // wait out a Redis outage (queueing) rather than fail: the adapter does
     // not handle command errors itself.
@@ -379,7 +386,7 @@ function startSocketEvents(config: Config, logger: Logger, p: EventParts): Socke
     const sub = p.redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
     pub.on('error', () => {})
     sub.on('error', () => {})
-    events.useAdapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
+    events.useAdapter(p.redisAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
   }
   return events
 }

@@ -1,7 +1,7 @@
 // The OpenID Connect relying party (openid-client): the authorization code
 // flow with PKCE, a nonce and a state, the ID token checked by the library
 // (issuer, audience, signature, expiry, nonce).
-import * as oidc from 'openid-client'
+import type * as Oidc from 'openid-client'
 import type { OidcConfig } from '../config.js'
 
 /** What the provider says about the person who signed in. */
@@ -32,9 +32,11 @@ export class SignInError extends Error {
 }
 
 const DISCOVERY_TIMEOUT_S = 10
+/** The library, loaded on the first sign-in: a server without single sign-on never holds it in memory. */
+const library = (): Promise<typeof Oidc> => import('openid-client')
 
 export class OidcClient {
-  private discovered: Promise<oidc.Configuration> | null = null
+  private discovered: Promise<Oidc.Configuration> | null = null
 
   constructor(
     private readonly c: OidcConfig,
@@ -46,14 +48,16 @@ export class OidcClient {
    * a provider that is down when Drawbridge boots does not stop the server,
    * only sign-ins through it until it is back.
    */
-  private configuration(): Promise<oidc.Configuration> {
-    this.discovered ??= oidc
-      .discovery(
-        new URL(this.c.issuer),
-        this.c.clientId,
-        this.c.clientSecret,
-        this.c.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(this.c.clientSecret),
-        { timeout: DISCOVERY_TIMEOUT_S, ...(this.c.allowHttp ? { execute: [oidc.allowInsecureRequests] } : {}) },
+  private configuration(): Promise<Oidc.Configuration> {
+    this.discovered ??= library()
+      .then((oidc) =>
+        oidc.discovery(
+          new URL(this.c.issuer),
+          this.c.clientId,
+          this.c.clientSecret,
+          this.c.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(this.c.clientSecret),
+          { timeout: DISCOVERY_TIMEOUT_S, ...(this.c.allowHttp ? { execute: [oidc.allowInsecureRequests] } : {}) },
+        ),
       )
       .catch((err: unknown) => {
         this.discovered = null
@@ -64,7 +68,7 @@ export class OidcClient {
 
   /** Where to send the browser, and what it must bring back. */
   async begin(): Promise<{ url: string; checks: SignInChecks }> {
-    const config = await this.configuration()
+    const [oidc, config] = await Promise.all([library(), this.configuration()])
     const checks = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() }
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri,
@@ -83,8 +87,8 @@ export class OidcClient {
    * from the userinfo endpoint when the ID token leaves out the address.
    */
   async finish(callback: URL, checks: SignInChecks): Promise<ProviderIdentity> {
-    const config = await this.configuration()
-    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>
+    const [oidc, config] = await Promise.all([library(), this.configuration()])
+    let tokens: Awaited<ReturnType<typeof Oidc.authorizationCodeGrant>>
     try {
       tokens = await oidc.authorizationCodeGrant(config, callback, {
         pkceCodeVerifier: checks.verifier,

@@ -7,7 +7,7 @@
 // failed delivery is retried a few times. Log lines name the kind of mail,
 // never its address or its content, when SMTP is configured.
 import { lt, sql } from 'drizzle-orm'
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Logger } from 'pino'
 import type { Db } from '../store/db.js'
 import { mailOutbox } from '../store/schema.js'
@@ -71,7 +71,8 @@ function safeError(err: unknown): Record<string, unknown> {
 export class Mailer implements MailSender {
   private readonly queue: Job[] = []
   private readonly timers = new Set<NodeJS.Timeout>()
-  private readonly transport: Transporter | null
+  /** Loaded with the first mail: nodemailer is megabytes of memory a server without SMTP never needs. */
+  private transport: Promise<Transporter> | null = null
   private pumping: Promise<void> | null = null
   private closed = false
   private readonly retryDelays: readonly number[]
@@ -80,15 +81,21 @@ export class Mailer implements MailSender {
   constructor(private readonly o: MailerOptions) {
     this.retryDelays = o.retryDelaysMs ?? RETRY_DELAYS_MS
     this.keep = o.outboxKeep ?? OUTBOX_KEEP
-    // No logger option: nodemailer would log the conversation, message included.
-    this.transport = o.smtpUrl
-      ? nodemailer.createTransport({ url: o.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
-      : null
   }
 
   /** True when mail leaves through SMTP; false: it goes to the outbox. */
   get smtp(): boolean {
-    return this.transport !== null
+    return Boolean(this.o.smtpUrl)
+  }
+
+  private smtpTransport(url: string): Promise<Transporter> {
+    // No logger option: nodemailer would log the conversation, message included.
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }),
+    )
+    // A failed load fails this attempt (retried like a failed delivery), not every later one.
+    this.transport.catch(() => (this.transport = null))
+    return this.transport
   }
 
   send(kind: MailKind, mail: Mail): void {
@@ -130,7 +137,8 @@ export class Mailer implements MailSender {
     }
     const left = this.queue.splice(0).length
     if (left > 0) this.o.logger.warn({ left }, 'mail not sent before shutdown')
-    this.transport?.close()
+    const transport = await this.transport?.catch(() => null)
+    transport?.close()
   }
 
   private pump(): void {
@@ -153,9 +161,10 @@ export class Mailer implements MailSender {
     if (!mail) return
     // Composed once: a retry sends the same message (the link it holds is already issued).
     job.make = async () => mail
-    if (!this.transport) return this.keepInOutbox(job.kind, mail)
+    if (!this.o.smtpUrl) return this.keepInOutbox(job.kind, mail)
     try {
-      await this.transport.sendMail({ from: this.o.from, to: mail.to, subject: mail.subject, text: mail.text })
+      const transport = await this.smtpTransport(this.o.smtpUrl)
+      await transport.sendMail({ from: this.o.from, to: mail.to, subject: mail.subject, text: mail.text })
       this.o.logger.info({ kind: job.kind }, 'mail sent')
     } catch (err) {
       this.retry(job, err)

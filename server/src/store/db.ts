@@ -1,11 +1,9 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { PGlite, type QueryOptions, type Transaction } from '@electric-sql/pglite'
+import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite'
 import { type SQL, sql } from 'drizzle-orm'
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Logger } from 'pino'
 import { EMBEDDED_POSTGRES_CONF, initialiseInChild } from './embedded.js'
 import { runMigrations } from './migrate.js'
@@ -42,6 +40,14 @@ function withoutQueryParsers<C extends Pick<PGlite, 'query'>>(client: C): C {
   })
 }
 
+/**
+ * Whether a driver client is PGlite. Told apart by a member of its own rather
+ * than by class: PGlite's module is not loaded on PostgreSQL.
+ */
+export function isEmbedded(client: PGlite | pg.Pool): client is PGlite {
+  return 'waitReady' in client
+}
+
 export type Schema = typeof schema
 export type Db = PgDatabase<PgQueryResultHKT, Schema>
 /** A transaction handle; same query API as Db. */
@@ -67,11 +73,15 @@ export class Store {
 
   /** Connections the PostgreSQL pool holds open now (0 on PGlite, which has none). */
   get connections(): number {
-    return this.client instanceof PGlite ? 0 : this.client.totalCount
+    return isEmbedded(this.client) ? 0 : this.client.totalCount
   }
 
   static async open(options: StoreOptions, logger: Logger): Promise<Store> {
+    // Each database's driver is loaded only when it is the one in use: the
+    // other's modules would stay in memory for nothing (PGlite's alone is
+    // megabytes of heap on a PostgreSQL server).
     if (options.databaseUrl) {
+      const [{ default: pg }, { drizzle: drizzlePg }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')])
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize })
       // An idle client that loses its connection must not crash the process.
       pool.on('error', (err) => logger.warn({ err }, 'postgres pool client error'))
@@ -86,6 +96,7 @@ export class Store {
     await mkdir(options.dataDir, { recursive: true })
     const dir = join(options.dataDir, 'pglite')
     await initialiseInChild(dir, logger)
+    const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')])
     const client = new PGlite(dir, {
       postgresqlconf: EMBEDDED_POSTGRES_CONF,
       // Documents are megabytes. A bytea parameter goes as the bytes

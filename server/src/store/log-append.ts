@@ -2,9 +2,9 @@
 // query builder: it runs once per commit, which on a quiet board is once per
 // update, and building it cost more of the server's CPU than the database
 // round trip's own work in this process (see docs/PERFORMANCE.md, issue 17).
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import type pg from 'pg'
-import type { Db } from './db.js'
+import { type Db, isEmbedded } from './db.js'
 
 export interface LogRow {
   boardId: string
@@ -52,8 +52,9 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
  * a plain insert, whose key check fails the whole batch for a gone board.
  */
 export function rowAppender(db: Db): AppendRows {
-  const client = (db as unknown as { $client: PGlite | pg.Pool }).$client
-  if (client instanceof PGlite) {
+  const driver = (db as unknown as { $client: PGlite | pg.Pool }).$client
+  if (isEmbedded(driver)) {
+    const client = driver
     return async (rows) => {
       // The simple query protocol takes a fifth less of this thread than a
       // parameterised query (one pass through PGlite instead of parse, bind
@@ -75,6 +76,7 @@ export function rowAppender(db: Db): AppendRows {
       return NONE
     }
   }
+  const client = driver
   return async (rows) => {
     // A named statement is parsed and planned once per pooled connection.
     const result =
