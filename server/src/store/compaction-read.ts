@@ -1,15 +1,25 @@
 // A compaction's read: the board's snapshot and its log up to a given seq,
 // merged into one update. On PostgreSQL the merge worker reads the rows
 // itself over a connection of its own; on the embedded database (which lives
-// in this thread) and whenever the worker cannot, the rows are read here, in
-// slices, and fed to the worker as they come.
+// in this thread), for a small board, and whenever the worker cannot, the
+// rows are read here, in slices. A small board is merged here too; once what
+// was read outgrows INLINE_MERGE_MAX_BYTES the rest goes to the worker.
 import { and, asc, eq, gt, lte, type Placeholder, sql } from 'drizzle-orm'
 import type { Db } from './db.js'
-import { type LogReadRequest, type MergedLog, type MergeWorker, mergeInline } from './merge-worker.js'
+import { type LogReadRequest, type MergedLog, type MergeJob, type MergeWorker, mergeInline } from './merge-worker.js'
 import { docSnapshots, docUpdates } from './schema.js'
 
 /** Log rows a compaction reads at once. */
 export const COMPACTION_SLICE_ROWS = 2_000
+/**
+ * A board whose snapshot and log come to no more than this is merged on this
+ * thread, where Yjs is already warm: about 500 small edits, 2-4 ms of the
+ * event loop. The merge worker, a thread with an engine of its own, is only
+ * started for bigger ones; its first start alone took ~0.3 s of CPU
+ * (compiling Yjs and the driver again), more than a quiet board's
+ * compactions cost in an hour, and its memory stays for the server's life.
+ */
+export const INLINE_MERGE_MAX_BYTES = 64 * 1024
 
 /** Where the log to fold ends, and the snapshot it starts from (null: none yet). */
 export interface CompactionEdge {
@@ -39,14 +49,23 @@ export function logReadStatements(db: Db): Pick<LogReadRequest, 'snapshotSql' | 
   return { snapshotSql: snapshot.sql, sliceSql: slice.sql, sliceOrder: names(slice.params) }
 }
 
-/** Reads in this thread and merges in the worker (in this thread should the worker fail). */
-export async function readInThread(db: Db, merger: MergeWorker, boardId: string, edge: CompactionEdge): Promise<MergedLog | 'stale'> {
+/**
+ * Reads in this thread and merges here while what was read is small, else in
+ * the worker (here all the same should the worker fail).
+ */
+export async function readInThread(
+  db: Db,
+  merger: MergeWorker,
+  boardId: string,
+  edge: CompactionEdge,
+  inlineMaxBytes = INLINE_MERGE_MAX_BYTES,
+): Promise<MergedLog | 'stale'> {
   const [stored] = await db.select({ data: docSnapshots.data, lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
   if ((stored?.lastSeq ?? null) !== edge.lastSeq) return 'stale'
-  const job = merger.job()
-  // Kept for the in-process merge, should the worker fail.
+  let job: MergeJob | null = null
+  // Everything read: merged here when small, and should the worker fail.
   const inputs: Uint8Array[] = stored ? [stored.data as Uint8Array] : []
-  job.add(inputs)
+  let readBytes = stored ? (stored.data as Uint8Array).length : 0
   let lastSeq = stored?.lastSeq ?? 0
   let folded = 0
   let foldedBytes = 0
@@ -59,17 +78,25 @@ export async function readInThread(db: Db, merger: MergeWorker, boardId: string,
       .limit(COMPACTION_SLICE_ROWS)
     if (slice.length === 0) break
     const updates = slice.map((r) => r.data as Uint8Array)
-    job.add(updates)
+    let sliceBytes = 0
+    for (const u of updates) sliceBytes += u.length
     inputs.push(...updates)
     folded += updates.length
-    for (const u of updates) foldedBytes += u.length
+    foldedBytes += sliceBytes
+    readBytes += sliceBytes
+    if (job) job.add(updates)
+    else if (readBytes > inlineMaxBytes) {
+      // Too big to merge here after all (another instance's appends, say): the worker takes all of it.
+      job = merger.job()
+      job.add(inputs)
+    }
     lastSeq = slice[slice.length - 1]!.seq
   }
   if (folded === 0) {
-    // Nothing to fold (the rows went meanwhile); the worker's job is let go.
-    job.finish().catch(() => {})
+    // Nothing to fold (the rows went meanwhile); a worker's job is let go.
+    job?.finish().catch(() => {})
     return { data: new Uint8Array(0), lastSeq, folded, foldedBytes }
   }
-  const data = await job.finish().catch(() => mergeInline(inputs))
+  const data = job ? await job.finish().catch(() => mergeInline(inputs)) : mergeInline(inputs)
   return { data, lastSeq, folded, foldedBytes }
 }

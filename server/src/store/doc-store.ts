@@ -7,7 +7,7 @@ import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { type AppendRows, rowAppender } from './log-append.js'
-import { COMPACTION_SLICE_ROWS, type CompactionEdge, logReadStatements, readInThread } from './compaction-read.js'
+import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE_MAX_BYTES, logReadStatements, readInThread } from './compaction-read.js'
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
 import { loopLoad } from '../util/loop-load.js'
 
@@ -96,7 +96,8 @@ export class DocStore implements DocLog {
   private readonly recent = new Map<string, { data: Uint8Array; frame: Uint8Array; lastSeq: number }>()
   private recentBytes = 0
   metrics: DocStoreMetrics = {}
-  private readonly merger = new MergeWorker()
+  /** Where big compactions are merged (started on the first one). */
+  readonly merger = new MergeWorker()
   private readonly appendRows: AppendRows
 
   constructor(
@@ -417,7 +418,9 @@ export class DocStore implements DocLog {
 
   /** The snapshot and the log up to the edge, merged: read by the worker where it can, else here. */
   private async readLog(boardId: string, edge: CompactionEdge): Promise<{ merged: MergedLog | 'stale'; readBy: 'worker' | 'thread' }> {
-    if (this.logRead) {
+    // What this instance knows of the board's size; a board it never loaded counts as big.
+    const known = this.snapshotBytes.has(boardId) ? this.storedBytes(boardId) : Infinity
+    if (this.logRead && known > INLINE_MERGE_MAX_BYTES) {
       try {
         const merged = await this.merger.readAndMerge({ ...this.logRead, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
         this.workerReadFailed = false
