@@ -95,10 +95,16 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
     for (let i = 0; i < 4_500; i++) expect(threadShapes.get('s' + i)).toBe(shapes.get('s' + i))
   })
 
-  it('merges a small board on this thread without starting the worker', async () => {
+  it('merges a small board on this thread without starting the worker, unless the thread is busy', async () => {
     await board('b-small', 300)
+    await board('b-small-busy', 300)
+    const busy = new DocStore(store.db, logger, { compactAfterUpdates: 1e9, readerUrl: db.url, inlineMergeMaxBusy: 0 })
+    await busy.load('b-small-busy')
+    await busy.compact('b-small-busy')
+    expect(busy.merger.starts).toBe(1)
+    await busy.close()
     const readBy: string[] = []
-    const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9, readerUrl: db.url })
+    const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9, readerUrl: db.url, inlineMergeMaxBusy: Infinity })
     docs.metrics = { onCompaction: (_b, _n, _ms, by) => readBy.push(by) }
     const { bytes } = await docs.load('b-small')
     expect(bytes).toBeLessThanOrEqual(INLINE_MERGE_MAX_BYTES)
@@ -115,7 +121,7 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
 
   it('hands the merge to the worker when the log read turns out big (another instance appended it)', async () => {
     await board('b-grown', 10)
-    const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9, readerUrl: db.url })
+    const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9, readerUrl: db.url, inlineMergeMaxBusy: Infinity })
     // Loaded while small: this instance expects a small compaction.
     await docs.load('b-grown')
     const other = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })

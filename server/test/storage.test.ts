@@ -152,6 +152,37 @@ for (const backend of backends) {
       for (let i = 0; i < 4800; i++) if (shapes.get('s' + i) !== i) throw new Error(`s${i} is ${String(shapes.get('s' + i))}`)
     })
 
+    it('compacts a small board on this thread, and again from its snapshot, without the merge worker', async () => {
+      await store.db.insert(users).values({ id: 'u-inline', email: 'ui@x.io', name: 'U', passwordHash: 'h' })
+      await store.db.insert(boards).values({ id: 'b-inline', title: 'T', ownerId: 'u-inline' })
+      // However busy this test's thread is.
+      const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9, inlineMergeMaxBusy: Infinity })
+      const update = (i: number) => {
+        const doc = new Y.Doc()
+        doc.clientID = 100 + i
+        doc.getMap('shapes').set('s' + i, i)
+        return Y.encodeStateAsUpdate(doc)
+      }
+      await docs.load('b-inline')
+      for (const [from, to] of [
+        [0, 250],
+        [250, 500],
+      ] as const) {
+        expect(new Set(await Promise.all(Array.from({ length: to - from }, (_, i) => docs.append('b-inline', update(from + i)))))).toEqual(new Set([true]))
+        await docs.compact('b-inline')
+      }
+      expect(docs.merger.starts).toBe(0)
+      await docs.close()
+      const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load('b-inline')
+      expect(loaded.logCount).toBe(0)
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, loaded.snapshot!)
+      expect(doc.store.pendingStructs).toBeNull()
+      const shapes = doc.getMap('shapes')
+      expect(shapes.size).toBe(500)
+      for (let i = 0; i < 500; i++) expect(shapes.get('s' + i)).toBe(i)
+    })
+
     it('cascades a board delete to everything of the board', async () => {
       await store.db.delete(boards).where(eq(boards.id, 'b1'))
       expect(await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'b1'))).toHaveLength(0)
