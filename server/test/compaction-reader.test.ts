@@ -60,6 +60,13 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
     await docs.close()
   }
 
+  /** The board's shapes as a fresh load finds them, its whole log folded into the snapshot. */
+  async function compactedShapes(id: string): Promise<Y.Map<unknown>> {
+    const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load(id)
+    expect(loaded.logCount).toBe(0)
+    return shapesOf(loaded.snapshot!)
+  }
+
   it('folds a log of several slices, with appends going on, into the document the main thread would build', async () => {
     await board('b-worker', 4_500)
     const readBy: string[] = []
@@ -112,9 +119,7 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
     expect(readBy).toEqual(['thread'])
     expect(docs.merger.starts).toBe(0)
     await docs.close()
-    const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load('b-small')
-    expect(loaded.logCount).toBe(0)
-    const shapes = shapesOf(loaded.snapshot!)
+    const shapes = await compactedShapes('b-small')
     expect(shapes.size).toBe(300)
     for (let i = 0; i < 300; i++) expect(shapes.get('s' + i)).toBe(i)
   })
@@ -136,9 +141,7 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
     await docs.compact('b-grown')
     expect(docs.merger.starts).toBe(1)
     await docs.close()
-    const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load('b-grown')
-    expect(loaded.logCount).toBe(0)
-    const shapes = shapesOf(loaded.snapshot!)
+    const shapes = await compactedShapes('b-grown')
     expect(shapes.size).toBe(2_510)
     for (let i = 0; i < 10; i++) expect(shapes.get('s' + i)).toBe(i)
     for (let i = 0; i < 2_500; i++) expect(shapes.get('w' + i)).toBe('x'.repeat(200))
@@ -169,9 +172,7 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
     await docs.compact('b-fallback')
     await docs.close()
     expect(readBy).toEqual(['thread'])
-    const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load('b-fallback')
-    expect(loaded.logCount).toBe(0)
-    expect(shapesOf(loaded.snapshot!).size).toBe(2_100)
+    expect((await compactedShapes('b-fallback')).size).toBe(2_100)
   })
 
   it('is what a server on PostgreSQL does: its metrics count worker reads', async () => {
