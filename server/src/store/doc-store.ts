@@ -7,7 +7,7 @@ import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { type AppendRows, rowAppender } from './log-append.js'
-import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE_MAX_BUSY, INLINE_MERGE_MAX_BYTES, logReadStatements, readInThread } from './compaction-read.js'
+import { COMPACTION_SLICE_ROWS, type CompactionEdge, logReadStatements, readInThread } from './compaction-read.js'
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
 import { loopLoad } from '../util/loop-load.js'
 
@@ -41,8 +41,6 @@ export interface DocStoreOptions {
    * over one connection of its own (see MergeWorker.readAndMerge).
    */
   readerUrl?: string
-  /** Small boards are merged on this thread only below this busy share of the loop (default INLINE_MERGE_MAX_BUSY). */
-  inlineMergeMaxBusy?: number
 }
 
 /**
@@ -98,8 +96,7 @@ export class DocStore implements DocLog {
   private readonly recent = new Map<string, { data: Uint8Array; frame: Uint8Array; lastSeq: number }>()
   private recentBytes = 0
   metrics: DocStoreMetrics = {}
-  /** Where big compactions are merged (started on the first one). */
-  readonly merger = new MergeWorker()
+  private readonly merger = new MergeWorker()
   private readonly appendRows: AppendRows
 
   constructor(
@@ -420,11 +417,7 @@ export class DocStore implements DocLog {
 
   /** The snapshot and the log up to the edge, merged: read by the worker where it can, else here. */
   private async readLog(boardId: string, edge: CompactionEdge): Promise<{ merged: MergedLog | 'stale'; readBy: 'worker' | 'thread' }> {
-    // Merged here only while this thread has time to spare, and only a board
-    // this instance knows to be small (one it never loaded counts as big).
-    const inlineMaxBytes = loopLoad.busy() < (this.options.inlineMergeMaxBusy ?? INLINE_MERGE_MAX_BUSY) ? INLINE_MERGE_MAX_BYTES : 0
-    const known = this.snapshotBytes.has(boardId) ? this.storedBytes(boardId) : Infinity
-    if (this.logRead && known > inlineMaxBytes) {
+    if (this.logRead) {
       try {
         const merged = await this.merger.readAndMerge({ ...this.logRead, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
         this.workerReadFailed = false
@@ -435,7 +428,7 @@ export class DocStore implements DocLog {
         this.workerReadFailed = true
       }
     }
-    return { merged: await readInThread(this.db, this.merger, boardId, edge, inlineMaxBytes), readBy: 'thread' }
+    return { merged: await readInThread(this.db, this.merger, boardId, edge), readBy: 'thread' }
   }
 
   /** Flushes writes and waits for running compactions. */

@@ -168,8 +168,6 @@ interface Reply {
 export class MergeWorker {
   /** Which Yjs build the worker loaded (known once it has started). */
   yjsBuild: 'module' | 'commonjs' | null = null
-  /** Threads started so far (0 while every merge was small enough for the caller's thread). */
-  starts = 0
   private worker: Worker | null = null
   private seq = 0
   private readonly pending = new Map<number, { resolve: (m: Reply) => void; reject: (e: Error) => void }>()
@@ -177,7 +175,6 @@ export class MergeWorker {
   private start(): Worker {
     if (this.worker) return this.worker
     const worker = new Worker(WORKER_SOURCE, { eval: true })
-    this.starts++
     worker.unref()
     worker.on('message', (m: Reply) => {
       if (m.build) {
