@@ -20,6 +20,14 @@ import { createTestDatabase, postgresBaseUrl, type TestDatabase } from './helper
 const logger = pino({ level: 'silent' })
 const pgBase = postgresBaseUrl()
 
+/** One edit: shape `s<i>` set to i, by a client of its own. */
+function shapeUpdate(i: number): Uint8Array {
+  const doc = new Y.Doc()
+  doc.clientID = 100 + i
+  doc.getMap('shapes').set('s' + i, i)
+  return Y.encodeStateAsUpdate(doc)
+}
+
 interface Backend {
   name: string
   available: boolean
@@ -126,57 +134,49 @@ for (const backend of backends) {
       expect(await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'no-such-board'))).toHaveLength(0)
     })
 
+    /** A board of its own, with its owner, and a log store for it. */
+    async function boardWithLog(id: string): Promise<DocStore> {
+      await store.db.insert(users).values({ id: `u-${id}`, email: `${id}@x.io`, name: 'U', passwordHash: 'h' })
+      await store.db.insert(boards).values({ id, title: 'T', ownerId: `u-${id}` })
+      return new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
+    }
+
+    /** The board's shapes as a fresh load finds them, its whole log folded into the snapshot. */
+    async function compactedShapes(id: string): Promise<Y.Map<unknown>> {
+      const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load(id)
+      expect(loaded.logCount).toBe(0)
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, loaded.snapshot!)
+      expect(doc.store.pendingStructs).toBeNull()
+      return doc.getMap('shapes')
+    }
+
     it('compacts a log longer than one read slice while appends go on, and loads the same document', async () => {
-      await store.db.insert(users).values({ id: 'u-compact', email: 'uc@x.io', name: 'U', passwordHash: 'h' })
-      await store.db.insert(boards).values({ id: 'b-compact', title: 'T', ownerId: 'u-compact' })
-      const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
-      const update = (i: number) => {
-        const doc = new Y.Doc()
-        doc.clientID = 100 + i
-        doc.getMap('shapes').set('s' + i, i)
-        return Y.encodeStateAsUpdate(doc)
-      }
+      const docs = await boardWithLog('b-compact')
       // 4,500 rows: three slices of the compaction's read
-      expect(new Set(await Promise.all(Array.from({ length: 4500 }, (_, i) => docs.append('b-compact', update(i)))))).toEqual(new Set([true]))
-      const during = Array.from({ length: 300 }, (_, i) => docs.append('b-compact', update(4500 + i)))
+      expect(new Set(await Promise.all(Array.from({ length: 4500 }, (_, i) => docs.append('b-compact', shapeUpdate(i)))))).toEqual(new Set([true]))
+      const during = Array.from({ length: 300 }, (_, i) => docs.append('b-compact', shapeUpdate(4500 + i)))
       await docs.compact('b-compact')
       await Promise.all(during)
       await docs.compact('b-compact')
       await docs.close()
-      const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load('b-compact')
-      expect(loaded.logCount).toBe(0)
-      const doc = new Y.Doc()
-      Y.applyUpdate(doc, loaded.snapshot!)
-      const shapes = doc.getMap('shapes')
+      const shapes = await compactedShapes('b-compact')
       expect(shapes.size).toBe(4800)
       for (let i = 0; i < 4800; i++) if (shapes.get('s' + i) !== i) throw new Error(`s${i} is ${String(shapes.get('s' + i))}`)
     })
 
     it('compacts a board twice, the second time from its snapshot, and loads every edit', async () => {
-      await store.db.insert(users).values({ id: 'u-twice', email: 'ut@x.io', name: 'U', passwordHash: 'h' })
-      await store.db.insert(boards).values({ id: 'b-twice', title: 'T', ownerId: 'u-twice' })
-      const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
-      const update = (i: number) => {
-        const doc = new Y.Doc()
-        doc.clientID = 100 + i
-        doc.getMap('shapes').set('s' + i, i)
-        return Y.encodeStateAsUpdate(doc)
-      }
+      const docs = await boardWithLog('b-twice')
       await docs.load('b-twice')
       for (const [from, to] of [
         [0, 250],
         [250, 500],
       ] as const) {
-        expect(new Set(await Promise.all(Array.from({ length: to - from }, (_, i) => docs.append('b-twice', update(from + i)))))).toEqual(new Set([true]))
+        expect(new Set(await Promise.all(Array.from({ length: to - from }, (_, i) => docs.append('b-twice', shapeUpdate(from + i)))))).toEqual(new Set([true]))
         await docs.compact('b-twice')
       }
       await docs.close()
-      const loaded = await new DocStore(store.db, logger, { compactAfterUpdates: 1e9 }).load('b-twice')
-      expect(loaded.logCount).toBe(0)
-      const doc = new Y.Doc()
-      Y.applyUpdate(doc, loaded.snapshot!)
-      expect(doc.store.pendingStructs).toBeNull()
-      const shapes = doc.getMap('shapes')
+      const shapes = await compactedShapes('b-twice')
       expect(shapes.size).toBe(500)
       for (let i = 0; i < 500; i++) expect(shapes.get('s' + i)).toBe(i)
     })
