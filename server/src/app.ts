@@ -120,8 +120,9 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
     () => Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, logger),
     (s) => s.close(),
   )
-  // Redis's client and the socket.io adapter are loaded only in multi-instance
-  // mode: a single server would hold megabytes of their modules for nothing.
+  // Redis's client (and socket.io's Redis adapter, startSocketEvents) are loaded
+  // only in multi-instance mode: a single server would hold megabytes of their
+  // modules for nothing.
   const redisBus = config.redisUrl
     ? await life.start(
         'bus',
@@ -129,7 +130,6 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
         (b) => b.close(),
       )
     : null
-  const redisAdapter = redisBus ? (await import('@socket.io/redis-adapter')).createAdapter : null
   const bus: Bus = redisBus ?? life.add('bus', new LocalBus(), (b) => b.close())
   // Before HTTP, so it closes after it: mail a request queued on its way out still goes.
   const mailer = life.add('mail', new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, db: store.db, logger }), (m) => m.close())
@@ -174,7 +174,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   const presence = life.add('presence', new PresenceRegistry(hub, redisBus && presenceStore(redisBus), logger), (p) => p.stop())
   // A board's capacity counts who is online on every instance.
   hub.countOnlineWith((boardId) => presence.onlinePrincipals(boardId))
-  const events = life.add('socket.io', startSocketEvents(config, logger, { store, bus, redisBus, redisAdapter, resolver, live, limiter, presence }), (e) => e.close())
+  const events = life.add('socket.io', await startSocketEvents(config, logger, { store, bus, redisBus, resolver, live, limiter, presence }), (e) => e.close())
   events.attach(router)
   metrics.readFrom({ connections: () => hub.connectionCount, rooms: () => hub.roomCount, sockets: () => events.io.engine.clientsCount, dbConnections: () => store.connections })
 
@@ -360,14 +360,13 @@ interface EventParts {
   store: Store
   bus: Bus
   redisBus: RedisBus | null
-  redisAdapter: typeof import('@socket.io/redis-adapter').createAdapter | null
   resolver: PrincipalResolver
   live: LiveAccess
   limiter: ConnectionLimiter
   presence: PresenceRegistry
 }
 
-function startSocketEvents(config: Config, logger: Logger, p: EventParts): SocketEvents {
+async function startSocketEvents(config: Config, logger: Logger, p: EventParts): Promise<SocketEvents> {
   const events = new SocketEvents({
     db: p.store.db,
     resolver: p.resolver,
@@ -378,7 +377,9 @@ function startSocketEvents(config: Config, logger: Logger, p: EventParts): Socke
     corsOrigins: config.corsOrigins,
     participant: (boardId, kind, id) => participantOf(p.store.db, p.presence, boardId, { kind, id }),
   })
-  if (p.redisBus && p.redisAdapter) {
+  if (p.redisBus) {
+    // Loaded here, in multi-instance mode only, as Redis's client is (see start()).
+    const { createAdapter } = await import('@socket.io/redis-adapter')
     // Board events reach subscribers on every instance. These connections
     // wait out a Redis outage (queueing) rather than fail: the adapter does
     // not handle command errors itself.
@@ -386,7 +387,7 @@ function startSocketEvents(config: Config, logger: Logger, p: EventParts): Socke
     const sub = p.redisBus.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null })
     pub.on('error', () => {})
     sub.on('error', () => {})
-    events.useAdapter(p.redisAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
+    events.useAdapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
   }
   return events
 }

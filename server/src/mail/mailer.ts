@@ -89,12 +89,17 @@ export class Mailer implements MailSender {
   }
 
   private smtpTransport(url: string): Promise<Transporter> {
-    // No logger option: nodemailer would log the conversation, message included.
-    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
-      nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }),
-    )
-    // A failed load fails this attempt (retried like a failed delivery), not every later one.
-    this.transport.catch(() => (this.transport = null))
+    if (!this.transport) {
+      // No logger option: nodemailer would log the conversation, message included.
+      const loading = import('nodemailer').then(({ default: nodemailer }) =>
+        nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }),
+      )
+      // A failed load fails this attempt (retried like a failed delivery), not every later one.
+      loading.catch(() => {
+        if (this.transport === loading) this.transport = null
+      })
+      this.transport = loading
+    }
     return this.transport
   }
 

@@ -52,9 +52,8 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
  * a plain insert, whose key check fails the whole batch for a gone board.
  */
 export function rowAppender(db: Db): AppendRows {
-  const driver = (db as unknown as { $client: PGlite | pg.Pool }).$client
-  if (isEmbedded(driver)) {
-    const client = driver
+  const client = (db as unknown as { $client: PGlite | pg.Pool }).$client
+  if (isEmbedded(client)) {
     return async (rows) => {
       // The simple query protocol takes a fifth less of this thread than a
       // parameterised query (one pass through PGlite instead of parse, bind
@@ -76,7 +75,6 @@ export function rowAppender(db: Db): AppendRows {
       return NONE
     }
   }
-  const client = driver
   return async (rows) => {
     // A named statement is parsed and planned once per pooled connection.
     const result =
