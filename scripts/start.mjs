@@ -1,8 +1,9 @@
 // `npm start`: build whatever is missing or stale, then run the server in
-// this process (so signals reach it directly). package.json starts it with
-// `exec`, so that npm's own child is this process: npm passes a SIGTERM on to
-// its child only, and a shell in between died of it, leaving the server
-// running (server/test/start-script.test.ts).
+// this process (so signals reach it directly). package.json runs
+// scripts/start.sh with `exec`, which execs node on this file (with
+// --single-threaded-gc on a single core), so that npm's own child is this
+// process: npm passes a SIGTERM on to its child only, and a shell in between
+// died of it, leaving the server running (server/test/start-script.test.ts).
 import { execSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'

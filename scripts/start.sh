@@ -1,0 +1,15 @@
+#!/bin/sh
+# `npm start`. package.json runs this with exec and it execs node in turn, so
+# that npm's own child is the server: npm passes a SIGTERM on to its child
+# only (server/test/start-script.test.ts).
+#
+# On a single core (nproc counts the cores this process may run on: a 1-vCPU
+# machine, or a service or container pinned to one), V8's helper threads for
+# garbage collection cannot run beside the event loop, only instead of it, and
+# the loop then waits on them in long steps. --single-threaded-gc does that
+# work on the main thread in its usual bounded steps: A 200's p99 on the
+# embedded database halved (docs/PERFORMANCE.md). With more cores the helpers
+# run in parallel and stay.
+flags=
+if [ "$(nproc 2>/dev/null)" = 1 ]; then flags=--single-threaded-gc; fi
+exec node $flags "$(dirname "$0")/start.mjs"
