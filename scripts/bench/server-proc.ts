@@ -59,7 +59,9 @@ export async function startBenchServer(env: Record<string, string> = {}, core = 
   const prof = process.env.BENCH_CPU_PROF
   // BENCH_NODE_ARGS="--trace-gc …" passes flags to the server's node.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-  const args = [...extra, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'dist/server/src/main.js']
+  // Pinned to one core, the server runs as `npm start` runs it there (scripts/start.sh).
+  const oneCore = hasTaskset ? ['--single-threaded-gc'] : []
+  const args = [...oneCore, ...extra, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'dist/server/src/main.js']
   const cmd = hasTaskset ? 'taskset' : process.execPath
   const argv = hasTaskset ? ['-c', String(core), process.execPath, ...args] : args
   const proc: ChildProcess = spawn(cmd, argv, {
