@@ -8,8 +8,9 @@
 # garbage collection cannot run beside the event loop, only instead of it, and
 # the loop then waits on them in long steps. --single-threaded-gc does that
 # work on the main thread in its usual bounded steps: A 200's p99 on the
-# embedded database halved (docs/PERFORMANCE.md). With more cores the helpers
-# run in parallel and stay.
+# embedded database fell by a third, from 55 to 36 ms on average over six
+# pairs (docs/PERFORMANCE.md). With more cores the helpers run in parallel
+# and stay.
 flags=
 if [ "$(nproc 2>/dev/null)" = 1 ]; then flags=--single-threaded-gc; fi
 exec node $flags "$(dirname "$0")/start.mjs"

@@ -32,6 +32,7 @@ const exists = (path: string) => readFile(path, 'utf8').then(() => true, () => f
 /** Runs `npm start` (behind `prefix`, e.g. taskset) in a copy of the project's start files with the stand-in. */
 async function startInCopy(prefix: string[] = []) {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  expect(pkg.scripts.start).toContain('scripts/start.sh')
   const dir = await mkdtemp(join(tmpdir(), 'drawbridge-start-'))
   dirs.push(dir)
   await mkdir(join(dir, 'scripts'))
