@@ -8,7 +8,9 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { queryRows, Store } from '../src/store/db.js'
+import { THREAD_SLICE_ROWS, readInThread } from '../src/store/compaction-read.js'
 import { DocStore } from '../src/store/doc-store.js'
+import { MergeWorker, mergeInline } from '../src/store/merge-worker.js'
 import { rowAppender } from '../src/store/log-append.js'
 import { boards, docUpdates, users } from '../src/store/schema.js'
 import { apiClient, registerUser } from './helpers/api.js'
@@ -179,6 +181,38 @@ for (const backend of backends) {
       const shapes = await compactedShapes('b-twice')
       expect(shapes.size).toBe(500)
       for (let i = 0; i < 500; i++) expect(shapes.get('s' + i)).toBe(i)
+    })
+
+    it('reads exactly the board\'s log between snapshot and edge, every size of row, and merges it as the rows would', async () => {
+      // Two boards' rows interleaved; one of them from a few bytes to 200 KB
+      // (a pasted image), and more rows than one read slice.
+      const docs = await boardWithLog('b-read')
+      await boardWithLog('b-other')
+      const mine: Uint8Array[] = []
+      for (let i = 0; i < THREAD_SLICE_ROWS + 700; i++) {
+        const doc = new Y.Doc()
+        doc.clientID = 5_000 + i
+        doc.getMap('shapes').set('r' + i, i % 500 === 7 ? 'x'.repeat(200_000) : i)
+        const u = Y.encodeStateAsUpdate(doc)
+        mine.push(u)
+        const [ok, other] = await Promise.all([docs.append('b-read', u), docs.append('b-other', shapeUpdate(i))])
+        expect(ok && other).toBe(true)
+      }
+      await docs.close()
+      const seqs = (await store.db.select({ seq: docUpdates.seq }).from(docUpdates).where(eq(docUpdates.boardId, 'b-read')).orderBy(docUpdates.seq)).map((r) => r.seq)
+      const upto = seqs[THREAD_SLICE_ROWS + 400]!
+      const merger = new MergeWorker()
+      try {
+        const read = await readInThread(store.db, merger, 'b-read', { lastSeq: null, upto })
+        if (read === 'stale') throw new Error('unexpected stale read')
+        const expected = mine.slice(0, THREAD_SLICE_ROWS + 401)
+        expect(read.folded).toBe(expected.length)
+        expect(read.lastSeq).toBe(upto)
+        expect(read.foldedBytes).toBe(expected.reduce((n, u) => n + u.length, 0))
+        expect(Buffer.from(read.data).equals(Buffer.from(mergeInline(expected)))).toBe(true)
+      } finally {
+        await merger.close()
+      }
     })
 
     it('cascades a board delete to everything of the board', async () => {

@@ -3,13 +3,21 @@
 // itself over a connection of its own; on the embedded database (which lives
 // in this thread) and whenever the worker cannot, the rows are read here, in
 // slices, and fed to the worker as they come.
-import { and, asc, eq, gt, lte, type Placeholder, sql } from 'drizzle-orm'
-import type { Db } from './db.js'
+import { and, asc, eq, gt, lte, type Placeholder, type SQL, sql } from 'drizzle-orm'
+import { type Db, queryRows } from './db.js'
 import { type LogReadRequest, type MergedLog, type MergeWorker, mergeInline } from './merge-worker.js'
 import { docSnapshots, docUpdates } from './schema.js'
 
-/** Log rows a compaction reads at once. */
+/** Log rows a compaction reads at once in the merge worker (PostgreSQL). */
 export const COMPACTION_SLICE_ROWS = 2_000
+/**
+ * Log rows a compaction reads at once on this thread (the embedded database,
+ * or PostgreSQL when the worker cannot reach it). Every live update on the
+ * server waits while a slice is read, and a busy room needs one to two times
+ * that long again to catch up: at A 200's 400 updates/s, reads of 2,000 rows
+ * (11-32 ms each inside the server) came with stalls of 30-60 ms.
+ */
+export const THREAD_SLICE_ROWS = 500
 
 /** Where the log to fold ends, and the snapshot it starts from (null: none yet). */
 export interface CompactionEdge {
@@ -39,37 +47,75 @@ export function logReadStatements(db: Db): Pick<LogReadRequest, 'snapshotSql' | 
   return { snapshotSql: snapshot.sql, sliceSql: slice.sql, sliceOrder: names(slice.params) }
 }
 
+/**
+ * One slice of the log as one row: the updates end to end, their lengths
+ * (4 bytes each, big-endian), the last seq and how many. On the embedded
+ * database every row and bytea of a result is built in JavaScript on this
+ * thread; one row per slice instead of 2,000 made a slice's read about five
+ * times cheaper (24-31 ms for 2,000 rows down to ~5 ms).
+ */
+function sliceStatement(boardId: string, from: number, upto: number): SQL {
+  return sql`SELECT string_agg(s.data, ''::bytea ORDER BY s.seq) AS packed,
+      string_agg(int4send(length(s.data)), ''::bytea ORDER BY s.seq) AS lengths,
+      max(s.seq) AS last, count(*) AS n
+    FROM (SELECT ${docUpdates.seq} AS seq, ${docUpdates.data} AS data FROM ${docUpdates}
+      WHERE ${docUpdates.boardId} = ${boardId} AND ${docUpdates.seq} > ${from} AND ${docUpdates.seq} <= ${upto}
+      ORDER BY ${docUpdates.seq} LIMIT ${THREAD_SLICE_ROWS}) s`
+}
+
+interface PackedSlice {
+  packed: Uint8Array
+  lengths: Uint32Array
+}
+
+function unpack({ packed, lengths }: PackedSlice): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let at = 0
+  for (const n of lengths) {
+    out.push(packed.subarray(at, at + n))
+    at += n
+  }
+  return out
+}
+
 /** Reads in this thread and merges in the worker (in this thread should the worker fail). */
 export async function readInThread(db: Db, merger: MergeWorker, boardId: string, edge: CompactionEdge): Promise<MergedLog | 'stale'> {
   const [stored] = await db.select({ data: docSnapshots.data, lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
   if ((stored?.lastSeq ?? null) !== edge.lastSeq) return 'stale'
   const job = merger.job()
+  const snapshot = stored ? [stored.data as Uint8Array] : []
+  job.add(snapshot)
   // Kept for the in-process merge, should the worker fail.
-  const inputs: Uint8Array[] = stored ? [stored.data as Uint8Array] : []
-  job.add(inputs)
+  const slices: PackedSlice[] = []
   let lastSeq = stored?.lastSeq ?? 0
   let folded = 0
   let foldedBytes = 0
   while (lastSeq < edge.upto) {
-    const slice = await db
-      .select({ seq: docUpdates.seq, data: docUpdates.data })
-      .from(docUpdates)
-      .where(and(eq(docUpdates.boardId, boardId), gt(docUpdates.seq, lastSeq), lte(docUpdates.seq, edge.upto)))
-      .orderBy(asc(docUpdates.seq))
-      .limit(COMPACTION_SLICE_ROWS)
-    if (slice.length === 0) break
-    const updates = slice.map((r) => r.data as Uint8Array)
-    job.add(updates)
-    inputs.push(...updates)
-    folded += updates.length
-    for (const u of updates) foldedBytes += u.length
-    lastSeq = slice[slice.length - 1]!.seq
+    // Live traffic goes between two slices' reads: a timer runs only after
+    // the loop has polled its sockets and run what that scheduled (commits,
+    // broadcasts), where an immediate could run first.
+    if (folded > 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    const [row] = await queryRows<{ packed: Uint8Array | null; lengths: Uint8Array | null; last: string | number | null; n: string | number }>(
+      db,
+      sliceStatement(boardId, lastSeq, edge.upto),
+    )
+    if (!row || Number(row.n) === 0 || !row.packed || !row.lengths) break
+    const bytes = new Uint8Array(row.lengths.buffer, row.lengths.byteOffset, row.lengths.byteLength)
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const lengths = new Uint32Array(bytes.length / 4)
+    for (let i = 0; i < lengths.length; i++) lengths[i] = view.getUint32(i * 4)
+    const slice = { packed: new Uint8Array(row.packed.buffer, row.packed.byteOffset, row.packed.byteLength), lengths }
+    job.addPacked(slice.packed, lengths)
+    slices.push(slice)
+    folded += lengths.length
+    foldedBytes += slice.packed.length
+    lastSeq = Number(row.last)
   }
   if (folded === 0) {
     // Nothing to fold (the rows went meanwhile); the worker's job is let go.
     job.finish().catch(() => {})
     return { data: new Uint8Array(0), lastSeq, folded, foldedBytes }
   }
-  const data = await job.finish().catch(() => mergeInline(inputs))
+  const data = await job.finish().catch(() => mergeInline([...snapshot, ...slices.flatMap(unpack)]))
   return { data, lastSeq, folded, foldedBytes }
 }
