@@ -8,7 +8,7 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { queryRows, Store } from '../src/store/db.js'
-import { THREAD_SLICE_ROWS, readInThread } from '../src/store/compaction-read.js'
+import { readInThread, THREAD_SLICE_BYTES, THREAD_SLICE_ROWS } from '../src/store/compaction-read.js'
 import { DocStore } from '../src/store/doc-store.js'
 import { MergeWorker, mergeInline } from '../src/store/merge-worker.js'
 import { rowAppender } from '../src/store/log-append.js'
@@ -184,15 +184,18 @@ for (const backend of backends) {
     })
 
     it('reads exactly the board\'s log between snapshot and edge, every size of row, and merges it as the rows would', async () => {
-      // Two boards' rows interleaved; one of them from a few bytes to 200 KB
-      // (a pasted image), and more rows than one read slice.
+      // Two boards' rows interleaved; one of them from a few bytes to 300 KB
+      // (a pasted image), more rows than one read slice, and a run of big
+      // rows that is more bytes than one slice.
       const docs = await boardWithLog('b-read')
       await boardWithLog('b-other')
       const mine: Uint8Array[] = []
       for (let i = 0; i < THREAD_SLICE_ROWS + 700; i++) {
         const doc = new Y.Doc()
         doc.clientID = 5_000 + i
-        doc.getMap('shapes').set('r' + i, i % 500 === 7 ? 'x'.repeat(200_000) : i)
+        const big = i % 500 === 7 || (i >= 100 && i < 100 + Math.ceil((2 * THREAD_SLICE_BYTES) / 300_000))
+        // and one row bigger than a whole slice
+        doc.getMap('shapes').set('r' + i, i === 300 ? 'y'.repeat(THREAD_SLICE_BYTES + 200_000) : big ? 'x'.repeat(300_000) : i)
         const u = Y.encodeStateAsUpdate(doc)
         mine.push(u)
         const [ok, other] = await Promise.all([docs.append('b-read', u), docs.append('b-other', shapeUpdate(i))])

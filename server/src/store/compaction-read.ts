@@ -13,11 +13,19 @@ export const COMPACTION_SLICE_ROWS = 2_000
 /**
  * Log rows a compaction reads at once on this thread (the embedded database,
  * or PostgreSQL when the worker cannot reach it). Every live update on the
- * server waits while a slice is read, and a busy room needs one to two times
- * that long again to catch up: at A 200's 400 updates/s, reads of 2,000 rows
- * (11-32 ms each inside the server) came with stalls of 30-60 ms.
+ * server waits while a slice is read, and a busy room then needs about as
+ * long again to catch up: at A 200's 400 updates/s, slices of 2,000 rows
+ * held the loop 54 and 22 ms, and a 99 ms stall followed.
  */
 export const THREAD_SLICE_ROWS = 500
+/**
+ * And at most about this many bytes (the row that crosses it is the last): a
+ * slice comes back as one value, which PostgreSQL caps at 1 GB, and which the
+ * embedded database builds inside its heap (a WebAssembly heap only grows).
+ * Updates go up to WS_MAX_MESSAGE_BYTES each, so 500 of them could be far
+ * more than one slice should hold.
+ */
+export const THREAD_SLICE_BYTES = 1024 * 1024
 
 /** Where the log to fold ends, and the snapshot it starts from (null: none yet). */
 export interface CompactionEdge {
@@ -51,16 +59,20 @@ export function logReadStatements(db: Db): Pick<LogReadRequest, 'snapshotSql' | 
  * One slice of the log as one row: the updates end to end, their lengths
  * (4 bytes each, big-endian), the last seq and how many. On the embedded
  * database every row and bytea of a result is built in JavaScript on this
- * thread; one row per slice instead of 2,000 made a slice's read about five
- * times cheaper (24-31 ms for 2,000 rows down to ~5 ms).
+ * thread; one row per 2,000 log rows took ~5 ms to read instead of 24-31.
+ * The byte cap's running sum costs that back in part (in slices of 500:
+ * 11-17 ms per 2,000 rows instead of 5.5-8.4), the price of never building
+ * one value of hundreds of megabytes.
  */
 function sliceStatement(boardId: string, from: number, upto: number): SQL {
-  return sql`SELECT string_agg(s.data, ''::bytea ORDER BY s.seq) AS packed,
-      string_agg(int4send(length(s.data)), ''::bytea ORDER BY s.seq) AS lengths,
-      max(s.seq) AS last, count(*) AS n
-    FROM (SELECT ${docUpdates.seq} AS seq, ${docUpdates.data} AS data FROM ${docUpdates}
-      WHERE ${docUpdates.boardId} = ${boardId} AND ${docUpdates.seq} > ${from} AND ${docUpdates.seq} <= ${upto}
-      ORDER BY ${docUpdates.seq} LIMIT ${THREAD_SLICE_ROWS}) s`
+  return sql`SELECT string_agg(w.data, ''::bytea ORDER BY w.seq) AS packed,
+      string_agg(int4send(length(w.data)), ''::bytea ORDER BY w.seq) AS lengths,
+      max(w.seq) AS last, count(*) AS n
+    FROM (SELECT l.seq, l.data, sum(length(l.data)) OVER (ORDER BY l.seq ROWS UNBOUNDED PRECEDING) AS upto_here
+      FROM (SELECT ${docUpdates.seq} AS seq, ${docUpdates.data} AS data FROM ${docUpdates}
+        WHERE ${docUpdates.boardId} = ${boardId} AND ${docUpdates.seq} > ${from} AND ${docUpdates.seq} <= ${upto}
+        ORDER BY ${docUpdates.seq} LIMIT ${THREAD_SLICE_ROWS}) l) w
+    WHERE w.upto_here - length(w.data) < ${THREAD_SLICE_BYTES}`
 }
 
 interface PackedSlice {
