@@ -112,15 +112,13 @@ export async function readInThread(db: Db, merger: MergeWorker, boardId: string,
       sliceStatement(boardId, lastSeq, edge.upto),
     )
     if (!row || Number(row.n) === 0 || !row.packed || !row.lengths) break
-    const bytes = new Uint8Array(row.lengths.buffer, row.lengths.byteOffset, row.lengths.byteLength)
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    const lengths = new Uint32Array(bytes.length / 4)
+    const view = new DataView(row.lengths.buffer, row.lengths.byteOffset, row.lengths.byteLength)
+    const lengths = new Uint32Array(row.lengths.byteLength / 4)
     for (let i = 0; i < lengths.length; i++) lengths[i] = view.getUint32(i * 4)
-    const slice = { packed: new Uint8Array(row.packed.buffer, row.packed.byteOffset, row.packed.byteLength), lengths }
-    job.addPacked(slice.packed, lengths)
-    slices.push(slice)
+    job.addPacked(row.packed, lengths)
+    slices.push({ packed: row.packed, lengths })
     folded += lengths.length
-    foldedBytes += slice.packed.length
+    foldedBytes += row.packed.length
     lastSeq = Number(row.last)
   }
   if (folded === 0) {

@@ -120,7 +120,7 @@ function onMessage(m) {
  * that was not there before, and setpriority applies per thread there.
  */
 function startNiced(spawn: () => Worker): Worker {
-  let before: Set<string> | null = null
+  let before: Set<string>
   try {
     before = new Set(readdirSync('/proc/self/task'))
   } catch {
@@ -246,6 +246,8 @@ export class MergeWorker {
     )
     // Settled by finish()'s caller; a worker lost before then must not be an unhandled rejection.
     result.catch(() => {})
+    // The bytes are moved, not cloned: `packed` must be a buffer of its own.
+    const send = (packed: Uint8Array<ArrayBuffer>, lengths: ArrayLike<number>) => worker?.postMessage({ id, op: 'add', packed, lengths }, [packed.buffer])
     return {
       add: (updates) => {
         if (!worker || updates.length === 0) return
@@ -260,14 +262,14 @@ export class MergeWorker {
           packed.set(u, at)
           at += u.length
         }
-        worker.postMessage({ id, op: 'add', packed, lengths }, [packed.buffer])
+        send(packed, lengths)
       },
       addPacked: (packed, lengths) => {
         if (!worker || lengths.length === 0) return
         // Copied, so that the caller keeps its bytes (for a merge of its own
-        // should the worker fail) and the copy can be moved.
-        const copy = packed.slice()
-        worker.postMessage({ id, op: 'add', packed: copy, lengths }, [copy.buffer])
+        // should the worker fail) and the copy can be moved. Not with
+        // slice(): on a Buffer (the pg driver's) that is a view, not a copy.
+        send(new Uint8Array(packed), lengths)
       },
       finish: () => {
         if (!worker) {
