@@ -3,7 +3,11 @@
 // before the next). Runs the store in this process, so the in-process CPU of
 // an embedded commit shows directly; on PostgreSQL the commit's time is the
 // round trip plus the WAL flush, shown once with synchronous_commit on and
-// once off to split the disk's share from the rest.
+// once off to split the disk's share from the rest. Then the log's insert
+// statement alone (no queue, no pacing), back to back and with a 1 ms pause
+// before each: at A 50's 100 updates/s the loop idles between two updates,
+// and an embedded commit then starts with the database's WebAssembly code
+// and data out of the CPU's caches.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +16,7 @@ import pino from 'pino'
 import * as Y from 'yjs'
 import { createTestDatabase } from '../../server/test/helpers/services.js'
 import { DocStore } from '../../server/src/store/doc-store.js'
+import { rowAppender } from '../../server/src/store/log-append.js'
 import { Store } from '../../server/src/store/db.js'
 import { boards, users } from '../../server/src/store/schema.js'
 import { round, summarize } from './lean-client.js'
@@ -61,6 +66,29 @@ async function measure(store: Store, label: string, n: number) {
   }
 }
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The append statement alone, one row per commit, `pauseMs` before each (the pause's own CPU is measured apart). */
+async function statement(store: Store, label: string, n: number, pauseMs: number) {
+  const board = `bench-${label}-statement-${pauseMs}`
+  await store.db.insert(boards).values({ id: board, title: 'T', ownerId: 'bench-u' })
+  const append = rowAppender(store.db)
+  const updates = Array.from({ length: n + 300 }, (_, i) => moveUpdate(i))
+  for (let i = 0; i < 300; i++) await append([{ boardId: board, data: updates[i]!, actor: 'user:bench-u' }])
+  const timed = async (commit: boolean) => {
+    const cpu0 = process.cpuUsage()
+    for (let i = 300; i < n + 300; i++) {
+      if (pauseMs > 0) await pause(pauseMs)
+      if (commit) await append([{ boardId: board, data: updates[i]!, actor: 'user:bench-u' }])
+    }
+    const cpu = process.cpuUsage(cpu0)
+    return (cpu.user + cpu.system) / n
+  }
+  const withCommits = await timed(true)
+  const pausesOnly = pauseMs > 0 ? await timed(false) : 0
+  return { scenario: 'commit-statement', store: label, pauseMs, commits: n, processCpuUsPerCommit: round(withCommits - pausesOnly), pauseCpuUs: round(pausesOnly) }
+}
+
 export async function commitCost(pgUrl: string | null, n = 3000): Promise<object[]> {
   const out: object[] = []
   const dir = await mkdtemp(join(tmpdir(), 'drawbridge-commit-'))
@@ -68,6 +96,7 @@ export async function commitCost(pgUrl: string | null, n = 3000): Promise<object
     const store = await Store.open({ dataDir: dir, poolSize: 1 }, logger)
     try {
       out.push(await measure(store, 'pglite', n))
+      for (const pauseMs of [0, 1]) out.push(await statement(store, 'pglite', pauseMs ? Math.ceil(n / 3) : n, pauseMs))
     } finally {
       await store.close()
     }
@@ -86,6 +115,7 @@ export async function commitCost(pgUrl: string | null, n = 3000): Promise<object
       const store = await Store.open({ dataDir: '', databaseUrl: db.url, poolSize: 1 }, logger)
       try {
         out.push({ ...(await measure(store, 'postgresql', n)), synchronousCommit: syncCommit })
+        for (const pauseMs of [0, 1]) out.push({ ...(await statement(store, 'postgresql', pauseMs ? Math.ceil(n / 3) : n, pauseMs)), synchronousCommit: syncCommit })
       } finally {
         await store.close()
       }
