@@ -3,7 +3,8 @@
 # to tell a fresh process's warm-up from its steady cost. The harness itself starts a fresh
 # server for every N of A, so its first 12 s are all it ever sees of a process.
 #   scripts/peer-bench/consecutive.sh <drawbridge|y-websocket|floor> [runs=6] [clients=50]
-#   DRAWBRIDGE_ENV='{"DATABASE_URL":"postgres://…"}' for Drawbridge on PostgreSQL.
+#   DRAWBRIDGE_ENV='{"DATABASE_URL":"postgres://…"}' for Drawbridge on PostgreSQL;
+#   NODE_FLAGS='--perf-basic-prof' (say) for the server's node, to profile a warm process.
 # The server is pinned to core 0 as the harness pins it. Prints one line per run (the
 # harness's JSON line, with the server's per-thread CPU ticks over the run's window added
 # as "threads"); the harness also appends them to .peer-bench/results/<name>.jsonl.
@@ -24,13 +25,13 @@ case "$peer" in
     env PORT="$port" HOST=127.0.0.1 ADMIN_TOKEN=bench-admin-token-0123456789 LOG_LEVEL=warn \
       WS_RATE=1000000 WS_BURST=1000000 AUTH_RATE_LIMIT=100000 CONNECTIONS_PER_IP=100000 \
       DATA_DIR="$data" $(node -e 'for (const [k, v] of Object.entries(JSON.parse(process.env.DRAWBRIDGE_ENV || "{}"))) console.log(`${k}=${v}`)') \
-      taskset -c 0 node scripts/start.mjs >"$log" 2>&1 &
+      taskset -c 0 node ${NODE_FLAGS:-} scripts/start.mjs >"$log" 2>&1 &
     ;;
   y-websocket)
-    (cd .peer-bench && PORT="$port" HOST=127.0.0.1 GC=true exec taskset -c 0 node peers/y-websocket-server.mjs) >"$log" 2>&1 &
+    (cd .peer-bench && PORT="$port" HOST=127.0.0.1 GC=true exec taskset -c 0 node ${NODE_FLAGS:-} peers/y-websocket-server.mjs) >"$log" 2>&1 &
     ;;
   floor)
-    (cd .peer-bench && PORT="$port" HOST=127.0.0.1 exec taskset -c 0 node peers/floor-server.mjs) >"$log" 2>&1 &
+    (cd .peer-bench && PORT="$port" HOST=127.0.0.1 exec taskset -c 0 node ${NODE_FLAGS:-} peers/floor-server.mjs) >"$log" 2>&1 &
     ;;
   *) echo "unknown server $peer" >&2; exit 2 ;;
 esac
