@@ -68,7 +68,10 @@ async function measure(store: Store, label: string, n: number) {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** The append statement alone, one row per commit, `pauseMs` before each (the pause's own CPU is measured apart). */
+/**
+ * The append statement alone, one row per commit, `pauseMs` before each (the
+ * pause's own CPU is measured apart). After measure(), which made the user.
+ */
 async function statement(store: Store, label: string, n: number, pauseMs: number) {
   const board = `bench-${label}-statement-${pauseMs}`
   await store.db.insert(boards).values({ id: board, title: 'T', ownerId: 'bench-u' })
@@ -89,6 +92,11 @@ async function statement(store: Store, label: string, n: number, pauseMs: number
   return { scenario: 'commit-statement', store: label, pauseMs, commits: n, processCpuUsPerCommit: round(withCommits - pausesOnly), pauseCpuUs: round(pausesOnly) }
 }
 
+/** Back to back, then with a 1 ms pause before each (a third as many: they take longer). */
+async function statements(store: Store, label: string, n: number) {
+  return [await statement(store, label, n, 0), await statement(store, label, Math.ceil(n / 3), 1)]
+}
+
 export async function commitCost(pgUrl: string | null, n = 3000): Promise<object[]> {
   const out: object[] = []
   const dir = await mkdtemp(join(tmpdir(), 'drawbridge-commit-'))
@@ -96,7 +104,7 @@ export async function commitCost(pgUrl: string | null, n = 3000): Promise<object
     const store = await Store.open({ dataDir: dir, poolSize: 1 }, logger)
     try {
       out.push(await measure(store, 'pglite', n))
-      for (const pauseMs of [0, 1]) out.push(await statement(store, 'pglite', pauseMs ? Math.ceil(n / 3) : n, pauseMs))
+      out.push(...(await statements(store, 'pglite', n)))
     } finally {
       await store.close()
     }
@@ -115,7 +123,7 @@ export async function commitCost(pgUrl: string | null, n = 3000): Promise<object
       const store = await Store.open({ dataDir: '', databaseUrl: db.url, poolSize: 1 }, logger)
       try {
         out.push({ ...(await measure(store, 'postgresql', n)), synchronousCommit: syncCommit })
-        for (const pauseMs of [0, 1]) out.push({ ...(await statement(store, 'postgresql', pauseMs ? Math.ceil(n / 3) : n, pauseMs)), synchronousCommit: syncCommit })
+        for (const line of await statements(store, 'postgresql', n)) out.push({ ...line, synchronousCommit: syncCommit })
       } finally {
         await store.close()
       }
