@@ -4,10 +4,10 @@
 // an embedded commit shows directly; on PostgreSQL the commit's time is the
 // round trip plus the WAL flush, shown once with synchronous_commit on and
 // once off to split the disk's share from the rest. Then the log's insert
-// statement alone (no queue, no pacing), back to back and with a 1 ms pause
-// before each: at A 50's 100 updates/s the loop idles between two updates,
-// and an embedded commit then starts with the database's WebAssembly code
-// and data out of the CPU's caches.
+// statement alone (no queue, no pacing), back to back and with a 1 ms or 10 ms
+// pause before each, and DocStore's commit 10 ms apart: at A 50's 100
+// updates/s the loop idles between two updates, and an embedded commit then
+// starts with the database's WebAssembly code and data out of the CPU's caches.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,32 +69,46 @@ async function measure(store: Store, label: string, n: number) {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * The append statement alone, one row per commit, `pauseMs` before each (the
- * pause's own CPU is measured apart). After measure(), which made the user.
+ * One row per commit, `pauseMs` before each (the pause's own CPU is measured
+ * apart), through the log's insert statement alone or through DocStore.append
+ * as the hub calls it. After measure(), which made the user.
  */
-async function statement(store: Store, label: string, n: number, pauseMs: number) {
-  const board = `bench-${label}-statement-${pauseMs}`
+async function paced(store: Store, label: string, n: number, pauseMs: number, via: 'statement' | 'docstore') {
+  const board = `bench-${label}-${via}-${pauseMs}`
   await store.db.insert(boards).values({ id: board, title: 'T', ownerId: 'bench-u' })
-  const append = rowAppender(store.db)
+  const rows = rowAppender(store.db)
+  const docs = via === 'docstore' ? new DocStore(store.db, logger, { compactAfterUpdates: 1e9, inProcess: store.kind === 'pglite' }) : null
+  const append = (update: Uint8Array) => (docs ? docs.append(board, update, 'user:bench-u') : rows([{ boardId: board, data: update, actor: 'user:bench-u' }]))
   const updates = Array.from({ length: n + 300 }, (_, i) => moveUpdate(i))
-  for (let i = 0; i < 300; i++) await append([{ boardId: board, data: updates[i]!, actor: 'user:bench-u' }])
+  for (let i = 0; i < 300; i++) await append(updates[i]!)
   const timed = async (commit: boolean) => {
     const cpu0 = process.cpuUsage()
     for (let i = 300; i < n + 300; i++) {
       if (pauseMs > 0) await pause(pauseMs)
-      if (commit) await append([{ boardId: board, data: updates[i]!, actor: 'user:bench-u' }])
+      if (commit) await append(updates[i]!)
     }
     const cpu = process.cpuUsage(cpu0)
     return (cpu.user + cpu.system) / n
   }
   const withCommits = await timed(true)
   const pausesOnly = pauseMs > 0 ? await timed(false) : 0
-  return { scenario: 'commit-statement', store: label, pauseMs, commits: n, processCpuUsPerCommit: round(withCommits - pausesOnly), pauseCpuUs: round(pausesOnly) }
+  await docs?.close()
+  const scenario = via === 'statement' ? 'commit-statement' : 'commit-paced'
+  return { scenario, store: label, pauseMs, commits: n, processCpuUsPerCommit: round(withCommits - pausesOnly), pauseCpuUs: round(pausesOnly) }
 }
 
-/** Back to back, then with a 1 ms pause before each (a third as many: they take longer). */
+/**
+ * The statement alone back to back, then with a 1 ms and a 10 ms pause before
+ * each (fewer: they take longer); and DocStore's whole commit 10 ms apart, the
+ * spacing of scenario A with 50 clients (100 updates/s, evenly paced).
+ */
 async function statements(store: Store, label: string, n: number) {
-  return [await statement(store, label, n, 0), await statement(store, label, Math.ceil(n / 3), 1)]
+  return [
+    await paced(store, label, n, 0, 'statement'),
+    await paced(store, label, Math.ceil(n / 3), 1, 'statement'),
+    await paced(store, label, Math.ceil(n / 6), 10, 'statement'),
+    await paced(store, label, Math.ceil(n / 6), 10, 'docstore'),
+  ]
 }
 
 export async function commitCost(pgUrl: string | null, n = 3000): Promise<object[]> {

@@ -10,7 +10,11 @@
 // as the harness gives each N its own: the writers name their shapes by index, so a second run
 // in the same room would write into the first run's entries (on y-websocket most updates then
 // arrived without their timestamps). Prints the harness's JSON line per run, with the server's
-// per-thread CPU ticks (10 ms) over the run's measured window added as `consecutive.threads_ticks`.
+// per-thread CPU ticks (10 ms) over the run's measured window added as `consecutive.threads_ticks`
+// (largest first) and `consecutive.ticks_by_thread`: the main thread, the threads the process
+// already had once it listened (V8's compiler and GC helpers, libuv's pool), and the threads it
+// started since (a Worker, such as Drawbridge's merge worker; every thread of a process is named
+// `node`, so when a thread started is what tells them apart).
 import { execFile, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import net from 'node:net'
@@ -56,6 +60,7 @@ else {
     up = await new Promise((resolve) => net.connect(port, host).on('connect', function () { this.destroy(); resolve(true) }).on('error', () => setTimeout(resolve, 200, false)))
   }
 }
+const bootThreads = new Set(readdirSync(`/proc/${server.pid}/task`))
 const runs = Number(runsArg)
 const boards = Array.from({ length: runs }, (_, i) => `consecutive-${i + 1}`)
 if (adapter.prepare) await adapter.prepare({ port, host })
@@ -82,12 +87,18 @@ for (const [i, board] of boards.entries()) {
     const before = ticks()
     await sleep(10_000)
     const after = ticks()
-    return [...after].map(([tid, t]) => t - (before.get(tid) ?? 0)).sort((a, b) => b - a)
+    const byThread = { main: 0, started_with_process: 0, started_later: 0 }
+    for (const [tid, t] of after) {
+      const used = t - (before.get(tid) ?? 0)
+      byThread[tid === String(server.pid) ? 'main' : bootThreads.has(tid) ? 'started_with_process' : 'started_later'] += used
+    }
+    return { all: [...after].map(([tid, t]) => t - (before.get(tid) ?? 0)).sort((a, b) => b - a), byThread }
   })
   const url = adapter.url({ port, host, board })
   const { stdout } = await run('node', [path.join(bench, 'run.mjs'), '--server', 'attach', '--pid', String(server.pid), '--url', url, '--name', `consecutive-${name}`, '--scenario', 'A', '--clients', clientsArg], { cwd: root, maxBuffer: 1 << 24 })
   const line = JSON.parse(stdout.trim().split('\n').pop())
-  line.consecutive = { run: i + 1, server: name, threads_ticks: await window }
+  const { all, byThread } = await window
+  line.consecutive = { run: i + 1, server: name, threads_ticks: all, ticks_by_thread: byThread }
   process.stdout.write(JSON.stringify(line) + '\n')
 }
 process.exit(0)
