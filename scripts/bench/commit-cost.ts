@@ -76,9 +76,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 async function paced(store: Store, label: string, n: number, pauseMs: number, via: 'statement' | 'docstore') {
   const board = `bench-${label}-${via}-${pauseMs}`
   await store.db.insert(boards).values({ id: board, title: 'T', ownerId: 'bench-u' })
-  const rows = rowAppender(store.db)
   const docs = via === 'docstore' ? new DocStore(store.db, logger, { compactAfterUpdates: 1e9, inProcess: store.kind === 'pglite' }) : null
-  const append = (update: Uint8Array) => (docs ? docs.append(board, update, 'user:bench-u') : rows([{ boardId: board, data: update, actor: 'user:bench-u' }]))
+  const rows = docs ? null : rowAppender(store.db)
+  const append = (update: Uint8Array) => (docs ? docs.append(board, update, 'user:bench-u') : rows!([{ boardId: board, data: update, actor: 'user:bench-u' }]))
   const updates = Array.from({ length: n + 300 }, (_, i) => moveUpdate(i))
   for (let i = 0; i < 300; i++) await append(updates[i]!)
   const timed = async (commit: boolean) => {

@@ -86,13 +86,10 @@ for (const [i, board] of boards.entries()) {
   const window = sleep(2500).then(async () => {
     const before = ticks()
     await sleep(10_000)
-    const after = ticks()
+    const used = [...ticks()].map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)])
     const byThread = { main: 0, started_with_process: 0, started_later: 0 }
-    for (const [tid, t] of after) {
-      const used = t - (before.get(tid) ?? 0)
-      byThread[tid === String(server.pid) ? 'main' : bootThreads.has(tid) ? 'started_with_process' : 'started_later'] += used
-    }
-    return { all: [...after].map(([tid, t]) => t - (before.get(tid) ?? 0)).sort((a, b) => b - a), byThread }
+    for (const [tid, n] of used) byThread[tid === String(server.pid) ? 'main' : bootThreads.has(tid) ? 'started_with_process' : 'started_later'] += n
+    return { all: used.map(([, n]) => n).sort((a, b) => b - a), byThread }
   })
   const url = adapter.url({ port, host, board })
   const { stdout } = await run('node', [path.join(bench, 'run.mjs'), '--server', 'attach', '--pid', String(server.pid), '--url', url, '--name', `consecutive-${name}`, '--scenario', 'A', '--clients', clientsArg], { cwd: root, maxBuffer: 1 << 24 })
