@@ -1,11 +1,12 @@
 // `npm run bench [scenario…]`: prints one JSON line per scenario.
-// Scenarios: fanout, ceiling, memory, cold-join, visits, cursors, multi, guard, stall, commit, history (default: all).
+// Scenarios: fanout, ceiling, memory, cold-join, visits, cursors, multi, guard, stall, commit, merge, history (default: all).
 // The server runs pinned to core 0, this load generator to core 1 (taskset).
 import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
 import { commitCost } from './commit-cost.js'
 import { guardCost } from './guard-cost.js'
 import { historyCost } from './history-cost.js'
 import { round } from './lean-client.js'
+import { mergeCost } from './merge-cost.js'
 import { coldJoin, cursors, fanout, fanoutMulti, ceiling, memory } from './scenarios.js'
 import { hasTaskset, pinSelf, startBenchServer } from './server-proc.js'
 import { stall } from './stall.js'
@@ -114,6 +115,8 @@ async function main() {
   }
   // The durable-log commit alone: the floor under the latency of every update.
   if (want('commit')) for (const line of await commitCost(pgBase ?? (await reachablePostgres()))) print(line)
+  // A small board's first compaction: merge worker against the main thread, each in a fresh process.
+  if (want('merge')) for (const line of await mergeCost()) print(line)
   // History on a 10,000-element board: preview, diff, revert of 1,000 guest edits, restore, storage.
   if (want('history')) {
     const pg = pgBase ?? (await reachablePostgres())

@@ -293,8 +293,8 @@ function newDocStore(store: Store, config: Config, logger: Logger, metrics: Metr
       metrics.logCommit.observe(ms / 1000)
     },
     onLag: (ms) => metrics.logLag.observe(ms / 1000),
-    onCompaction: (_boardId, _updates, ms, readBy) => {
-      metrics.compactions.inc({ read_by: readBy })
+    onCompaction: (_boardId, _updates, ms, readBy, mergedBy) => {
+      metrics.compactions.inc({ read_by: readBy, merged_by: mergedBy })
       metrics.compactionSeconds.observe(ms / 1000)
     },
   }

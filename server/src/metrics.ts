@@ -15,7 +15,7 @@ export class Metrics {
   readonly logBatch: Histogram
   readonly logCommit: Histogram
   readonly logLag: Histogram
-  readonly compactions: Counter<'read_by'>
+  readonly compactions: Counter<'read_by' | 'merged_by'>
   readonly compactionSeconds: Histogram
   readonly sweeperDeleted: Counter
   readonly sweeperWarnings: Counter
@@ -75,8 +75,8 @@ export class Metrics {
     })
     this.compactions = new Counter({
       name: 'drawbridge_compactions_total',
-      help: 'Log compactions into snapshots, by who read the log: the merge worker (PostgreSQL) or the main thread',
-      labelNames: ['read_by'],
+      help: 'Log compactions into snapshots, by who read the log (the merge worker, PostgreSQL only, or the main thread) and who merged it (the merge worker, or the main thread for a small board)',
+      labelNames: ['read_by', 'merged_by'],
       registers,
     })
     this.compactionSeconds = new Histogram({

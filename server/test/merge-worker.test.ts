@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MergeWorker, mergeInline } from '../src/store/merge-worker.js'
+import { inlineJob, MergeWorker, mergeInline } from '../src/store/merge-worker.js'
 
 function moves(count: number): Uint8Array[] {
   const docs = Array.from({ length: 5 }, (_, i) => {
@@ -64,5 +64,24 @@ describe('merge worker', () => {
     Y.applyUpdate(doc, merged)
     expect(doc.getMap<Y.Map<number>>('shapes').get('s4')!.toJSON()).toEqual({ x: 599, y: -599 })
     expect(worker.yjsBuild).toBe('module')
+  })
+
+  it('merges on this thread, from slices packed or not, into the very bytes the worker builds, and can be let go', async () => {
+    const updates = moves(300)
+    const packed = Buffer.concat(updates.slice(100))
+    const here = inlineJob()
+    here.add(updates.slice(0, 100))
+    here.addPacked(packed, Uint32Array.from(updates.slice(100), (u) => u.length))
+    const there = worker.job()
+    there.add(updates)
+    const merged = await here.finish()
+    expect(Buffer.from(merged).equals(Buffer.from(await there.finish()))).toBe(true)
+    await expect(here.finish()).rejects.toThrow(/cancelled/)
+
+    const dropped = inlineJob()
+    dropped.add(updates)
+    dropped.cancel()
+    dropped.add(updates)
+    await expect(dropped.finish()).rejects.toThrow(/cancelled/)
   })
 })

@@ -8,7 +8,7 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { queryRows, Store } from '../src/store/db.js'
-import { readInThread, THREAD_SLICE_BYTES, THREAD_SLICE_ROWS } from '../src/store/compaction-read.js'
+import { INLINE_MERGE, readInThread, THREAD_SLICE_BYTES, THREAD_SLICE_ROWS } from '../src/store/compaction-read.js'
 import { DocStore } from '../src/store/doc-store.js'
 import { MergeWorker, mergeInline } from '../src/store/merge-worker.js'
 import { rowAppender } from '../src/store/log-append.js'
@@ -181,6 +181,55 @@ for (const backend of backends) {
       const shapes = await compactedShapes('b-twice')
       expect(shapes.size).toBe(500)
       for (let i = 0; i < 500; i++) expect(shapes.get('s' + i)).toBe(i)
+    })
+
+    it('merges a small board on this thread without starting the worker, and hands a log that outgrew its estimate to the worker', async () => {
+      const docs = await boardWithLog('b-small')
+      const merged: string[] = []
+      docs.metrics = { onCompaction: (_b, _n, _ms, readBy, mergedBy) => merged.push(`${readBy}/${mergedBy}`) }
+      await docs.load('b-small')
+      expect(new Set(await Promise.all(Array.from({ length: 300 }, (_, i) => docs.append('b-small', shapeUpdate(i)))))).toEqual(new Set([true]))
+      await docs.compact('b-small')
+      expect(merged).toEqual(['thread/thread'])
+      expect(docs.mergeWorkerStarted).toBe(false)
+      expect((await compactedShapes('b-small')).size).toBe(300)
+
+      // Another instance logs more than this one's estimate knows of: this
+      // one has seen a single append, the log holds over INLINE_MERGE.rows.
+      const other = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
+      const more = INLINE_MERGE.rows + 200
+      expect(new Set(await Promise.all(Array.from({ length: more }, (_, i) => other.append('b-small', shapeUpdate(300 + i)))))).toEqual(new Set([true]))
+      await other.close()
+      expect(await docs.append('b-small', shapeUpdate(300 + more))).toBe(true)
+      await docs.compact('b-small')
+      expect(merged).toEqual(['thread/thread', 'thread/worker'])
+      expect(docs.mergeWorkerStarted).toBe(true)
+      await docs.close()
+      const shapes = await compactedShapes('b-small')
+      expect(shapes.size).toBe(301 + more)
+      for (let i = 0; i <= 300 + more; i++) if (shapes.get('s' + i) !== i) throw new Error(`s${i} is ${String(shapes.get('s' + i))}`)
+    })
+
+    it('starts the worker ahead, at low priority, once a board merged here will be over the inline budget at its next compaction', async () => {
+      const docs = await boardWithLog('b-growing')
+      const merged: string[] = []
+      docs.metrics = { onCompaction: (_b, _n, _ms, readBy, mergedBy) => merged.push(`${readBy}/${mergedBy}`) }
+      await docs.load('b-growing')
+      // 300 shapes of ~150 bytes: ~45 KB, merged here; its next compaction will not be.
+      const shape = (i: number): Uint8Array => {
+        const doc = new Y.Doc()
+        doc.clientID = 100 + i
+        doc.getMap('shapes').set('s' + i, 'x'.repeat(140))
+        return Y.encodeStateAsUpdate(doc)
+      }
+      expect(new Set(await Promise.all(Array.from({ length: 300 }, (_, i) => docs.append('b-growing', shape(i)))))).toEqual(new Set([true]))
+      expect(docs.storedBytes('b-growing')).toBeGreaterThan(INLINE_MERGE.bytes / 2)
+      expect(docs.storedBytes('b-growing')).toBeLessThan(INLINE_MERGE.bytes)
+      await docs.compact('b-growing')
+      expect(merged).toEqual(['thread/thread'])
+      expect(docs.mergeWorkerStarted).toBe(true)
+      await docs.close()
+      expect((await compactedShapes('b-growing')).size).toBe(300)
     })
 
     it('reads exactly the board\'s log between snapshot and edge, every size of row, and merges it as the rows would', async () => {

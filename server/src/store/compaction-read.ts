@@ -1,11 +1,12 @@
 // A compaction's read: the board's snapshot and its log up to a given seq,
-// merged into one update. On PostgreSQL the merge worker reads the rows
-// itself over a connection of its own; on the embedded database (which lives
-// in this thread) and whenever the worker cannot, the rows are read here, in
-// slices, and fed to the worker as they come.
+// merged into one update. On PostgreSQL the merge worker reads the rows of a
+// big board itself over a connection of its own; on the embedded database
+// (which lives in this thread), for a small board and whenever the worker
+// cannot, the rows are read here, in slices, and merged as they come: here
+// when the board is small, else in the worker.
 import { and, asc, eq, gt, lte, type Placeholder, type SQL, sql } from 'drizzle-orm'
 import { type Db, queryRows } from './db.js'
-import { type LogReadRequest, type MergedLog, type MergeWorker, mergeInline } from './merge-worker.js'
+import { inlineJob, type LogReadRequest, type MergedLog, type MergeWorker, mergeInline } from './merge-worker.js'
 import { docSnapshots, docUpdates } from './schema.js'
 
 /** Log rows a compaction reads at once in the merge worker (PostgreSQL). */
@@ -90,42 +91,106 @@ function unpack({ packed, lengths }: PackedSlice): Uint8Array[] {
   return out
 }
 
-/** Reads in this thread and merges in the worker (in this thread should the worker fail). */
-export async function readInThread(db: Db, merger: MergeWorker, boardId: string, edge: CompactionEdge): Promise<MergedLog | 'stale'> {
+/** Logs up to this size (snapshot included) are merged on this thread, see inlineJob. */
+export interface InlineBudget {
+  rows: number
+  bytes: number
+}
+
+/**
+ * A board this small is merged here, where the merge worker's first start
+ * alone costs ~200 ms of the same core. Measured warm on one core: a 60 KB
+ * snapshot applied in ~2 ms, 500 shape moves in ~1 ms, the result encoded in
+ * ~1 ms, each step in a turn of its own with live traffic between them; a
+ * 240 KB snapshot took 20-37 ms in one step. Bigger boards go to the worker,
+ * so that no single step holds the event loop for long.
+ */
+export const INLINE_MERGE: InlineBudget = { rows: 1_000, bytes: 64 * 1024 }
+/** Rows an inline merge applies per turn of the event loop. */
+const INLINE_STEP_ROWS = 100
+
+export type ThreadMerged = MergedLog & { mergedBy: 'thread' | 'worker' }
+
+/**
+ * Reads in this thread, and merges here too when the log fits `inline`,
+ * else in the worker (here should the worker fail). The caller's estimate
+ * of the log's size counts only its own instance's appends, so the budget is
+ * checked again as the rows come: a log that outgrows it is handed, from
+ * its start, to the worker.
+ */
+export async function readInThread(
+  db: Db,
+  merger: MergeWorker,
+  boardId: string,
+  edge: CompactionEdge,
+  inline: InlineBudget | null = null,
+): Promise<ThreadMerged | 'stale'> {
   const [stored] = await db.select({ data: docSnapshots.data, lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
   if ((stored?.lastSeq ?? null) !== edge.lastSeq) return 'stale'
-  const job = merger.job()
   const snapshot = stored ? [stored.data as Uint8Array] : []
+  const snapshotBytes = snapshot[0]?.length ?? 0
+  let budget = inline && snapshotBytes <= inline.bytes ? inline : null
+  let job = budget ? inlineJob() : merger.job()
   job.add(snapshot)
-  // Kept for the in-process merge, should the worker fail.
+  // Kept for the in-process merge, should the worker fail, and for a hand-over to it.
   const slices: PackedSlice[] = []
   let lastSeq = stored?.lastSeq ?? 0
   let folded = 0
   let foldedBytes = 0
-  while (lastSeq < edge.upto) {
-    // Live traffic goes between two slices' reads: a timer runs only after
-    // the loop has polled its sockets and run what that scheduled (commits,
-    // broadcasts), where an immediate could run first.
-    if (folded > 0) await new Promise((resolve) => setTimeout(resolve, 1))
-    const [row] = await queryRows<{ packed: Uint8Array | null; lengths: Uint8Array | null; last: string | number | null; n: string | number }>(
-      db,
-      sliceStatement(boardId, lastSeq, edge.upto),
-    )
-    if (!row || Number(row.n) === 0 || !row.packed || !row.lengths) break
-    const view = new DataView(row.lengths.buffer, row.lengths.byteOffset, row.lengths.byteLength)
-    const lengths = new Uint32Array(row.lengths.byteLength / 4)
-    for (let i = 0; i < lengths.length; i++) lengths[i] = view.getUint32(i * 4)
-    job.addPacked(row.packed, lengths)
-    slices.push({ packed: row.packed, lengths })
-    folded += lengths.length
-    foldedBytes += row.packed.length
-    lastSeq = Number(row.last)
+  try {
+    while (lastSeq < edge.upto) {
+      // Live traffic goes between two slices' reads: a timer runs only after
+      // the loop has polled its sockets and run what that scheduled (commits,
+      // broadcasts), where an immediate could run first.
+      if (folded > 0) await new Promise((resolve) => setTimeout(resolve, 1))
+      const [row] = await queryRows<{ packed: Uint8Array | null; lengths: Uint8Array | null; last: string | number | null; n: string | number }>(
+        db,
+        sliceStatement(boardId, lastSeq, edge.upto),
+      )
+      if (!row || Number(row.n) === 0 || !row.packed || !row.lengths) break
+      const view = new DataView(row.lengths.buffer, row.lengths.byteOffset, row.lengths.byteLength)
+      const lengths = new Uint32Array(row.lengths.byteLength / 4)
+      for (let i = 0; i < lengths.length; i++) lengths[i] = view.getUint32(i * 4)
+      slices.push({ packed: row.packed, lengths })
+      folded += lengths.length
+      foldedBytes += row.packed.length
+      lastSeq = Number(row.last)
+      if (budget && (folded > budget.rows || snapshotBytes + foldedBytes > budget.bytes)) {
+        job.cancel()
+        budget = null
+        job = merger.job()
+        job.add(snapshot)
+        for (const slice of slices) job.addPacked(slice.packed, slice.lengths)
+      } else if (budget) {
+        // Cold code (this thread's first compaction) applied 500 rows in
+        // ~20 ms at once: a few rows per turn keep every step short.
+        let at = 0
+        for (let i = 0; i < lengths.length; i += INLINE_STEP_ROWS) {
+          if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1))
+          const step = lengths.subarray(i, i + INLINE_STEP_ROWS)
+          let bytes = 0
+          for (const n of step) bytes += n
+          job.addPacked(row.packed.subarray(at, at + bytes), step)
+          at += bytes
+        }
+      } else {
+        job.addPacked(row.packed, lengths)
+      }
+    }
+  } catch (err) {
+    job.cancel()
+    throw err
   }
   if (folded === 0) {
-    // Nothing to fold (the rows went meanwhile); the worker's job is let go.
-    job.finish().catch(() => {})
-    return { data: new Uint8Array(0), lastSeq, folded, foldedBytes }
+    // Nothing to fold (the rows went meanwhile).
+    job.cancel()
+    return { data: new Uint8Array(0), lastSeq, folded, foldedBytes, mergedBy: budget ? 'thread' : 'worker' }
   }
-  const data = await job.finish().catch(() => mergeInline([...snapshot, ...slices.flatMap(unpack)]))
-  return { data, lastSeq, folded, foldedBytes }
+  if (budget) return { data: await job.finish(), lastSeq, folded, foldedBytes, mergedBy: 'thread' }
+  let mergedBy: ThreadMerged['mergedBy'] = 'worker'
+  const data = await job.finish().catch(() => {
+    mergedBy = 'thread'
+    return mergeInline([...snapshot, ...slices.flatMap(unpack)])
+  })
+  return { data, lastSeq, folded, foldedBytes, mergedBy }
 }

@@ -7,7 +7,7 @@ import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { type AppendRows, rowAppender } from './log-append.js'
-import { COMPACTION_SLICE_ROWS, type CompactionEdge, logReadStatements, readInThread } from './compaction-read.js'
+import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE, type InlineBudget, logReadStatements, readInThread } from './compaction-read.js'
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
 import { loopLoad } from '../util/loop-load.js'
 
@@ -41,6 +41,8 @@ export interface DocStoreOptions {
    * over one connection of its own (see MergeWorker.readAndMerge).
    */
   readerUrl?: string
+  /** A board at most this big is merged on this thread (INLINE_MERGE unless given; null: never). */
+  inlineMerge?: InlineBudget | null
 }
 
 /**
@@ -73,9 +75,11 @@ export interface DocStoreMetrics {
   onBatch?(size: number, ms: number): void
   /** One update became durable this long after it was accepted. */
   onLag?(ms: number): void
-  /** `readBy`: whether the merge worker read the log itself or this thread did. */
-  onCompaction?(boardId: string, updates: number, ms: number, readBy: 'worker' | 'thread'): void
+  /** Whether the merge worker read the log itself or this thread did, and which of them merged it. */
+  onCompaction?(boardId: string, updates: number, ms: number, readBy: CompactionReader, mergedBy: CompactionReader): void
 }
+
+export type CompactionReader = 'worker' | 'thread'
 
 
 /**
@@ -106,6 +110,10 @@ export class DocStore implements DocLog {
   ) {
     this.appendRows = rowAppender(db)
     this.logRead = options.readerUrl ? { url: options.readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
+  }
+
+  private get inlineBudget(): InlineBudget | null {
+    return this.options.inlineMerge === undefined ? INLINE_MERGE : this.options.inlineMerge
   }
 
   /** What the merge worker needs to read a log itself; null when this thread reads it. */
@@ -386,7 +394,7 @@ export class DocStore implements DocLog {
     })
     if (!edge || edge.upto === null) return
     const at = { lastSeq: edge.last_seq === null ? null : Number(edge.last_seq), upto: Number(edge.upto) }
-    const { merged, readBy } = await this.readLog(boardId, at)
+    const { merged, readBy, mergedBy } = await this.readLog(boardId, at)
     // 'stale': another compaction landed since, and folded this log already.
     if (merged === 'stale' || merged.folded === 0) return
     const { data, lastSeq, folded, foldedBytes } = merged
@@ -407,28 +415,47 @@ export class DocStore implements DocLog {
     })
     if (!landed) return
     this.snapshotBytes.set(boardId, data.length)
+    // The next threshold compaction comes once the log is at least as big as
+    // this snapshot; with as many bytes as this one folded, it will be past
+    // the inline budget and need the worker. Booting it now, at low
+    // priority, keeps its start (tens of ms of this thread, ~200 ms of the
+    // core) from landing while that compaction and live traffic wait for it.
+    const budget = this.inlineBudget
+    if (mergedBy === 'thread' && budget && data.length + Math.max(data.length, foldedBytes) > budget.bytes) this.merger.prepare()
     this.remember(boardId, data, lastSeq)
     this.logCounts.set(boardId, Math.max(0, (this.logCounts.get(boardId) ?? 0) - folded))
     this.logBytes.set(boardId, Math.max(0, (this.logBytes.get(boardId) ?? 0) - foldedBytes))
-    this.metrics.onCompaction?.(boardId, folded, performance.now() - started, readBy)
+    this.metrics.onCompaction?.(boardId, folded, performance.now() - started, readBy, mergedBy)
     this.onCompacted?.(boardId, this.storedBytes(boardId))
     this.logger.debug({ boardId, folded, bytes: data.length }, 'compacted board log')
   }
 
-  /** The snapshot and the log up to the edge, merged: read by the worker where it can, else here. */
-  private async readLog(boardId: string, edge: CompactionEdge): Promise<{ merged: MergedLog | 'stale'; readBy: 'worker' | 'thread' }> {
-    if (this.logRead) {
+  /**
+   * The snapshot and the log up to the edge, merged: a small board's here, a
+   * big one's read by the worker where it can (PostgreSQL), else read here
+   * and merged in the worker.
+   */
+  private async readLog(boardId: string, edge: CompactionEdge): Promise<{ merged: MergedLog | 'stale'; readBy: CompactionReader; mergedBy: CompactionReader }> {
+    const budget = this.inlineBudget
+    const small = budget !== null && this.storedBytes(boardId) <= budget.bytes && (this.logCounts.get(boardId) ?? 0) <= budget.rows
+    if (this.logRead && !small) {
       try {
         const merged = await this.merger.readAndMerge({ ...this.logRead, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
         this.workerReadFailed = false
-        return { merged, readBy: 'worker' }
+        return { merged, readBy: 'worker', mergedBy: 'worker' }
       } catch (err) {
         // Said once per outage, not per compaction; this thread reads meanwhile.
         if (!this.workerReadFailed) this.logger.warn({ err, boardId }, 'the merge worker could not read the log; compacting from this thread')
         this.workerReadFailed = true
       }
     }
-    return { merged: await readInThread(this.db, this.merger, boardId, edge), readBy: 'thread' }
+    const merged = await readInThread(this.db, this.merger, boardId, edge, small ? budget : null)
+    return { merged, readBy: 'thread', mergedBy: merged === 'stale' ? 'thread' : merged.mergedBy }
+  }
+
+  /** Whether a compaction needed the merge worker (it starts on first use). */
+  get mergeWorkerStarted(): boolean {
+    return this.merger.started
   }
 
   /** Flushes writes and waits for running compactions. */

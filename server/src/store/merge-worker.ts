@@ -156,6 +156,50 @@ export interface MergeJob {
   addPacked(packed: Uint8Array, lengths: Uint32Array): void
   /** The merged state of everything added. */
   finish(): Promise<Uint8Array>
+  /** Lets the job go without a result. */
+  cancel(): void
+}
+
+/**
+ * A merge on this thread, applied as each slice is added. For a small log
+ * only (see INLINE_MERGE in compaction-read.ts): the main thread's Yjs code
+ * is already compiled by live traffic, where the worker's runs cold, and a
+ * worker's first start alone took ~200 ms of CPU on the server's one core
+ * (a fresh A 50's window, docs/PERFORMANCE.md) to fold 500 small updates
+ * that take this thread a few milliseconds.
+ */
+export function inlineJob(): MergeJob {
+  let doc: Y.Doc | null = plainDoc()
+  const apply = (each: (d: Y.Doc) => void) => {
+    const d = doc
+    if (d) Y.transact(d, () => each(d))
+  }
+  return {
+    add: (updates) => apply((d) => {
+      for (const u of updates) Y.applyUpdate(d, u)
+    }),
+    addPacked: (packed, lengths) => apply((d) => {
+      let at = 0
+      for (const n of lengths) {
+        Y.applyUpdate(d, packed.subarray(at, at + n))
+        at += n
+      }
+    }),
+    finish: async () => {
+      const d = doc
+      if (!d) throw new Error('merge cancelled')
+      doc = null
+      try {
+        return Y.encodeStateAsUpdate(d)
+      } finally {
+        d.destroy()
+      }
+    },
+    cancel: () => {
+      doc?.destroy()
+      doc = null
+    },
+  }
 }
 
 /** What the worker reads a board's log with (PostgreSQL only), see readAndMerge. */
@@ -279,7 +323,26 @@ export class MergeWorker {
         worker.postMessage({ id, op: 'end' })
         return result
       },
+      // The worker's document is freed only by its 'end'; its answer goes unread.
+      cancel: () => {
+        if (!worker) this.pending.delete(id)
+        else worker.postMessage({ id, op: 'end' })
+      },
     }
+  }
+
+  /** Starts the worker now (in the background, at its low priority) for a merge that is sure to come. */
+  prepare(): void {
+    try {
+      this.start()
+    } catch {
+      // The merge that needs it will say so.
+    }
+  }
+
+  /** Whether the worker thread has been started (it is started on first use). */
+  get started(): boolean {
+    return this.worker !== null
   }
 
   /**
