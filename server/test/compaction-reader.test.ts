@@ -20,7 +20,7 @@ import { startServer } from './helpers/server.js'
 import { createTestDatabase, postgresBaseUrl, type TestDatabase } from './helpers/services.js'
 
 const pgBase = postgresBaseUrl()
-if (!pgBase) process.stdout.write('compaction-reader.test.ts: SKIPPED (PostgreSQL only; set DATABASE_URL or TEST_DATABASE_URL)\n')
+if (!pgBase) process.stdout.write('compaction-reader.test.ts: PostgreSQL suite SKIPPED (set DATABASE_URL or TEST_DATABASE_URL)\n')
 
 const logger = pino({ level: 'silent' })
 /** Nothing listens here: the worker's connection is refused. */
@@ -127,41 +127,67 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
     expect(shapesOf(loaded.snapshot!).size).toBe(2_100)
   })
 
-  it('is what a server on PostgreSQL does: a big board is read and merged by the worker, a small one on the main thread', async () => {
-    const server = await startServer({ DATABASE_URL: db.url, COMPACT_AFTER_UPDATES: '20', METRICS_TOKEN: 'metrics-token-0123456789' })
-    try {
-      const api = apiClient(server.url)
-      const owner = await registerUser(api)
-      /** Compactions counted with these labels, from the server's metrics. */
-      const compactions = async (readBy: string, mergedBy: string): Promise<number> => {
-        const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text()
-        const line = text.split('\n').find((l) => l.startsWith('drawbridge_compactions_total{') && l.includes(`read_by="${readBy}"`) && l.includes(`merged_by="${mergedBy}"`))
-        return line ? Number(line.split(' ').pop()) : 0
+  it('is what a server on PostgreSQL does: the worker reads and merges every board, small or big', async () => {
+    await serverCompactions({ DATABASE_URL: db.url }, { small: ['worker', 'worker'], big: ['worker', 'worker'] })
+  })
+})
+
+type Labels = [readBy: 'worker' | 'thread', mergedBy: 'worker' | 'thread']
+
+/**
+ * A server as production starts it: 40 small edits on one board, then 40
+ * edits of 16 KB on another, each compacted every 20 rows; each board's
+ * compactions must carry the expected labels, and no other label may appear.
+ */
+async function serverCompactions(env: Record<string, string>, expected: { small: Labels; big: Labels }): Promise<void> {
+  const server = await startServer({ ...env, COMPACT_AFTER_UPDATES: '20', METRICS_TOKEN: 'metrics-token-0123456789' })
+  try {
+    const api = apiClient(server.url)
+    const owner = await registerUser(api)
+    /** Compactions counted by their labels, from the server's metrics. */
+    const compactions = async (): Promise<Map<string, number>> => {
+      const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text()
+      const out = new Map<string, number>()
+      for (const line of text.split('\n').filter((l) => l.startsWith('drawbridge_compactions_total{'))) {
+        const labels = /read_by="(\w+)",merged_by="(\w+)"|merged_by="(\w+)",read_by="(\w+)"/.exec(line)
+        if (!labels) throw new Error(`unexpected line ${line}`)
+        const key = labels[1] ? `${labels[1]}/${labels[2]}` : `${labels[4]}/${labels[3]}`
+        out.set(key, Number(line.split(' ').pop()))
       }
-      const edit = async (bytes: number): Promise<RawClient> => {
-        const created = await createBoard(api, owner.token)
-        const raw = await RawClient.connect(server.url, created.id, owner.token)
-        await raw.syncWithServer()
-        const doc = raw.docFromServer()
-        for (let i = 0; i < 40; i++) {
-          const before = Y.encodeStateVector(doc)
-          doc.getMap('shapes').set('k' + i, bytes > 0 ? 'x'.repeat(bytes) : i)
-          raw.sendUpdate(Y.encodeStateAsUpdate(doc, before))
-        }
-        return raw
-      }
-      // 40 small edits: the first compaction's 20 rows are a few hundred bytes.
-      const small = await edit(0)
-      await waitFor(async () => ((await compactions('thread', 'thread')) > 0 ? true : undefined), 10_000, 'a compaction on the main thread')
-      expect(await compactions('worker', 'worker')).toBe(0)
-      small.close()
-      // 40 edits of 16 KB: 20 rows are more than INLINE_MERGE.bytes.
-      const big = await edit(16_000)
-      await waitFor(async () => ((await compactions('worker', 'worker')) > 0 ? true : undefined), 10_000, 'a compaction read by the worker')
-      expect(await compactions('thread', 'worker')).toBe(0)
-      big.close()
-    } finally {
-      await server.stop()
+      return out
     }
+    const edit = async (bytes: number): Promise<RawClient> => {
+      const created = await createBoard(api, owner.token)
+      const raw = await RawClient.connect(server.url, created.id, owner.token)
+      await raw.syncWithServer()
+      const doc = raw.docFromServer()
+      for (let i = 0; i < 40; i++) {
+        const before = Y.encodeStateVector(doc)
+        doc.getMap('shapes').set('k' + i, bytes > 0 ? 'x'.repeat(bytes) : i)
+        raw.sendUpdate(Y.encodeStateAsUpdate(doc, before))
+      }
+      return raw
+    }
+    // 40 small edits: the first compaction's 20 rows are a few hundred bytes.
+    const small = await edit(0)
+    const smallKey = expected.small.join('/')
+    await waitFor(async () => ((await compactions()).get(smallKey) ? true : undefined), 10_000, `a compaction ${smallKey}`)
+    expect([...(await compactions()).keys()]).toEqual([smallKey])
+    small.close()
+    // 40 edits of 16 KB: 20 rows are more than INLINE_MERGE.bytes.
+    const before = (await compactions()).get(expected.big.join('/')) ?? 0
+    const big = await edit(16_000)
+    const bigKey = expected.big.join('/')
+    await waitFor(async () => (((await compactions()).get(bigKey) ?? 0) > before ? true : undefined), 10_000, `a compaction ${bigKey}`)
+    expect(new Set((await compactions()).keys())).toEqual(new Set([smallKey, bigKey]))
+    big.close()
+  } finally {
+    await server.stop()
+  }
+}
+
+describe('compactions on the embedded database', () => {
+  it('merges a small board on the main thread and hands a big one to the worker, both read here', async () => {
+    await serverCompactions({}, { small: ['thread', 'thread'], big: ['thread', 'worker'] })
   })
 })

@@ -41,7 +41,7 @@ export interface DocStoreOptions {
    * over one connection of its own (see MergeWorker.readAndMerge).
    */
   readerUrl?: string
-  /** A board at most this big is merged on this thread (INLINE_MERGE unless given; null: never). */
+  /** A board at most this big is merged on this thread when this thread reads the log (no readerUrl); INLINE_MERGE unless given, null: never. */
   inlineMerge?: InlineBudget | null
 }
 
@@ -431,14 +431,18 @@ export class DocStore implements DocLog {
   }
 
   /**
-   * The snapshot and the log up to the edge, merged: a small board's here, a
-   * big one's read by the worker where it can (PostgreSQL), else read here
-   * and merged in the worker.
+   * The snapshot and the log up to the edge, merged: read by the worker where
+   * it can (PostgreSQL), else read here, and then merged here for a small
+   * board and in the worker for a big one. On PostgreSQL small boards go to
+   * the worker too: read and merged on the main thread, A 200 on PostgreSQL
+   * showed stalls of 0.2-1.1 s in about one run of four, never seen with the
+   * worker reading (docs/PERFORMANCE.md, "Small boards merged on the main
+   * thread"); the cause was not found, so that path is not taken there.
    */
   private async readLog(boardId: string, edge: CompactionEdge): Promise<{ merged: MergedLog | 'stale'; readBy: CompactionReader; mergedBy: CompactionReader }> {
     const budget = this.inlineBudget
-    const small = budget !== null && this.storedBytes(boardId) <= budget.bytes && (this.logCounts.get(boardId) ?? 0) <= budget.rows
-    if (this.logRead && !small) {
+    const small = !this.logRead && budget !== null && this.storedBytes(boardId) <= budget.bytes && (this.logCounts.get(boardId) ?? 0) <= budget.rows
+    if (this.logRead) {
       try {
         const merged = await this.merger.readAndMerge({ ...this.logRead, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
         this.workerReadFailed = false
