@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
 import { inlineJob, MergeWorker } from '../../server/src/store/merge-worker.js'
-import { round } from './lean-client.js'
+import { percentile, round } from './lean-client.js'
 import { hasTaskset } from './server-proc.js'
 
 type Mode = 'worker' | 'thread'
@@ -70,7 +70,7 @@ function runChild(mode: Mode, rows: number): Promise<{ wallMs: number; cpuMs: nu
   })
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50)
 
 /** One line per mode: medians over `runs` fresh processes, the two modes alternating. */
 export async function mergeCost(rows = 500, runs = 5): Promise<object[]> {

@@ -75,7 +75,7 @@ export class Metrics {
     })
     this.compactions = new Counter({
       name: 'drawbridge_compactions_total',
-      help: 'Log compactions into snapshots, by who read the log (the merge worker, PostgreSQL only, or the main thread) and who merged it (the merge worker, or the main thread for a small board)',
+      help: 'Log compactions into snapshots, by who read the log (the merge worker, PostgreSQL only, or the main thread) and who merged it (the merge worker, or the main thread for a small board on the embedded database)',
       labelNames: ['read_by', 'merged_by'],
       registers,
     })

@@ -1,12 +1,12 @@
 // A compaction's read: the board's snapshot and its log up to a given seq,
-// merged into one update. On PostgreSQL the merge worker reads the rows of a
-// big board itself over a connection of its own; on the embedded database
-// (which lives in this thread), for a small board and whenever the worker
-// cannot, the rows are read here, in slices, and merged as they come: here
-// when the board is small, else in the worker.
+// merged into one update. On PostgreSQL the merge worker reads the rows
+// itself over a connection of its own; on the embedded database (which lives
+// in this thread) and whenever the worker cannot, the rows are read here, in
+// slices, and merged as they come: on the embedded database here when the
+// board is small, else in the worker.
 import { and, asc, eq, gt, lte, type Placeholder, type SQL, sql } from 'drizzle-orm'
 import { type Db, queryRows } from './db.js'
-import { inlineJob, type LogReadRequest, type MergedLog, type MergeWorker, mergeInline } from './merge-worker.js'
+import { inlineJob, type LogReadRequest, type MergedLog, type MergeWorker, mergeInline, unpackRows } from './merge-worker.js'
 import { docSnapshots, docUpdates } from './schema.js'
 
 /** Log rows a compaction reads at once in the merge worker (PostgreSQL). */
@@ -81,15 +81,6 @@ interface PackedSlice {
   lengths: Uint32Array
 }
 
-function unpack({ packed, lengths }: PackedSlice): Uint8Array[] {
-  const out: Uint8Array[] = []
-  let at = 0
-  for (const n of lengths) {
-    out.push(packed.subarray(at, at + n))
-    at += n
-  }
-  return out
-}
 
 /** Logs up to this size (snapshot included) are merged on this thread, see inlineJob. */
 export interface InlineBudget {
@@ -99,7 +90,7 @@ export interface InlineBudget {
 
 /**
  * A board this small is merged here, where the merge worker's first start
- * alone costs ~200 ms of the same core. Measured warm on one core: a 60 KB
+ * and merge cost ~100 ms of the same core (see inlineJob). Measured warm on one core: a 60 KB
  * snapshot applied in ~2 ms, 500 shape moves in ~1 ms, the result encoded in
  * ~1 ms, each step in a turn of its own with live traffic between them; a
  * 240 KB snapshot took 20-37 ms in one step. Bigger boards go to the worker,
@@ -164,14 +155,10 @@ export async function readInThread(
       } else if (budget) {
         // Cold code (this thread's first compaction) applied 500 rows in
         // ~20 ms at once: a few rows per turn keep every step short.
-        let at = 0
-        for (let i = 0; i < lengths.length; i += INLINE_STEP_ROWS) {
+        const rows = unpackRows(row.packed, lengths)
+        for (let i = 0; i < rows.length; i += INLINE_STEP_ROWS) {
           if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1))
-          const step = lengths.subarray(i, i + INLINE_STEP_ROWS)
-          let bytes = 0
-          for (const n of step) bytes += n
-          job.addPacked(row.packed.subarray(at, at + bytes), step)
-          at += bytes
+          job.add(rows.slice(i, i + INLINE_STEP_ROWS))
         }
       } else {
         job.addPacked(row.packed, lengths)
@@ -190,7 +177,7 @@ export async function readInThread(
   let mergedBy: ThreadMerged['mergedBy'] = 'worker'
   const data = await job.finish().catch(() => {
     mergedBy = 'thread'
-    return mergeInline([...snapshot, ...slices.flatMap(unpack)])
+    return mergeInline([...snapshot, ...slices.flatMap((slice) => unpackRows(slice.packed, slice.lengths))])
   })
   return { data, lastSeq, folded, foldedBytes, mergedBy }
 }

@@ -138,12 +138,27 @@ function startNiced(spawn: () => Worker): Worker {
   return worker
 }
 
-/** The merge done in-process: the fallback, and the reference the worker must match. */
-export function mergeInline(updates: Uint8Array[]): Uint8Array {
-  const doc = plainDoc()
+/** The rows of a packed slice (all rows' bytes back to back, and each row's length). */
+export function unpackRows(packed: Uint8Array, lengths: Uint32Array): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let at = 0
+  for (const n of lengths) {
+    out.push(packed.subarray(at, at + n))
+    at += n
+  }
+  return out
+}
+
+function applyAll(doc: Y.Doc, updates: readonly Uint8Array[]): void {
   Y.transact(doc, () => {
     for (const u of updates) Y.applyUpdate(doc, u)
   })
+}
+
+/** The merge done in-process: the fallback, and the reference the worker must match. */
+export function mergeInline(updates: Uint8Array[]): Uint8Array {
+  const doc = plainDoc()
+  applyAll(doc, updates)
   const out = Y.encodeStateAsUpdate(doc)
   doc.destroy()
   return out
@@ -164,27 +179,18 @@ export interface MergeJob {
  * A merge on this thread, applied as each slice is added. For a small log
  * only (see INLINE_MERGE in compaction-read.ts): the main thread's Yjs code
  * is already compiled by live traffic, where the worker's runs cold, and a
- * worker's first start alone took ~200 ms of CPU on the server's one core
- * (a fresh A 50's window, docs/PERFORMANCE.md) to fold 500 small updates
- * that take this thread a few milliseconds.
+ * worker's first start and merge of 500 small updates took 88-130 ms of the
+ * server's one core and 13.5-15.6 MB (`npm run bench merge`), against 16-33 ms
+ * and 0.3 MB on this thread, cold.
  */
 export function inlineJob(): MergeJob {
   let doc: Y.Doc | null = plainDoc()
-  const apply = (each: (d: Y.Doc) => void) => {
-    const d = doc
-    if (d) Y.transact(d, () => each(d))
+  const add = (updates: readonly Uint8Array[]) => {
+    if (doc) applyAll(doc, updates)
   }
   return {
-    add: (updates) => apply((d) => {
-      for (const u of updates) Y.applyUpdate(d, u)
-    }),
-    addPacked: (packed, lengths) => apply((d) => {
-      let at = 0
-      for (const n of lengths) {
-        Y.applyUpdate(d, packed.subarray(at, at + n))
-        at += n
-      }
-    }),
+    add,
+    addPacked: (packed, lengths) => add(unpackRows(packed, lengths)),
     finish: async () => {
       const d = doc
       if (!d) throw new Error('merge cancelled')
