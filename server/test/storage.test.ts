@@ -322,18 +322,17 @@ describe('the embedded database', () => {
       const fresh = await Store.open({ dataDir: dir, poolSize: 1 }, capture)
       expect(lines.filter((l) => l.includes('embedded database created'))).toHaveLength(1)
       expect(lines.filter((l) => l.includes('in this process'))).toEqual([])
-      const setting = async (name: string) => (await queryRows<Record<string, string>>(fresh.db, sql.raw(`SHOW ${name}`)))[0]![name]
-      expect(await setting('shared_buffers')).toBe('16MB')
-      expect(await setting('work_mem')).toBe('2MB')
-      expect(await setting('max_connections')).toBe('3')
-      expect(await setting('wal_init_zero')).toBe('off')
+      const show = async (store: Store, name: string) => (await queryRows<Record<string, string>>(store.db, sql.raw(`SHOW ${name}`)))[0]![name]
+      expect(await show(fresh, 'shared_buffers')).toBe('16MB')
+      expect(await show(fresh, 'work_mem')).toBe('2MB')
+      expect(await show(fresh, 'max_connections')).toBe('3')
+      expect(await show(fresh, 'wal_init_zero')).toBe('off')
       await fresh.close()
       // Opening an existing cluster starts no child, and applies the same settings.
       const reopened = await Store.open({ dataDir: dir, poolSize: 1 }, capture)
       expect(lines.filter((l) => l.includes('embedded database created'))).toHaveLength(1)
-      const again = async (name: string) => (await queryRows<Record<string, string>>(reopened.db, sql.raw(`SHOW ${name}`)))[0]![name]
-      expect(await again('wal_init_zero')).toBe('off')
-      expect(await again('shared_buffers')).toBe('16MB')
+      expect(await show(reopened, 'wal_init_zero')).toBe('off')
+      expect(await show(reopened, 'shared_buffers')).toBe('16MB')
       await reopened.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

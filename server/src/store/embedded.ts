@@ -21,7 +21,7 @@ export const EMBEDDED_POSTGRES_CONF = [
   'maintenance_work_mem = 16MB',
   'max_connections = 3',
   // A new WAL segment (every 16 MB of log) is otherwise filled with 16 MB of
-  // zeros first, by this thread: a 25-78 ms stall of every live update each
+  // zeros first, by this thread: a 14-78 ms stall of every live update each
   // time (docs/PERFORMANCE.md, "WAL segments on the embedded database").
   // Commits still write their WAL before they answer; only the file's
   // preallocation goes.
