@@ -114,6 +114,25 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
     expect(await store.db.select().from(docSnapshots).where(eq(docSnapshots.boardId, 'b-stale'))).toHaveLength(0)
   })
 
+  // C's 500 rooms unload at once and their compactions are read side by
+  // side; pg 8 queues a query sent to a busy connection but warns that pg 9
+  // refuses it. The worker's reads must take turns on its one connection.
+  it('reads concurrent compactions one after another on its connection, and says so through the logger', async () => {
+    const ids = ['b-turns-0', 'b-turns-1', 'b-turns-2', 'b-turns-3']
+    for (const [i, id] of ids.entries()) await board(id, 40 + i)
+    const warnings: string[] = []
+    const merger = new MergeWorker({ onWarning: (w) => warnings.push(`${w.name}: ${w.message}`) })
+    try {
+      const request = { url: db.url, sliceRows: 10, ...logReadStatements(store.db), expectSeq: null, upto: Number.MAX_SAFE_INTEGER }
+      const merged = await Promise.all(ids.map((boardId) => merger.readAndMerge({ ...request, boardId })))
+      expect(merged.map((m) => (m === 'stale' ? 'stale' : shapesOf(m.data).size))).toEqual([40, 41, 42, 43])
+      // Before the reads took turns, pg's DeprecationWarning arrived here.
+      expect(warnings).toEqual([])
+    } finally {
+      await merger.close()
+    }
+  })
+
   it('compacts from the main thread when the worker cannot reach the database', async () => {
     await board('b-fallback', 2_100)
     const readBy: string[] = []

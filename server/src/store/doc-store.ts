@@ -100,7 +100,7 @@ export class DocStore implements DocLog {
   private readonly recent = new Map<string, { data: Uint8Array; frame: Uint8Array; lastSeq: number }>()
   private recentBytes = 0
   metrics: DocStoreMetrics = {}
-  private readonly merger = new MergeWorker()
+  private readonly merger: MergeWorker
   private readonly appendRows: AppendRows
 
   constructor(
@@ -109,6 +109,7 @@ export class DocStore implements DocLog {
     private readonly options: DocStoreOptions,
   ) {
     this.appendRows = rowAppender(db)
+    this.merger = new MergeWorker({ onWarning: (warning) => logger.warn({ warning }, 'merge worker warning') })
     this.logRead = options.readerUrl ? { url: options.readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
   }
 

@@ -27,6 +27,9 @@ const loaded = (yjsUrl ? import(yjsUrl) : Promise.reject(new Error('no module bu
   .then((m) => { Y = m; return 'module' }, () => { Y = require(${JSON.stringify(yjsPath)}); return 'commonjs' })
   .then((build) => parentPort.postMessage({ id: 0, build }))
 const PG_PATH = ${JSON.stringify(pgPath)}
+// Warnings (pg's deprecations, say) go to the parent's logger, not stderr:
+// the worker runs with --no-warnings, so this listener is their only way out.
+process.on('warning', (w) => parentPort.postMessage({ id: 0, warning: { name: w.name, message: w.message, code: w.code } }))
 // Lowest priority for this thread (on Linux setpriority applies per thread):
 // compaction may only use CPU that live traffic leaves idle.
 try { require('node:os').setPriority(19) } catch {}
@@ -47,11 +50,21 @@ function connection(url) {
   conn = mine
   return mine.ready
 }
+// Concurrent jobs (500 rooms unloading at once) take turns on the connection:
+// a query sent while another runs is queued by pg 8 with a deprecation
+// warning, and refused by pg 9. Only the queries wait for each other; one
+// job's merge still runs while the next one's rows are read.
+let queryTurn = Promise.resolve()
+function query(c, config) {
+  const mine = queryTurn.then(() => c.query(config))
+  queryTurn = mine.then(() => {}, () => {})
+  return mine
+}
 async function readAndMerge({ id, url, snapshotSql, sliceSql, sliceOrder, boardId, expectSeq, upto, sliceRows }) {
   const doc = new Y.Doc({ guid: 'merge' })
   try {
     const c = await connection(url)
-    const snap = await c.query({ text: snapshotSql, values: [boardId], rowMode: 'array' })
+    const snap = await query(c, { text: snapshotSql, values: [boardId], rowMode: 'array' })
     const stored = snap.rows[0]
     const seq = stored ? Number(stored[1]) : null
     if (seq !== expectSeq) return parentPort.postMessage({ id, stale: true })
@@ -61,7 +74,7 @@ async function readAndMerge({ id, url, snapshotSql, sliceSql, sliceOrder, boardI
     let foldedBytes = 0
     while (last < upto) {
       const values = sliceOrder.map((k) => ({ boardId, from: last, upto, limit: sliceRows })[k])
-      const { rows } = await c.query({ text: sliceSql, values, rowMode: 'array' })
+      const { rows } = await query(c, { text: sliceSql, values, rowMode: 'array' })
       if (rows.length === 0) break
       Y.transact(doc, () => {
         for (const [, data] of rows) { Y.applyUpdate(doc, data); foldedBytes += data.length }
@@ -244,6 +257,19 @@ interface Reply {
   closed?: boolean
   /** Sent once, when the worker has loaded Yjs. */
   build?: 'module' | 'commonjs'
+  warning?: WorkerWarning
+}
+
+/** A process warning raised in the worker (a dependency's deprecation, say). */
+export interface WorkerWarning {
+  name: string
+  message: string
+  code?: string
+}
+
+export interface MergeWorkerOptions {
+  /** Where the worker's process warnings go; they are dropped without it. */
+  onWarning?: (warning: WorkerWarning) => void
 }
 
 export class MergeWorker {
@@ -253,13 +279,19 @@ export class MergeWorker {
   private seq = 0
   private readonly pending = new Map<number, { resolve: (m: Reply) => void; reject: (e: Error) => void }>()
 
+  constructor(private readonly options: MergeWorkerOptions = {}) {}
+
   private start(): Worker {
     if (this.worker) return this.worker
-    const worker = startNiced(() => new Worker(WORKER_SOURCE, { eval: true }))
+    const worker = startNiced(() => new Worker(WORKER_SOURCE, { eval: true, execArgv: ['--no-warnings'] }))
     worker.unref()
     worker.on('message', (m: Reply) => {
       if (m.build) {
         this.yjsBuild = m.build
+        return
+      }
+      if (m.warning) {
+        this.options.onWarning?.(m.warning)
         return
       }
       const p = this.pending.get(m.id)
