@@ -46,7 +46,8 @@ import type { App } from './http/types.js'
 import { webRoutes } from './http/web.js'
 import { NotificationService } from './notifications/notification-service.js'
 import { webDistDir } from './paths.js'
-import { Store } from './store/db.js'
+import { isEmbedded, Store } from './store/db.js'
+import { EmbeddedVacuum } from './store/embedded-vacuum.js'
 import { Sweeper } from './sweeper/sweeper.js'
 import { HistoryService } from './history/history-service.js'
 import { historyRoutes } from './http/history-routes.js'
@@ -236,6 +237,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   }
   const gc = fullCollection()
   const idleMemory = gc ? life.add('idle memory', new IdleMemory(gc, logger), (m) => m.close()) : null
+  const vacuum = isEmbedded(store.client) ? life.add('embedded vacuum', new EmbeddedVacuum(store.client, logger), (v) => v.close()) : null
   await fastify.ready()
   sweeper.start()
   history.start()
@@ -243,6 +245,7 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   presence.start()
   delivery.start()
   idleMemory?.start()
+  vacuum?.start()
   return { config, fastify, server: server(), store, bus, deps, hub, sweeper, events, settings, metrics, mailer, components: life.names, close: () => life.close() }
 }
 
