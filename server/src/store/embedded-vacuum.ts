@@ -26,14 +26,17 @@ export interface EmbeddedVacuumOptions {
   overdue: { factor: number; maxBusy: number }
 }
 
-// 32 MB of WAL is about 20 compactions of a 1.5 MB board. A vacuum of the
-// database after that took 10-60 ms here (docs/PERFORMANCE.md, "Vacuum on the
-// embedded database").
+// 32 MB of WAL is about 18 compactions of a 1.8 MB board; vacuuming what
+// they left took 143-202 ms of the loop (its time grows with what is dead),
+// hence a quiet loop. A server that is never quiet for 10 s gets one at up
+// to 30% busy once four times that has piled up: a stall of about half a
+// second then, rather than a disk that fills (docs/PERFORMANCE.md, "Vacuum on
+// the embedded database").
 export const EMBEDDED_VACUUM_DEFAULTS: EmbeddedVacuumOptions = {
   checkMs: 10_000,
   walBytes: 32 * 1024 * 1024,
   maxBusy: 0.05,
-  overdue: { factor: 8, maxBusy: 0.5 },
+  overdue: { factor: 4, maxBusy: 0.3 },
 }
 
 export class EmbeddedVacuum {
