@@ -1,7 +1,8 @@
 // `npm run bench [scenario…]`: prints one JSON line per scenario.
-// Scenarios: fanout, ceiling, memory, cold-join, visits, cursors, multi, guard, stall, commit, merge, history (default: all).
+// Scenarios: fanout, ceiling, memory, cold-join, visits, cursors, multi, guard, stall, commit, claims, merge, history (default: all).
 // The server runs pinned to core 0, this load generator to core 1 (taskset).
 import { createTestDatabase as createDatabase } from '../../server/test/helpers/services.js'
+import { claimCost } from './claim-cost.js'
 import { commitCost } from './commit-cost.js'
 import { guardCost } from './guard-cost.js'
 import { historyCost } from './history-cost.js'
@@ -115,6 +116,8 @@ async function main() {
   }
   // The durable-log commit alone: the floor under the latency of every update.
   if (want('commit')) for (const line of await commitCost(pgBase ?? (await reachablePostgres()))) print(line)
+  // A client's first edit on a board: claiming its Yjs client id.
+  if (want('claims')) for (const line of await claimCost(pgBase ?? (await reachablePostgres()))) print(line)
   // A small board's first compaction: merge worker against the main thread, each in a fresh process.
   if (want('merge')) for (const line of await mergeCost()) print(line)
   // History on a 10,000-element board: preview, diff, revert of 1,000 guest edits, restore, storage.

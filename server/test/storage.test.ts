@@ -267,6 +267,24 @@ for (const backend of backends) {
       }
     })
 
+    it('claims client ids: the first claim wins, a repeat is the owner\'s own, and a mixed claim answers every id\'s owner', async () => {
+      const docs = new DocStore(store.db, logger, { compactAfterUpdates: 1e9 })
+      const alice = { kind: 'user', id: 'u1' } as const
+      const guest = { kind: 'guest', id: 'g1' } as const
+      const owners = (m: Map<number, { kind: string; id: string }>) => Object.fromEntries([...m].map(([c, o]) => [c, `${o.kind}:${o.id}`]))
+      expect(owners(await docs.claim('b1', [11], alice))).toEqual({ 11: 'user:u1' })
+      expect(owners(await docs.claim('b1', [11], guest))).toEqual({ 11: 'user:u1' })
+      expect(owners(await docs.claim('b1', [11], alice))).toEqual({ 11: 'user:u1' })
+      expect(owners(await docs.claim('b1', [11, 12, 13], guest))).toEqual({ 11: 'user:u1', 12: 'guest:g1', 13: 'guest:g1' })
+      // Side by side, for one id: both answer the one owner that got it.
+      const [a, b] = await Promise.all([docs.claim('b1', [14], alice), docs.claim('b1', [14], guest)])
+      expect(owners(a)).toEqual(owners(b))
+      // Another board's ids are its own.
+      expect(owners(await docs.claim('b-other', [11], guest))).toEqual({ 11: 'guest:g1' })
+      await expect(docs.claim('b-gone', [1], guest)).rejects.toThrow()
+      await docs.close()
+    })
+
     it('cascades a board delete to everything of the board', async () => {
       await store.db.delete(boards).where(eq(boards.id, 'b1'))
       expect(await store.db.select().from(docUpdates).where(eq(docUpdates.boardId, 'b1'))).toHaveLength(0)

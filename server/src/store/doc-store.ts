@@ -7,6 +7,7 @@ import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { type AppendRows, rowAppender } from './log-append.js'
+import { preparedOn, UNNAMED } from './prepared.js'
 import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE, type InlineBudget, logReadStatements, readInThread } from './compaction-read.js'
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
 import { loopLoad } from '../util/loop-load.js'
@@ -209,15 +210,34 @@ export class DocStore implements DocLog {
    */
   async claim(boardId: string, ids: number[], owner: Owner): Promise<Map<number, Owner>> {
     const { kind, id } = owner
-    await this.db
-      .insert(clientIds)
-      .values(ids.map((clientId) => ({ boardId, clientId, principalKind: kind, principalId: id })))
-      .onConflictDoNothing()
+    // Every client's first edit on a board claims its id, so this is on the
+    // path of many first edits at once (a class joining). Nearly always the
+    // ids are free: one statement, built once, answers which ones we got;
+    // the owners of the others are read only when there are others.
+    const won =
+      ids.length === 1
+        ? await preparedOn(this.db, 'claim-one', (db) =>
+            db
+              .insert(clientIds)
+              .values({ boardId: sql.placeholder('boardId'), clientId: sql.placeholder('clientId'), principalKind: sql.placeholder('kind'), principalId: sql.placeholder('id') })
+              .onConflictDoNothing()
+              .returning({ clientId: clientIds.clientId })
+              .prepare(UNNAMED),
+          ).execute({ boardId, clientId: ids[0], kind, id })
+        : await this.db
+            .insert(clientIds)
+            .values(ids.map((clientId) => ({ boardId, clientId, principalKind: kind, principalId: id })))
+            .onConflictDoNothing()
+            .returning({ clientId: clientIds.clientId })
+    const owners = new Map<number, Owner>(won.map((r) => [r.clientId, { kind, id }]))
+    const others = ids.filter((c) => !owners.has(c))
+    if (others.length === 0) return owners
     const rows = await this.db
       .select({ clientId: clientIds.clientId, kind: clientIds.principalKind, id: clientIds.principalId })
       .from(clientIds)
-      .where(and(eq(clientIds.boardId, boardId), inArray(clientIds.clientId, ids)))
-    return new Map(rows.map((r) => [r.clientId, { kind: r.kind, id: r.id }]))
+      .where(and(eq(clientIds.boardId, boardId), inArray(clientIds.clientId, others)))
+    for (const r of rows) owners.set(r.clientId, { kind: r.kind, id: r.id })
+    return owners
   }
 
   /** Resolves true once the update is durable; false if its board was deleted meanwhile. */
