@@ -6,15 +6,13 @@
 // new id per call, 2,000 calls over 100 boards, three rounds (the first one
 // includes compiling the code). On PostgreSQL this process's CPU leaves out
 // the server backend's.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pino from 'pino'
 import { createTestDatabase } from '../../server/test/helpers/services.js'
 import { DocStore } from '../../server/src/store/doc-store.js'
-import { Store } from '../../server/src/store/db.js'
+import type { Store } from '../../server/src/store/db.js'
 import { boards, users } from '../../server/src/store/schema.js'
 import { round, summarize } from './lean-client.js'
+import { withStore } from './store-in-process.js'
 
 const logger = pino({ level: 'silent' })
 
@@ -42,29 +40,12 @@ async function measure(store: Store, label: string, claims: number): Promise<obj
 }
 
 export async function claimCost(pgUrl: string | null, claims = 2_000): Promise<object[]> {
-  const out: object[] = []
-  const dir = await mkdtemp(join(tmpdir(), 'drawbridge-claims-'))
-  try {
-    const store = await Store.open({ dataDir: dir, poolSize: 1 }, logger)
-    try {
-      out.push(...(await measure(store, 'pglite', claims)))
-    } finally {
-      await store.close()
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+  const out = await withStore(null, (store) => measure(store, 'pglite', claims))
   if (!pgUrl) return out
   const db = await createTestDatabase(pgUrl)
   try {
-    const store = await Store.open({ dataDir: '', databaseUrl: db.url, poolSize: 1 }, logger)
-    try {
-      out.push(...(await measure(store, 'postgresql', claims)))
-    } finally {
-      await store.close()
-    }
+    return [...out, ...(await withStore(db.url, (store) => measure(store, 'postgresql', claims)))]
   } finally {
     await db.drop()
   }
-  return out
 }

@@ -8,18 +8,16 @@
 // pause before each, and DocStore's commit 10 ms apart: at A 50's 100
 // updates/s the loop idles between two updates, and an embedded commit then
 // starts with the database's WebAssembly code and data out of the CPU's caches.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pg from 'pg'
 import pino from 'pino'
 import * as Y from 'yjs'
 import { createTestDatabase } from '../../server/test/helpers/services.js'
 import { DocStore } from '../../server/src/store/doc-store.js'
 import { rowAppender } from '../../server/src/store/log-append.js'
-import { Store } from '../../server/src/store/db.js'
+import type { Store } from '../../server/src/store/db.js'
 import { boards, users } from '../../server/src/store/schema.js'
 import { round, summarize } from './lean-client.js'
+import { withStore } from './store-in-process.js'
 
 const logger = pino({ level: 'silent' })
 
@@ -112,19 +110,7 @@ async function statements(store: Store, label: string, n: number) {
 }
 
 export async function commitCost(pgUrl: string | null, n = 3000): Promise<object[]> {
-  const out: object[] = []
-  const dir = await mkdtemp(join(tmpdir(), 'drawbridge-commit-'))
-  try {
-    const store = await Store.open({ dataDir: dir, poolSize: 1 }, logger)
-    try {
-      out.push(await measure(store, 'pglite', n))
-      out.push(...(await statements(store, 'pglite', n)))
-    } finally {
-      await store.close()
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+  const out: object[] = await withStore(null, async (store) => [await measure(store, 'pglite', n), ...(await statements(store, 'pglite', n))])
   if (!pgUrl) return out
   for (const syncCommit of ['on', 'off']) {
     const db = await createTestDatabase(pgUrl)
@@ -134,13 +120,10 @@ export async function commitCost(pgUrl: string | null, n = 3000): Promise<object
       await admin.connect()
       await admin.query(`ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET synchronous_commit = ${syncCommit}`)
       await admin.end()
-      const store = await Store.open({ dataDir: '', databaseUrl: db.url, poolSize: 1 }, logger)
-      try {
+      await withStore(db.url, async (store) => {
         out.push({ ...(await measure(store, 'postgresql', n)), synchronousCommit: syncCommit })
         for (const line of await statements(store, 'postgresql', n)) out.push({ ...line, synchronousCommit: syncCommit })
-      } finally {
-        await store.close()
-      }
+      })
     } finally {
       await db.drop()
     }
