@@ -283,6 +283,9 @@ export class MergeWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker
+    // Only --no-warnings, not the parent's flags with it: Node refuses V8
+    // flags such as start.sh's --single-threaded-gc in a worker's execArgv
+    // (ERR_WORKER_INVALID_EXEC_ARGV), and they apply to the whole process.
     const worker = startNiced(() => new Worker(WORKER_SOURCE, { eval: true, execArgv: ['--no-warnings'] }))
     worker.unref()
     worker.on('message', (m: Reply) => {
