@@ -151,7 +151,7 @@ describe.skipIf(!pgBase)('compaction reads in the merge worker (PostgreSQL)', ()
   })
 })
 
-type Labels = [readBy: 'worker' | 'thread', mergedBy: 'worker' | 'thread']
+type Labels = [readBy: 'worker' | 'thread' | 'live', mergedBy: 'worker' | 'thread' | 'live']
 
 /**
  * A server as production starts it: 40 small edits on one board, then 40
@@ -206,7 +206,9 @@ async function serverCompactions(env: Record<string, string>, expected: { small:
 }
 
 describe('compactions on the embedded database', () => {
-  it('merges a small board on the main thread and hands a big one to the worker, both read here', async () => {
-    await serverCompactions({}, { small: ['thread', 'thread'], big: ['thread', 'worker'] })
+  // The log is not read at all: the room's document is the snapshot
+  // (live-compaction.test.ts); the paths that read it are storage.test.ts's.
+  it('takes a loaded board\'s snapshot from its room, small or big', async () => {
+    await serverCompactions({}, { small: ['live', 'live'], big: ['live', 'live'] })
   })
 })

@@ -89,7 +89,7 @@ for (const backend of backends) {
 
     it('applies migrations once and records them', async () => {
       const rows = await queryRows<{ name: string }>(store.db, sql`SELECT name FROM drawbridge_migrations ORDER BY name`)
-      expect(rows.map((r) => r.name)).toEqual(['0000_init', '0001_bytea_storage', '0002_settings', '0003_security_review', '0004_board_files', '0005_board_history', '0006_session_control', '0007_votes_and_private_notes', '0008_summons', '0009_mail_and_reset', '0010_webhooks', '0011_sso_identities'])
+      expect(rows.map((r) => r.name)).toEqual(['0000_init', '0001_bytea_storage', '0002_settings', '0003_security_review', '0004_board_files', '0005_board_history', '0006_session_control', '0007_votes_and_private_notes', '0008_summons', '0009_mail_and_reset', '0010_webhooks', '0011_sso_identities', '0012_snapshot_parts'])
     })
 
     it('round-trips rows, timestamps and bytes', async () => {

@@ -68,6 +68,10 @@ export class CollabHub {
   constructor(private readonly deps: HubDeps) {
     // Compaction measures a board's stored size again (deleted content shrinks).
     deps.docStore.onCompacted = (boardId, bytes) => this.rooms.get(boardId)?.size.recount(bytes)
+    // With one instance, every row of a loaded board's log went through its
+    // room, so the room's document can be the snapshot (the database
+    // decides whether it uses it). With other instances it may lag theirs.
+    if (deps.bus.kind === 'local') deps.docStore.liveDocument = (boardId) => this.rooms.get(boardId)?.appendedDoc ?? null
     this.unsubscribe = deps.bus.subscribe((signal) => {
       this.onSignal(signal).catch((err: unknown) => deps.logger.error({ err, signal }, 'applying a signal failed'))
     })

@@ -130,6 +130,16 @@ export class RoomSync {
     return this.document.doc
   }
 
+  /**
+   * The built document, when it holds exactly what was stored or handed to
+   * the log for this board (DocStore's live compaction, see compactLive):
+   * not while it is rebuilt (a failed apply may have left part of an update
+   * in it), and not before it is built (nothing was appended then).
+   */
+  get appendedDoc(): Y.Doc | null {
+    return this.document.built && this.rebuilding === null ? this.document.doc : null
+  }
+
   /** Runs `run` once the stored client-id owners are known. */
   afterOwners(run: () => void | Promise<void>): void | Promise<void> {
     return this.ownersLoading ? this.ownersLoading.then(run) : run()

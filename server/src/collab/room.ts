@@ -99,6 +99,11 @@ export class Room implements MessageSink {
     return this.sync.doc
   }
 
+  /** The document, when it holds exactly what this room handed to the log (see RoomSync.appendedDoc); null once destroyed. */
+  get appendedDoc(): Y.Doc | null {
+    return this.destroyed ? null : this.sync.appendedDoc
+  }
+
   /** Who owns which Yjs client id on the board (principal keys). */
   get owners(): Map<number, string> {
     return this.sync.owners

@@ -8,6 +8,7 @@ import { and, asc, eq, gt, lte, type Placeholder, type SQL, sql } from 'drizzle-
 import { type Db, queryRows } from './db.js'
 import { inlineJob, type LogReadRequest, type MergedLog, type MergeWorker, mergeInline, unpackRows } from './merge-worker.js'
 import { docSnapshots, docUpdates } from './schema.js'
+import { storedSnapshotSql } from './snapshot-parts.js'
 
 /** Log rows a compaction reads at once in the merge worker (PostgreSQL). */
 export const COMPACTION_SLICE_ROWS = 2_000
@@ -40,7 +41,7 @@ type SliceParam = LogReadRequest['sliceOrder'][number]
 export function logReadStatements(db: Db): Pick<LogReadRequest, 'snapshotSql' | 'sliceSql' | 'sliceOrder'> {
   const p = (name: SliceParam) => sql.placeholder(name)
   const snapshot = db
-    .select({ data: docSnapshots.data, lastSeq: docSnapshots.lastSeq })
+    .select({ data: sql<Uint8Array>`${storedSnapshotSql('"doc_snapshots"')}`, lastSeq: docSnapshots.lastSeq })
     .from(docSnapshots)
     .where(eq(docSnapshots.boardId, p('boardId')))
     .toSQL()
@@ -116,7 +117,10 @@ export async function readInThread(
   edge: CompactionEdge,
   inline: InlineBudget | null = null,
 ): Promise<ThreadMerged | 'stale'> {
-  const [stored] = await db.select({ data: docSnapshots.data, lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
+  const [stored] = await db
+    .select({ data: sql<Uint8Array>`${storedSnapshotSql('"doc_snapshots"')}`, lastSeq: docSnapshots.lastSeq })
+    .from(docSnapshots)
+    .where(eq(docSnapshots.boardId, boardId))
   if ((stored?.lastSeq ?? null) !== edge.lastSeq) return 'stale'
   const snapshot = stored ? [stored.data as Uint8Array] : []
   const snapshotBytes = snapshot[0]?.length ?? 0

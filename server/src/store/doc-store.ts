@@ -2,6 +2,7 @@
 // a compacted snapshot, and the client id → principal map of the guard.
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
+import * as Y from 'yjs'
 import { type Db, queryRows } from './db.js'
 import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
 import { encodeSyncStep2 } from '../../../shared/protocol.js'
@@ -11,6 +12,8 @@ import { preparedOn, UNNAMED } from './prepared.js'
 import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE, type InlineBudget, logReadStatements, readInThread } from './compaction-read.js'
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
 import { loopLoad } from '../util/loop-load.js'
+import { UnfoldedRows } from './unfolded-rows.js'
+import { dropSnapshotParts, dropStaleSnapshotParts, SNAPSHOT_PART_BYTES, storedSnapshotSql, writeSnapshotParts } from './snapshot-parts.js'
 
 interface Pending {
   boardId: string
@@ -20,6 +23,8 @@ interface Pending {
   at: number
   resolve: (saved: boolean) => void
   reject: (err: unknown) => void
+  /** The promise append() answered: settles with resolve or reject. */
+  done: Promise<boolean>
 }
 
 export class BoardGoneError extends Error {
@@ -44,6 +49,12 @@ export interface DocStoreOptions {
   readerUrl?: string
   /** A board at most this big is merged on this thread when this thread reads the log (no readerUrl); INLINE_MERGE unless given, null: never. */
   inlineMerge?: InlineBudget | null
+  /**
+   * Snapshots bigger than this are written in parts of this size (see
+   * snapshot-parts.ts). Default: SNAPSHOT_PART_BYTES on an in-process
+   * database, never on PostgreSQL (whose writes run in its own processes).
+   */
+  snapshotPartBytes?: number | null
 }
 
 /**
@@ -80,7 +91,23 @@ export interface DocStoreMetrics {
   onCompaction?(boardId: string, updates: number, ms: number, readBy: CompactionReader, mergedBy: CompactionReader): void
 }
 
-export type CompactionReader = 'worker' | 'thread'
+/**
+ * 'live': the board's live document was the snapshot (compactLive), nothing
+ * was read or merged; read by 'memory': its last snapshot and the rows
+ * appended since, kept in memory, merged by the worker.
+ */
+export type CompactionReader = 'worker' | 'thread' | 'live' | 'memory'
+
+/** A board encoded bigger than this is next compacted from memory in the worker (see compactLive). */
+export const LIVE_ENCODE_MAX_BYTES = 128 * 1024
+
+interface LiveCompaction {
+  merged: MergedLog | 'stale'
+  readBy: CompactionReader
+  mergedBy: CompactionReader
+  /** Called with whether the snapshot landed. */
+  settle(landed: boolean): void
+}
 
 
 /**
@@ -91,7 +118,27 @@ export const RECENT_SNAPSHOT_BYTES = 32 * 1024 * 1024
 
 export class DocStore implements DocLog {
   private queue: Pending[] = []
+  /** The batch being written. */
+  private inFlight: readonly Pending[] = []
   private flushing: Promise<void> | null = null
+  /** Per board, how many batches failed to store (see compactLive). */
+  private readonly appendFailures = new Map<string, number>()
+  /**
+   * Boards whose loaded document may differ from the log until the room is
+   * dropped (forget): an append failed, or the board was loaded while rows of
+   * it were still queued (a dropped room's last edits), which the load did
+   * not see. Their compactions read the log.
+   */
+  private readonly notLive = new Set<string>()
+  /** Big boards' rows appended since their last live snapshot (see compactLive). */
+  private readonly unfolded = new Map<string, UnfoldedRows>()
+  /**
+   * Set by the hub when this process alone writes the log (one instance): a
+   * loaded board's document, which then holds every row of its log (each
+   * applied before it was appended) and nothing that was not appended. Used
+   * on the embedded database only, see compactLive.
+   */
+  liveDocument: ((boardId: string) => Y.Doc | null) | null = null
   private readonly logCounts = new Map<string, number>()
   /** Bytes in the log since the snapshot, and the snapshot's size, per board. */
   private readonly logBytes = new Map<string, number>()
@@ -114,6 +161,11 @@ export class DocStore implements DocLog {
     this.logRead = options.readerUrl ? { url: options.readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
   }
 
+  private get snapshotPartBytes(): number | null {
+    const given = this.options.snapshotPartBytes
+    return given === undefined ? (this.options.inProcess ? SNAPSHOT_PART_BYTES : null) : given
+  }
+
   private get inlineBudget(): InlineBudget | null {
     return this.options.inlineMerge === undefined ? INLINE_MERGE : this.options.inlineMerge
   }
@@ -125,6 +177,8 @@ export class DocStore implements DocLog {
   /** The board's stored document; throws BoardGoneError when the board no longer exists. */
   async load(boardId: string): Promise<LoadedDoc> {
     this.discarded.delete(boardId)
+    // Queued rows are written after this read: the document built from it lacks them.
+    if (this.queue.some((p) => p.boardId === boardId)) this.notLive.add(boardId)
     const cached = this.recent.get(boardId)
     // One statement, so one consistent view without a transaction: a
     // compaction committing meanwhile cannot make us miss the entries it
@@ -141,7 +195,7 @@ export class DocStore implements DocLog {
           WHERE b.id = ${boardId}
         )
         SELECT 0 AS kind, head.last_seq AS seq,
-          CASE WHEN head.last_seq IS NOT DISTINCT FROM ${cached?.lastSeq ?? -1}::bigint THEN NULL ELSE s.data END AS data
+          CASE WHEN head.last_seq IS NOT DISTINCT FROM ${cached?.lastSeq ?? -1}::bigint THEN NULL ELSE ${storedSnapshotSql('s')} END AS data
         FROM head LEFT JOIN ${docSnapshots} s ON s.board_id = head.id
         UNION ALL
         SELECT 1, u.seq, u.data FROM ${docUpdates} u, head
@@ -242,10 +296,15 @@ export class DocStore implements DocLog {
 
   /** Resolves true once the update is durable; false if its board was deleted meanwhile. */
   append(boardId: string, update: Uint8Array, actor?: string): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ boardId, update, actor: actor ?? null, resolve, reject, at: performance.now() })
-      this.flushing ??= this.run()
+    let pending!: Pending
+    const done = new Promise<boolean>((resolve, reject) => {
+      pending = { boardId, update, actor: actor ?? null, resolve, reject, at: performance.now(), done: null! }
     })
+    pending.done = done
+    this.unfolded.get(boardId)?.add(update)
+    this.queue.push(pending)
+    this.flushing ??= this.run()
+    return done
   }
 
   /** Waits until everything appended so far is durable. */
@@ -257,6 +316,7 @@ export class DocStore implements DocLog {
   discard(boardId: string): void {
     this.discarded.add(boardId)
     this.forget(boardId)
+    this.appendFailures.delete(boardId)
     const old = this.recent.get(boardId)
     if (old) {
       this.recent.delete(boardId)
@@ -274,6 +334,8 @@ export class DocStore implements DocLog {
 
   /** Drops per-board bookkeeping (the room unloaded); load() rebuilds it. */
   forget(boardId: string): void {
+    this.notLive.delete(boardId)
+    this.unfolded.delete(boardId)
     this.lastCompaction.delete(boardId)
     this.logCounts.delete(boardId)
     this.logBytes.delete(boardId)
@@ -300,7 +362,8 @@ export class DocStore implements DocLog {
         for (const p of batch) if (this.discarded.has(p.boardId)) p.resolve(false)
         if (live.length === 0) continue
         const started = performance.now()
-        await this.writeBatch(live)
+        this.inFlight = live
+        await this.writeBatch(live).finally(() => (this.inFlight = []))
         if (this.options.inProcess) {
           const ended = performance.now()
           this.nextCommitAt = ended + Math.min(MAX_COMMIT_PAUSE_MS, (ended - started) * (1 / IN_PROCESS_COMMIT_SHARE - 1))
@@ -338,6 +401,8 @@ export class DocStore implements DocLog {
           if (!exists) {
             for (const p of items) p.resolve(false)
           } else {
+            this.appendFailures.set(boardId, (this.appendFailures.get(boardId) ?? 0) + 1)
+            this.notLive.add(boardId)
             this.logger.error({ err: boardErr, boardId }, 'could not store updates')
             for (const p of items) p.reject(boardErr)
           }
@@ -397,12 +462,14 @@ export class DocStore implements DocLog {
     // every append holds KEY SHARE on it from before its row is numbered
     // until its commit (log-append.ts), so once we have the lock no row at
     // or below `upto` is still in flight, on any instance. The lock is held
-    // for this one short read only. Then the snapshot and the log are read
-    // in slices and merged, off this thread where the database allows (see
-    // readLog): one read of a busy board's 30,000 rows held this thread (and
-    // its collector) for 60-140 ms, which every live update waited behind.
-    // Rows above the snapshot are never deleted, and if another compaction
-    // lands meanwhile this one does not (checked when writing).
+    // for this one short read only. Then the board's live document is
+    // encoded (compactLive), or the snapshot and the log are read in slices
+    // and merged, off this thread where the database allows (see readLog):
+    // one read of a busy board's 30,000 rows held this thread (and its
+    // collector) for 60-140 ms, which every live update waited behind. A big
+    // snapshot is written in parts first (snapshot-parts.ts). Rows above the
+    // snapshot are never deleted, and if another compaction lands meanwhile
+    // this one does not (checked when writing).
     const edge = await this.db.transaction(async (tx) => {
       const [board] = await tx.select({ id: boards.id }).from(boards).where(eq(boards.id, boardId)).for('update')
       if (!board) return null
@@ -415,26 +482,27 @@ export class DocStore implements DocLog {
     })
     if (!edge || edge.upto === null) return
     const at = { lastSeq: edge.last_seq === null ? null : Number(edge.last_seq), upto: Number(edge.upto) }
-    const { merged, readBy, mergedBy } = await this.readLog(boardId, at)
+    // A document that may not match the log (see notLive) is never the snapshot.
+    const live = this.options.inProcess && !this.notLive.has(boardId) ? (this.liveDocument?.(boardId) ?? null) : null
+    const { merged, readBy, mergedBy, settle } = live ? await this.compactLive(boardId, live, at) : { ...(await this.readLog(boardId, at)), settle: null }
     // 'stale': another compaction landed since, and folded this log already.
-    if (merged === 'stale' || merged.folded === 0) return
+    if (merged === 'stale' || merged.folded === 0) return settle?.(false)
     const { data, lastSeq, folded, foldedBytes } = merged
-    const landed = await this.db.transaction(async (tx) => {
-      if (!(await lockBoardForCompaction(tx, boardId))) return false
-      const [current] = await tx
-        .select({ lastSeq: docSnapshots.lastSeq })
-        .from(docSnapshots)
-        .where(eq(docSnapshots.boardId, boardId))
-      if ((current?.lastSeq ?? 0) !== (at.lastSeq ?? 0)) return false
-      await tx
-        .insert(docSnapshots)
-        .values({ boardId, data, lastSeq })
-        .onConflictDoUpdate({ target: docSnapshots.boardId, set: { data, lastSeq, updatedAt: sql`now()` } })
-      // The folded rows stay: they are the board's history until the
-      // retention sweep (history/retention.ts) folds them into its base.
-      return true
-    })
-    if (!landed) return
+    const partBytes = this.snapshotPartBytes
+    const replacesParts = partBytes !== null && (this.snapshotBytes.get(boardId) ?? 0) > partBytes
+    let written: { landed: boolean; parts: number }
+    try {
+      written = await this.land(boardId, at, data, lastSeq, partBytes)
+    } catch (err) {
+      settle?.(false)
+      throw err
+    }
+    const { landed, parts } = written
+    settle?.(landed)
+    if (!landed) {
+      if (parts > 0) await dropSnapshotParts(this.db, boardId, lastSeq).catch((err: unknown) => this.logger.warn({ err, boardId }, 'could not delete snapshot parts'))
+      return
+    }
     this.snapshotBytes.set(boardId, data.length)
     // The next threshold compaction comes once the log is at least as big as
     // this snapshot; with as many bytes as this one folded, it will be past
@@ -448,8 +516,101 @@ export class DocStore implements DocLog {
     this.logBytes.set(boardId, Math.max(0, (this.logBytes.get(boardId) ?? 0) - foldedBytes))
     this.metrics.onCompaction?.(boardId, folded, performance.now() - started, readBy, mergedBy)
     this.onCompacted?.(boardId, this.storedBytes(boardId))
-    this.logger.debug({ boardId, folded, bytes: data.length }, 'compacted board log')
+    this.logger.debug({ boardId, folded, bytes: data.length, parts }, 'compacted board log')
+    // The replaced snapshot's parts, and left-overs of attempts that did not land.
+    if (parts > 0 || replacesParts) {
+      await dropStaleSnapshotParts(this.db, boardId, lastSeq).catch((err: unknown) => this.logger.warn({ err, boardId }, 'could not delete snapshot parts'))
+    }
   }
+
+  /**
+   * Writes the snapshot (its parts first, when it is big and parts are on)
+   * and lands it in a short transaction, unless another compaction moved the
+   * board's snapshot meanwhile or the board is gone.
+   */
+  private async land(boardId: string, at: CompactionEdge, data: Uint8Array, lastSeq: number, partBytes: number | null): Promise<{ landed: boolean; parts: number }> {
+    const parts = partBytes !== null && data.length > partBytes ? await writeSnapshotParts(this.db, boardId, lastSeq, data, partBytes) : 0
+    const landed = await this.db.transaction(async (tx) => {
+      if (!(await lockBoardForCompaction(tx, boardId))) return false
+      const [current] = await tx.select({ lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
+      if ((current?.lastSeq ?? 0) !== (at.lastSeq ?? 0)) return false
+      // In parts, the row's own bytes are empty.
+      const row = { data: parts > 0 ? new Uint8Array(0) : data, lastSeq, parts }
+      await tx
+        .insert(docSnapshots)
+        .values({ boardId, ...row })
+        .onConflictDoUpdate({ target: docSnapshots.boardId, set: { ...row, updatedAt: sql`now()` } })
+      // The folded rows stay: they are the board's history until the
+      // retention sweep (history/retention.ts) folds them into its base.
+      return true
+    })
+    return { landed, parts }
+  }
+
+  /**
+   * The board's live document as the snapshot up to the edge: on the
+   * embedded database the log's read (thousands of rows on the one thread
+   * that also serves the room: stalls of 50-120 ms under load) and the merge
+   * are skipped. Every row up to the edge was appended before now, so the
+   * document holds it; it may hold later rows too, which the next load
+   * applies again (Yjs ignores what a document already has). It may also hold
+   * rows not stored yet: the snapshot lands only once they are, and not if
+   * any of the board's appends fails meanwhile (the room is then dropped,
+   * and until then its compactions read the log).
+   */
+  private async compactLive(boardId: string, doc: Y.Doc, edge: CompactionEdge): Promise<LiveCompaction> {
+    const failures = this.appendFailures.get(boardId) ?? 0
+    const folded = Math.max(1, this.logCounts.get(boardId) ?? 0)
+    const foldedBytes = this.logBytes.get(boardId) ?? 0
+    // The snapshot holds everything appended before this moment; the last
+    // of it still queued or in flight decides whether it all got stored.
+    const last = findLast(this.queue, boardId) ?? findLast(this.inFlight, boardId)
+    const rows = this.unfolded.get(boardId)
+    const base = this.recent.get(boardId)
+    let data: Uint8Array | null
+    let from: CompactionReader
+    let settle: (landed: boolean) => void
+    if (rows && base && base.lastSeq === edge.lastSeq) {
+      // A big board: its last snapshot and the rows appended since, merged
+      // in the worker. This thread only copies them (a few milliseconds
+      // where encoding the document took 40-80 ms per 2 MB).
+      from = 'memory'
+      const since = new UnfoldedRows()
+      this.unfolded.set(boardId, since)
+      const job = this.merger.job()
+      job.add([base.data])
+      rows.sendTo(job)
+      data = await job.finish().catch((err: unknown) => {
+        this.logger.warn({ err, boardId }, 'the merge worker failed; the board\'s document is encoded instead next time')
+        return null
+      })
+      settle = (landed) => {
+        if (landed && data) return
+        // Not folded: these rows stay ahead of the ones appended since, or,
+        // without the worker, the next compaction encodes the document.
+        if (data) rows.addAll(since)
+        if (data && this.unfolded.get(boardId) === since) this.unfolded.set(boardId, rows)
+        else if (!data && this.unfolded.get(boardId) === since) this.unfolded.delete(boardId)
+      }
+    } else {
+      from = 'live'
+      data = Y.encodeStateAsUpdate(doc)
+      // Encoding grows with the board: a big one's next compaction merges
+      // this snapshot and the rows appended from now on instead.
+      const since = data.length > LIVE_ENCODE_MAX_BYTES ? new UnfoldedRows() : null
+      if (since) {
+        this.unfolded.set(boardId, since)
+        this.merger.prepare()
+      } else this.unfolded.delete(boardId)
+      settle = (landed) => {
+        if (!landed && since && this.unfolded.get(boardId) === since) this.unfolded.delete(boardId)
+      }
+    }
+    const stored = last ? await last.done.then(() => true, () => false) : true
+    const merged = data && stored && (this.appendFailures.get(boardId) ?? 0) === failures ? { data, lastSeq: edge.upto, folded, foldedBytes } : 'stale'
+    return { merged, readBy: from, mergedBy: from === 'memory' ? 'worker' : 'live', settle }
+  }
+
 
   /**
    * The snapshot and the log up to the edge, merged: read by the worker where
@@ -489,6 +650,11 @@ export class DocStore implements DocLog {
     await Promise.allSettled(this.compactions.values())
     await this.merger.close()
   }
+}
+
+function findLast(items: readonly Pending[], boardId: string): Pending | undefined {
+  for (let i = items.length - 1; i >= 0; i--) if (items[i]!.boardId === boardId) return items[i]
+  return undefined
 }
 
 /**

@@ -220,15 +220,40 @@ export const boardVersions = pgTable(
   (t) => [index('board_versions_board_idx').on(t.boardId, t.seq)],
 )
 
-/** The compacted document: every update up to `lastSeq` merged. */
+/**
+ * The compacted document: every update up to `lastSeq` merged. In `data`,
+ * or, when `parts` is above zero, in that many rows of doc_snapshot_parts
+ * with this `lastSeq` (see store/snapshot-parts.ts).
+ */
 export const docSnapshots = pgTable('doc_snapshots', {
   boardId: text('board_id')
     .primaryKey()
     .references(() => boards.id, { onDelete: 'cascade' }),
   data: bytea('data').notNull(),
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  parts: integer('parts').notNull().default(0),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
+
+/**
+ * A big snapshot, cut in parts, on the embedded database: each part is
+ * written by a statement of its own, so that no one write holds the event
+ * loop (which the embedded database shares with every room) for long. Parts
+ * whose `lastSeq` is not their snapshot's are left over from a compaction
+ * that was replaced or did not land, and are deleted by the next one.
+ */
+export const docSnapshotParts = pgTable(
+  'doc_snapshot_parts',
+  {
+    boardId: text('board_id')
+      .notNull()
+      .references(() => boards.id, { onDelete: 'cascade' }),
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+    part: integer('part').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.boardId, t.lastSeq, t.part] })],
+)
 
 /**
  * Files elements refer to (images), per board, by the id the client gave
