@@ -8,7 +8,7 @@ import { and, asc, eq, gt, lte, type Placeholder, type SQL, sql } from 'drizzle-
 import { type Db, queryRows } from './db.js'
 import { inlineJob, type LogReadRequest, type MergedLog, type MergeWorker, mergeInline, unpackRows } from './merge-worker.js'
 import { docSnapshots, docUpdates } from './schema.js'
-import { storedSnapshotSql } from './snapshot-parts.js'
+import { storedSnapshotSql } from './snapshot-write.js'
 
 /** Log rows a compaction reads at once in the merge worker (PostgreSQL). */
 export const COMPACTION_SLICE_ROWS = 2_000

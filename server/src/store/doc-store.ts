@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { type Db, queryRows } from './db.js'
 import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
-import { encodeSyncStep2 } from '../../../shared/protocol.js'
+import { RecentSnapshots } from './recent-snapshots.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { type AppendRows, rowAppender } from './log-append.js'
 import { preparedOn, UNNAMED } from './prepared.js'
@@ -13,7 +13,7 @@ import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE, type InlineBu
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
 import { loopLoad } from '../util/loop-load.js'
 import { UnfoldedRows } from './unfolded-rows.js'
-import { dropSnapshotParts, dropStaleSnapshotParts, SNAPSHOT_PART_BYTES, storedSnapshotSql, writeSnapshotParts } from './snapshot-parts.js'
+import { dropSnapshotParts, dropStaleSnapshotParts, landSnapshot, SNAPSHOT_PART_BYTES, storedSnapshotSql } from './snapshot-write.js'
 
 interface Pending {
   boardId: string
@@ -51,7 +51,7 @@ export interface DocStoreOptions {
   inlineMerge?: InlineBudget | null
   /**
    * Snapshots bigger than this are written in parts of this size (see
-   * snapshot-parts.ts). Default: SNAPSHOT_PART_BYTES on an in-process
+   * snapshot-write.ts). Default: SNAPSHOT_PART_BYTES on an in-process
    * database, never on PostgreSQL (whose writes run in its own processes).
    */
   snapshotPartBytes?: number | null
@@ -110,11 +110,6 @@ interface LiveCompaction {
 }
 
 
-/**
- * Memory for recently compacted snapshots, so a board that empties and is
- * joined again is served without reading its state back from the database.
- */
-export const RECENT_SNAPSHOT_BYTES = 32 * 1024 * 1024
 
 export class DocStore implements DocLog {
   private queue: Pending[] = []
@@ -145,8 +140,7 @@ export class DocStore implements DocLog {
   private readonly snapshotBytes = new Map<string, number>()
   private readonly compactions = new Map<string, Promise<void>>()
   private readonly discarded = new Set<string>()
-  private readonly recent = new Map<string, { data: Uint8Array; frame: Uint8Array; lastSeq: number }>()
-  private recentBytes = 0
+  private readonly recent = new RecentSnapshots()
   metrics: DocStoreMetrics = {}
   private readonly merger: MergeWorker
   private readonly appendRows: AppendRows
@@ -208,7 +202,7 @@ export class DocStore implements DocLog {
     let snapshot: Uint8Array | null = null
     let snapshotFrame: Uint8Array | undefined
     if (lastSeq !== null) {
-      const kept = head.data ? this.remember(boardId, new Uint8Array(head.data), lastSeq) : cached!
+      const kept = head.data ? this.recent.remember(boardId, new Uint8Array(head.data), lastSeq) : cached!
       snapshot = kept.data
       snapshotFrame = kept.frame
     }
@@ -231,30 +225,6 @@ export class DocStore implements DocLog {
       .from(clientIds)
       .where(eq(clientIds.boardId, boardId))
     return new Map(owned.map((o) => [o.clientId, { kind: o.kind, id: o.id }]))
-  }
-
-  /**
-   * Keeps a board's latest snapshot in memory (least recently used go first),
-   * framed once as the sync step 2 a joiner is sent: every later cold join
-   * sends these very bytes, with no megabyte copy per join.
-   */
-  private remember(boardId: string, snapshot: Uint8Array, lastSeq: number): { data: Uint8Array; frame: Uint8Array; lastSeq: number } {
-    const frame = encodeSyncStep2(snapshot)
-    const entry = { data: frame.subarray(frame.length - snapshot.length), frame, lastSeq }
-    const old = this.recent.get(boardId)
-    if (old) {
-      this.recentBytes -= old.frame.length
-      this.recent.delete(boardId)
-    }
-    if (frame.length > RECENT_SNAPSHOT_BYTES / 4) return entry
-    this.recent.set(boardId, entry)
-    this.recentBytes += frame.length
-    for (const [id, kept] of this.recent) {
-      if (this.recentBytes <= RECENT_SNAPSHOT_BYTES) break
-      this.recent.delete(id)
-      this.recentBytes -= kept.frame.length
-    }
-    return entry
   }
 
   /**
@@ -317,11 +287,7 @@ export class DocStore implements DocLog {
     this.discarded.add(boardId)
     this.forget(boardId)
     this.appendFailures.delete(boardId)
-    const old = this.recent.get(boardId)
-    if (old) {
-      this.recent.delete(boardId)
-      this.recentBytes -= old.frame.length
-    }
+    this.recent.drop(boardId)
   }
 
   /** What the board takes in the database: its snapshot and the log since. */
@@ -467,7 +433,7 @@ export class DocStore implements DocLog {
     // and merged, off this thread where the database allows (see readLog):
     // one read of a busy board's 30,000 rows held this thread (and its
     // collector) for 60-140 ms, which every live update waited behind. A big
-    // snapshot is written in parts first (snapshot-parts.ts). Rows above the
+    // snapshot is written in parts first (snapshot-write.ts). Rows above the
     // snapshot are never deleted, and if another compaction lands meanwhile
     // this one does not (checked when writing).
     const edge = await this.db.transaction(async (tx) => {
@@ -492,7 +458,7 @@ export class DocStore implements DocLog {
     const replacesParts = partBytes !== null && (this.snapshotBytes.get(boardId) ?? 0) > partBytes
     let written: { landed: boolean; parts: number }
     try {
-      written = await this.land(boardId, at, data, lastSeq, partBytes)
+      written = await landSnapshot(this.db, boardId, at.lastSeq, data, lastSeq, partBytes)
     } catch (err) {
       settle?.(false)
       throw err
@@ -511,7 +477,7 @@ export class DocStore implements DocLog {
     // core) from landing while that compaction and live traffic wait for it.
     const budget = this.inlineBudget
     if (mergedBy === 'thread' && budget && data.length + Math.max(data.length, foldedBytes) > budget.bytes) this.merger.prepare()
-    this.remember(boardId, data, lastSeq)
+    this.recent.remember(boardId, data, lastSeq)
     this.logCounts.set(boardId, Math.max(0, (this.logCounts.get(boardId) ?? 0) - folded))
     this.logBytes.set(boardId, Math.max(0, (this.logBytes.get(boardId) ?? 0) - foldedBytes))
     this.metrics.onCompaction?.(boardId, folded, performance.now() - started, readBy, mergedBy)
@@ -521,30 +487,6 @@ export class DocStore implements DocLog {
     if (parts > 0 || replacesParts) {
       await dropStaleSnapshotParts(this.db, boardId, lastSeq).catch((err: unknown) => this.logger.warn({ err, boardId }, 'could not delete snapshot parts'))
     }
-  }
-
-  /**
-   * Writes the snapshot (its parts first, when it is big and parts are on)
-   * and lands it in a short transaction, unless another compaction moved the
-   * board's snapshot meanwhile or the board is gone.
-   */
-  private async land(boardId: string, at: CompactionEdge, data: Uint8Array, lastSeq: number, partBytes: number | null): Promise<{ landed: boolean; parts: number }> {
-    const parts = partBytes !== null && data.length > partBytes ? await writeSnapshotParts(this.db, boardId, lastSeq, data, partBytes) : 0
-    const landed = await this.db.transaction(async (tx) => {
-      if (!(await lockBoardForCompaction(tx, boardId))) return false
-      const [current] = await tx.select({ lastSeq: docSnapshots.lastSeq }).from(docSnapshots).where(eq(docSnapshots.boardId, boardId))
-      if ((current?.lastSeq ?? 0) !== (at.lastSeq ?? 0)) return false
-      // In parts, the row's own bytes are empty.
-      const row = { data: parts > 0 ? new Uint8Array(0) : data, lastSeq, parts }
-      await tx
-        .insert(docSnapshots)
-        .values({ boardId, ...row })
-        .onConflictDoUpdate({ target: docSnapshots.boardId, set: { ...row, updatedAt: sql`now()` } })
-      // The folded rows stay: they are the board's history until the
-      // retention sweep (history/retention.ts) folds them into its base.
-      return true
-    })
-    return { landed, parts }
   }
 
   /**
@@ -655,16 +597,4 @@ export class DocStore implements DocLog {
 function findLast(items: readonly Pending[], boardId: string): Pending | undefined {
   for (let i = items.length - 1; i >= 0; i--) if (items[i]!.boardId === boardId) return items[i]
   return undefined
-}
-
-/**
- * Orders the compactions of one board (on every instance) and makes a
- * compaction of a deleted board land nowhere. NO KEY UPDATE, not UPDATE:
- * each append's foreign-key check takes KEY SHARE on the same row, which
- * UPDATE would block until the compaction commits (the whole board's log
- * waiting behind a snapshot write). False when the board is gone.
- */
-export async function lockBoardForCompaction(tx: Pick<Db, 'select'>, boardId: string): Promise<boolean> {
-  const [board] = await tx.select({ id: boards.id }).from(boards).where(eq(boards.id, boardId)).for('no key update')
-  return board !== undefined
 }

@@ -223,7 +223,7 @@ export const boardVersions = pgTable(
 /**
  * The compacted document: every update up to `lastSeq` merged. In `data`,
  * or, when `parts` is above zero, in that many rows of doc_snapshot_parts
- * with this `lastSeq` (see store/snapshot-parts.ts).
+ * with this `lastSeq` (see store/snapshot-write.ts).
  */
 export const docSnapshots = pgTable('doc_snapshots', {
   boardId: text('board_id')
