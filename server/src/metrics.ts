@@ -75,7 +75,7 @@ export class Metrics {
     })
     this.compactions = new Counter({
       name: 'drawbridge_compactions_total',
-      help: 'Log compactions into snapshots, by who read the log (the merge worker, PostgreSQL only, or the main thread) and who merged it (the merge worker, or the main thread for a small board on the embedded database); live/live: the loaded board\'s own document was the snapshot (embedded database, one instance)',
+      help: 'Log compactions into snapshots, by who read the log (the merge worker, PostgreSQL only, or the main thread) and who merged it (the merge worker, or the main thread for a small board on the embedded database); on the embedded database with one instance, live/live: the loaded board\'s own document was the snapshot, memory/worker: a big board\'s last snapshot and the updates since, kept in memory, merged by the worker',
       labelNames: ['read_by', 'merged_by'],
       registers,
     })

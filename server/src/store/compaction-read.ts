@@ -41,7 +41,7 @@ type SliceParam = LogReadRequest['sliceOrder'][number]
 export function logReadStatements(db: Db): Pick<LogReadRequest, 'snapshotSql' | 'sliceSql' | 'sliceOrder'> {
   const p = (name: SliceParam) => sql.placeholder(name)
   const snapshot = db
-    .select({ data: sql<Uint8Array>`${storedSnapshotSql('"doc_snapshots"')}`, lastSeq: docSnapshots.lastSeq })
+    .select({ data: storedSnapshotSql('"doc_snapshots"'), lastSeq: docSnapshots.lastSeq })
     .from(docSnapshots)
     .where(eq(docSnapshots.boardId, p('boardId')))
     .toSQL()
@@ -118,11 +118,11 @@ export async function readInThread(
   inline: InlineBudget | null = null,
 ): Promise<ThreadMerged | 'stale'> {
   const [stored] = await db
-    .select({ data: sql<Uint8Array>`${storedSnapshotSql('"doc_snapshots"')}`, lastSeq: docSnapshots.lastSeq })
+    .select({ data: storedSnapshotSql('"doc_snapshots"'), lastSeq: docSnapshots.lastSeq })
     .from(docSnapshots)
     .where(eq(docSnapshots.boardId, boardId))
   if ((stored?.lastSeq ?? null) !== edge.lastSeq) return 'stale'
-  const snapshot = stored ? [stored.data as Uint8Array] : []
+  const snapshot = stored ? [stored.data] : []
   const snapshotBytes = snapshot[0]?.length ?? 0
   let budget = inline && snapshotBytes <= inline.bytes ? inline : null
   let job = budget ? inlineJob() : merger.job()

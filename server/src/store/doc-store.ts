@@ -527,12 +527,13 @@ export class DocStore implements DocLog {
         return null
       })
       settle = (landed) => {
-        if (landed && data) return
+        if ((landed && data) || this.unfolded.get(boardId) !== since) return
         // Not folded: these rows stay ahead of the ones appended since, or,
         // without the worker, the next compaction encodes the document.
-        if (data) rows.addAll(since)
-        if (data && this.unfolded.get(boardId) === since) this.unfolded.set(boardId, rows)
-        else if (!data && this.unfolded.get(boardId) === since) this.unfolded.delete(boardId)
+        if (data) {
+          rows.addAll(since)
+          this.unfolded.set(boardId, rows)
+        } else this.unfolded.delete(boardId)
       }
     } else {
       from = 'live'

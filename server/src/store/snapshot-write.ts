@@ -16,11 +16,11 @@ export const SNAPSHOT_PART_BYTES = 64 * 1024
  * The bytes of the snapshot row `alias` of doc_snapshots, whole or put
  * together from its parts: every reader of a snapshot uses this.
  */
-export function storedSnapshotSql(alias: string): SQL {
+export function storedSnapshotSql(alias: string): SQL<Uint8Array> {
   if (!/^[a-z_"]+$/.test(alias)) throw new Error(`unexpected alias ${alias}`)
-  return sql.raw(
+  return sql<Uint8Array>`${sql.raw(
     `CASE WHEN ${alias}.parts = 0 THEN ${alias}.data ELSE (SELECT string_agg(p.data, ''::bytea ORDER BY p.part) FROM doc_snapshot_parts p WHERE p.board_id = ${alias}.board_id AND p.last_seq = ${alias}.last_seq) END`,
-  )
+  )}`
 }
 
 const turn = () => new Promise((resolve) => setTimeout(resolve, 1))
