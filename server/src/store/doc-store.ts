@@ -1,31 +1,19 @@
-// Durable board documents: an append-only update log with group commit,
-// a compacted snapshot, and the client id → principal map of the guard.
-import { and, eq, inArray, sql } from 'drizzle-orm'
+// Durable board documents: an append-only update log (its group commit in
+// append-queue.ts) folded into a compacted snapshot, and the client id →
+// principal map of the guard (client-ids.ts).
+import { eq, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { type Db, queryRows } from './db.js'
-import { boards, clientIds, docSnapshots, docUpdates } from './schema.js'
+import { boards, docSnapshots, docUpdates } from './schema.js'
 import { RecentSnapshots } from './recent-snapshots.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
-import { type AppendRows, rowAppender } from './log-append.js'
-import { preparedOn, UNNAMED } from './prepared.js'
+import { AppendQueue, type PendingRow } from './append-queue.js'
+import { claimClientIds, loadOwners } from './client-ids.js'
 import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE, type InlineBudget, logReadStatements, readInThread } from './compaction-read.js'
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
-import { loopLoad } from '../util/loop-load.js'
 import { UnfoldedRows } from './unfolded-rows.js'
 import { dropSnapshotParts, dropStaleSnapshotParts, landSnapshot, SNAPSHOT_PART_BYTES, storedSnapshotSql } from './snapshot-write.js'
-
-interface Pending {
-  boardId: string
-  update: Uint8Array
-  actor: string | null
-  /** performance.now() when appended: the durable-log lag is measured from here. */
-  at: number
-  resolve: (saved: boolean) => void
-  reject: (err: unknown) => void
-  /** The promise append() answered: settles with resolve or reject. */
-  done: Promise<boolean>
-}
 
 export class BoardGoneError extends Error {
   constructor(boardId: string) {
@@ -57,22 +45,6 @@ export interface DocStoreOptions {
   snapshotPartBytes?: number | null
 }
 
-/**
- * With an in-process database, commits may take at most this share of the
- * event loop: after a commit that took t ms the next one starts no sooner
- * than t × (1 / share − 1) ms after it ended, so that under load updates
- * gather into fewer, bigger commits (each costs about a millisecond whatever
- * its size). A quiet board's update is committed at once.
- */
-export const IN_PROCESS_COMMIT_SHARE = 0.1
-/**
- * Pacing pays off only when the event loop is busy: below this share of busy
- * time (see util/loop-load.ts) a commit starts at the end of the loop turn,
- * so a lightly loaded server adds no wait to an update's delivery.
- */
-const PACE_ABOVE_BUSY = 0.5
-/** A slow commit (a collection, a compaction beside it) must not hold the next one back for long. */
-const MAX_COMMIT_PAUSE_MS = 8
 /**
  * Threshold compactions of one board are at least this far apart. Each one
  * reads the whole log since the snapshot into this thread and rebuilds the
@@ -109,13 +81,7 @@ interface LiveCompaction {
   settle(landed: boolean): void
 }
 
-
-
 export class DocStore implements DocLog {
-  private queue: Pending[] = []
-  /** The batch being written. */
-  private inFlight: readonly Pending[] = []
-  private flushing: Promise<void> | null = null
   /** Per board, how many batches failed to store (see compactLive). */
   private readonly appendFailures = new Map<string, number>()
   /**
@@ -139,18 +105,24 @@ export class DocStore implements DocLog {
   private readonly logBytes = new Map<string, number>()
   private readonly snapshotBytes = new Map<string, number>()
   private readonly compactions = new Map<string, Promise<void>>()
-  private readonly discarded = new Set<string>()
   private readonly recent = new RecentSnapshots()
   metrics: DocStoreMetrics = {}
   private readonly merger: MergeWorker
-  private readonly appendRows: AppendRows
+  private readonly appends: AppendQueue
 
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
     private readonly options: DocStoreOptions,
   ) {
-    this.appendRows = rowAppender(db)
+    this.appends = new AppendQueue(db, logger, options.inProcess ?? false, {
+      stored: (rows) => this.counted(rows),
+      failed: (boardId) => {
+        this.appendFailures.set(boardId, (this.appendFailures.get(boardId) ?? 0) + 1)
+        this.notLive.add(boardId)
+      },
+      batch: (size, ms) => this.metrics.onBatch?.(size, ms),
+    })
     this.merger = new MergeWorker({ onWarning: (warning) => logger.warn({ warning }, 'merge worker warning') })
     this.logRead = options.readerUrl ? { url: options.readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
   }
@@ -170,9 +142,9 @@ export class DocStore implements DocLog {
 
   /** The board's stored document; throws BoardGoneError when the board no longer exists. */
   async load(boardId: string): Promise<LoadedDoc> {
-    this.discarded.delete(boardId)
+    this.appends.reopen(boardId)
     // Queued rows are written after this read: the document built from it lacks them.
-    if (this.queue.some((p) => p.boardId === boardId)) this.notLive.add(boardId)
+    if (this.appends.queued(boardId)) this.notLive.add(boardId)
     const cached = this.recent.get(boardId)
     // One statement, so one consistent view without a transaction: a
     // compaction committing meanwhile cannot make us miss the entries it
@@ -214,77 +186,30 @@ export class DocStore implements DocLog {
     return { snapshot, snapshotFrame, updates, bytes: (snapshot?.length ?? 0) + logBytes, logCount: updates.length }
   }
 
-  /**
-   * Who owns which client id on the board. Loaded apart from the document:
-   * the map only ever grows (claims are never undone), so reading it a moment
-   * later is as good, and a joiner gets its first bytes without waiting.
-   */
-  async loadOwners(boardId: string): Promise<Map<number, Owner>> {
-    const owned = await this.db
-      .select({ clientId: clientIds.clientId, kind: clientIds.principalKind, id: clientIds.principalId })
-      .from(clientIds)
-      .where(eq(clientIds.boardId, boardId))
-    return new Map(owned.map((o) => [o.clientId, { kind: o.kind, id: o.id }]))
+  /** Who owns which client id on the board (client-ids.ts). */
+  loadOwners(boardId: string): Promise<Map<number, Owner>> {
+    return loadOwners(this.db, boardId)
   }
 
-  /**
-   * Claims client ids for a principal unless someone already has them, and
-   * answers who owns each. The primary key makes the first claim win, on any
-   * instance.
-   */
-  async claim(boardId: string, ids: number[], owner: Owner): Promise<Map<number, Owner>> {
-    const { kind, id } = owner
-    // Every client's first edit on a board claims its id, so this is on the
-    // path of many first edits at once (a class joining). Nearly always the
-    // ids are free: one statement, built once, answers which ones we got;
-    // the owners of the others are read only when there are others.
-    const won =
-      ids.length === 1
-        ? await preparedOn(this.db, 'claim-one', (db) =>
-            db
-              .insert(clientIds)
-              .values({ boardId: sql.placeholder('boardId'), clientId: sql.placeholder('clientId'), principalKind: sql.placeholder('kind'), principalId: sql.placeholder('id') })
-              .onConflictDoNothing()
-              .returning({ clientId: clientIds.clientId })
-              .prepare(UNNAMED),
-          ).execute({ boardId, clientId: ids[0], kind, id })
-        : await this.db
-            .insert(clientIds)
-            .values(ids.map((clientId) => ({ boardId, clientId, principalKind: kind, principalId: id })))
-            .onConflictDoNothing()
-            .returning({ clientId: clientIds.clientId })
-    const owners = new Map<number, Owner>(won.map((r) => [r.clientId, { kind, id }]))
-    const others = ids.filter((c) => !owners.has(c))
-    if (others.length === 0) return owners
-    const rows = await this.db
-      .select({ clientId: clientIds.clientId, kind: clientIds.principalKind, id: clientIds.principalId })
-      .from(clientIds)
-      .where(and(eq(clientIds.boardId, boardId), inArray(clientIds.clientId, others)))
-    for (const r of rows) owners.set(r.clientId, { kind: r.kind, id: r.id })
-    return owners
+  /** Claims client ids for a principal unless someone already has them; answers who owns each (client-ids.ts). */
+  claim(boardId: string, ids: number[], owner: Owner): Promise<Map<number, Owner>> {
+    return claimClientIds(this.db, boardId, ids, owner)
   }
 
   /** Resolves true once the update is durable; false if its board was deleted meanwhile. */
   append(boardId: string, update: Uint8Array, actor?: string): Promise<boolean> {
-    let pending!: Pending
-    const done = new Promise<boolean>((resolve, reject) => {
-      pending = { boardId, update, actor: actor ?? null, resolve, reject, at: performance.now(), done: null! }
-    })
-    pending.done = done
     this.unfolded.get(boardId)?.add(update)
-    this.queue.push(pending)
-    this.flushing ??= this.run()
-    return done
+    return this.appends.append(boardId, update, actor ?? null)
   }
 
   /** Waits until everything appended so far is durable. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing
+  flush(): Promise<void> {
+    return this.appends.flush()
   }
 
   /** The board is gone: queued writes for it are dropped, not retried. */
   discard(boardId: string): void {
-    this.discarded.add(boardId)
+    this.appends.discard(boardId)
     this.forget(boardId)
     this.appendFailures.delete(boardId)
     this.recent.drop(boardId)
@@ -308,81 +233,14 @@ export class DocStore implements DocLog {
     this.snapshotBytes.delete(boardId)
   }
 
-  // Group commit without a fixed window: a commit starts at the end of the
-  // loop turn its first update arrived in, and whatever queues while it is
-  // being written goes out together in the next one, as soon as it ends
-  // (an in-process database: see IN_PROCESS_COMMIT_SHARE). Nobody sees an
-  // update before its commit (see durability.ts), so every millisecond of
-  // waiting here would be latency for everyone.
-  private async run(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        // At the end of this loop turn at the earliest, so that one turn's
-        // updates go together; later if an in-process commit must wait.
-        const pace = this.options.inProcess && loopLoad.busy() >= PACE_ABOVE_BUSY
-        const pause = pace ? this.nextCommitAt - performance.now() : 0
-        await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)))
-        const batch = this.queue
-        this.queue = []
-        const live = batch.filter((p) => !this.discarded.has(p.boardId))
-        for (const p of batch) if (this.discarded.has(p.boardId)) p.resolve(false)
-        if (live.length === 0) continue
-        const started = performance.now()
-        this.inFlight = live
-        await this.writeBatch(live).finally(() => (this.inFlight = []))
-        if (this.options.inProcess) {
-          const ended = performance.now()
-          this.nextCommitAt = ended + Math.min(MAX_COMMIT_PAUSE_MS, (ended - started) * (1 / IN_PROCESS_COMMIT_SHARE - 1))
-        }
-      }
-    } finally {
-      this.flushing = null
-    }
-  }
-
-  /** Earliest time (performance.now()) the next commit may start (in-process databases only). */
-  private nextCommitAt = 0
   /** When each board's last threshold compaction started. */
   private readonly lastCompaction = new Map<string, number>()
-
-  private async writeBatch(batch: Pending[]): Promise<void> {
-    const started = performance.now()
-    try {
-      const gone = await this.appendRows(batch.map((p) => ({ boardId: p.boardId, data: p.update, actor: p.actor })))
-      for (const p of batch) p.resolve(!gone.has(p.boardId))
-      this.counted(gone.size === 0 ? batch : batch.filter((p) => !gone.has(p.boardId)))
-    } catch (err) {
-      // Most likely a board was deleted under us (on PGlite its foreign key
-      // fails the whole batch); write the boards one by one so the others land.
-      this.logger.debug({ err }, 'batch append failed; retrying per board')
-      const byBoard = new Map<string, Pending[]>()
-      for (const p of batch) byBoard.set(p.boardId, [...(byBoard.get(p.boardId) ?? []), p])
-      for (const [boardId, items] of byBoard) {
-        try {
-          const gone = await this.appendRows(items.map((p) => ({ boardId, data: p.update, actor: p.actor })))
-          for (const p of items) p.resolve(!gone.has(boardId))
-          if (gone.size === 0) this.counted(items)
-        } catch (boardErr) {
-          const [exists] = await this.db.select({ id: boards.id }).from(boards).where(eq(boards.id, boardId))
-          if (!exists) {
-            for (const p of items) p.resolve(false)
-          } else {
-            this.appendFailures.set(boardId, (this.appendFailures.get(boardId) ?? 0) + 1)
-            this.notLive.add(boardId)
-            this.logger.error({ err: boardErr, boardId }, 'could not store updates')
-            for (const p of items) p.reject(boardErr)
-          }
-        }
-      }
-    }
-    this.metrics.onBatch?.(batch.length, performance.now() - started)
-  }
 
   // Compaction rewrites the whole snapshot, so it waits until the log is
   // both long (compactAfterUpdates) and at least as big as the snapshot:
   // the rewrite cost is then paid for by the bytes it folds in, and a big
   // board is not rewritten every few hundred small edits.
-  private counted(items: Pending[]): void {
+  private counted(items: readonly PendingRow[]): void {
     const now = performance.now()
     for (const p of items) {
       this.metrics.onLag?.(now - p.at)
@@ -506,7 +364,7 @@ export class DocStore implements DocLog {
     const foldedBytes = this.logBytes.get(boardId) ?? 0
     // The snapshot holds everything appended before this moment; the last
     // of it still queued or in flight decides whether it all got stored.
-    const last = findLast(this.queue, boardId) ?? findLast(this.inFlight, boardId)
+    const stored = this.appends.lastStored(boardId)
     const rows = this.unfolded.get(boardId)
     const base = this.recent.get(boardId)
     let data: Uint8Array | null
@@ -549,8 +407,7 @@ export class DocStore implements DocLog {
         if (!landed && since && this.unfolded.get(boardId) === since) this.unfolded.delete(boardId)
       }
     }
-    const stored = last ? await last.done.then(() => true, () => false) : true
-    const merged = data && stored && (this.appendFailures.get(boardId) ?? 0) === failures ? { data, lastSeq: edge.upto, folded, foldedBytes } : 'stale'
+    const merged = data && (await stored) && (this.appendFailures.get(boardId) ?? 0) === failures ? { data, lastSeq: edge.upto, folded, foldedBytes } : 'stale'
     return { merged, readBy: from, mergedBy: from === 'memory' ? 'worker' : 'live', settle }
   }
 
@@ -593,9 +450,4 @@ export class DocStore implements DocLog {
     await Promise.allSettled(this.compactions.values())
     await this.merger.close()
   }
-}
-
-function findLast(items: readonly Pending[], boardId: string): Pending | undefined {
-  for (let i = items.length - 1; i >= 0; i--) if (items[i]!.boardId === boardId) return items[i]
-  return undefined
 }
