@@ -43,6 +43,8 @@ export interface DocStoreOptions {
    * database, never on PostgreSQL (whose writes run in its own processes).
    */
   snapshotPartBytes?: number | null
+  /** Threshold compactions' spacing; COMPACTION_SPACING_MS, COMPACTION_SHARE and COMPACTION_SPACING_MAX_MS unless given. */
+  compactionSpacing?: { minMs: number; share: number; maxMs: number }
 }
 
 /**
@@ -54,6 +56,20 @@ export interface DocStoreOptions {
  * updates/s). A room that unloads is compacted at once regardless.
  */
 export const COMPACTION_SPACING_MS = 10_000
+/**
+ * A threshold compaction's work beyond the loop (the merge worker rebuilding
+ * a big board's document, its collections) still takes the core the room is
+ * served from: on one core, B's board's compactions cost its ramp a step
+ * (docs/PERFORMANCE.md, "What B's ceiling measures"). So the next one of the
+ * board waits at least 1 / share times as long as the last one took, start to
+ * landing; the worker runs at the lowest priority, so under load it takes
+ * longer and the board is compacted less often. A quick compaction (under
+ * spacing × share) changes nothing. Never more than COMPACTION_SPACING_MAX_MS:
+ * a longer wait folds more rows and takes longer in turn, and the log since
+ * the snapshot is what a load after a crash reads.
+ */
+export const COMPACTION_SHARE = 0.05
+export const COMPACTION_SPACING_MAX_MS = 60_000
 
 export interface DocStoreMetrics {
   onBatch?(size: number, ms: number): void
@@ -227,14 +243,14 @@ export class DocStore implements DocLog {
   forget(boardId: string): void {
     this.notLive.delete(boardId)
     this.unfolded.delete(boardId)
-    this.lastCompaction.delete(boardId)
+    this.nextCompaction.delete(boardId)
     this.logCounts.delete(boardId)
     this.logBytes.delete(boardId)
     this.snapshotBytes.delete(boardId)
   }
 
-  /** When each board's last threshold compaction started. */
-  private readonly lastCompaction = new Map<string, number>()
+  /** When each board's next threshold compaction may start (performance.now()). */
+  private readonly nextCompaction = new Map<string, number>()
 
   // Compaction rewrites the whole snapshot, so it waits until the log is
   // both long (compactAfterUpdates) and at least as big as the snapshot:
@@ -250,13 +266,26 @@ export class DocStore implements DocLog {
       this.logBytes.set(p.boardId, bytes)
       const due = n >= this.options.compactAfterUpdates && bytes >= (this.snapshotBytes.get(p.boardId) ?? 0)
       // A busy board is compacted at most every few seconds (its log
-      // meanwhile stays short enough to load quickly): see COMPACTION_SPACING_MS.
-      const spaced = now - (this.lastCompaction.get(p.boardId) ?? -Infinity) >= COMPACTION_SPACING_MS
-      if (due && spaced && !this.compactions.has(p.boardId)) {
-        this.lastCompaction.set(p.boardId, now)
-        this.compact(p.boardId).catch((err: unknown) => this.logger.warn({ err, boardId: p.boardId }, 'compaction failed'))
-      }
+      // meanwhile stays short enough to load quickly), and a big one less
+      // often still: see COMPACTION_SPACING_MS and COMPACTION_SHARE.
+      const spaced = now >= (this.nextCompaction.get(p.boardId) ?? -Infinity)
+      if (due && spaced && !this.compactions.has(p.boardId)) this.compactOnThreshold(p.boardId, now)
     }
+  }
+
+  private compactOnThreshold(boardId: string, started: number): void {
+    const { minMs, share, maxMs } = this.options.compactionSpacing ?? { minMs: COMPACTION_SPACING_MS, share: COMPACTION_SHARE, maxMs: COMPACTION_SPACING_MAX_MS }
+    this.nextCompaction.set(boardId, started + minMs)
+    const spaced = () => {
+      // Not after forget(): the room is gone, and a new one starts afresh.
+      const took = performance.now() - started
+      if (this.nextCompaction.has(boardId)) this.nextCompaction.set(boardId, started + Math.min(maxMs, Math.max(minMs, took / share)))
+    }
+    this.compact(boardId)
+      .then(spaced, (err: unknown) => {
+        spaced()
+        this.logger.warn({ err, boardId }, 'compaction failed')
+      })
   }
 
   /**
