@@ -3,7 +3,7 @@
 // principal map of the guard (client-ids.ts).
 import { eq, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import { type Db, queryRows } from './db.js'
 import { boards, docSnapshots, docUpdates } from './schema.js'
 import { RecentSnapshots } from './recent-snapshots.js'
@@ -12,7 +12,8 @@ import { AppendQueue, type PendingRow } from './append-queue.js'
 import { claimClientIds, loadOwners } from './client-ids.js'
 import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE, type InlineBudget, logReadStatements, readInThread } from './compaction-read.js'
 import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
-import { UnfoldedRows } from './unfolded-rows.js'
+import type { UnfoldedRows } from './unfolded-rows.js'
+import { type LiveBoard, liveSnapshot } from './live-snapshot.js'
 import { dropSnapshotParts, dropStaleSnapshotParts, landSnapshot, SNAPSHOT_PART_BYTES, storedSnapshotSql } from './snapshot-write.js'
 
 export class BoardGoneError extends Error {
@@ -85,9 +86,6 @@ export interface DocStoreMetrics {
  * appended since, kept in memory, merged by the worker.
  */
 export type CompactionReader = 'worker' | 'thread' | 'live' | 'memory'
-
-/** A board encoded bigger than this is next compacted from memory in the worker (see compactLive). */
-export const LIVE_ENCODE_MAX_BYTES = 128 * 1024
 
 interface LiveCompaction {
   merged: MergedLog | 'stale'
@@ -376,70 +374,24 @@ export class DocStore implements DocLog {
     }
   }
 
-  /**
-   * The board's live document as the snapshot up to the edge: on the
-   * embedded database the log's read (thousands of rows on the one thread
-   * that also serves the room: stalls of 50-120 ms under load) and the merge
-   * are skipped. Every row up to the edge was appended before now, so the
-   * document holds it; it may hold later rows too, which the next load
-   * applies again (Yjs ignores what a document already has). It may also hold
-   * rows not stored yet: the snapshot lands only once they are, and not if
-   * any of the board's appends fails meanwhile (the room is then dropped,
-   * and until then its compactions read the log).
-   */
+  /** The live document as the snapshot (live-snapshot.ts), with what this store knows of the board. */
   private async compactLive(boardId: string, doc: Y.Doc, edge: CompactionEdge): Promise<LiveCompaction> {
     const failures = this.appendFailures.get(boardId) ?? 0
-    const folded = Math.max(1, this.logCounts.get(boardId) ?? 0)
-    const foldedBytes = this.logBytes.get(boardId) ?? 0
-    // The snapshot holds everything appended before this moment; the last
-    // of it still queued or in flight decides whether it all got stored.
-    const stored = this.appends.lastStored(boardId)
-    const rows = this.unfolded.get(boardId)
-    const base = this.recent.get(boardId)
-    let data: Uint8Array | null
-    let from: CompactionReader
-    let settle: (landed: boolean) => void
-    if (rows && base && base.lastSeq === edge.lastSeq) {
-      // A big board: its last snapshot and the rows appended since, merged
-      // in the worker. This thread only copies them (a few milliseconds
-      // where encoding the document took 40-80 ms per 2 MB).
-      from = 'memory'
-      const since = new UnfoldedRows()
-      this.unfolded.set(boardId, since)
-      const job = this.merger.job()
-      job.add([base.data])
-      rows.sendTo(job)
-      data = await job.finish().catch((err: unknown) => {
-        this.logger.warn({ err, boardId }, 'the merge worker failed; the board\'s document is encoded instead next time')
-        return null
-      })
-      settle = (landed) => {
-        if ((landed && data) || this.unfolded.get(boardId) !== since) return
-        // Not folded: these rows stay ahead of the ones appended since, or,
-        // without the worker, the next compaction encodes the document.
-        if (data) {
-          rows.addAll(since)
-          this.unfolded.set(boardId, rows)
-        } else this.unfolded.delete(boardId)
-      }
-    } else {
-      from = 'live'
-      data = Y.encodeStateAsUpdate(doc)
-      // Encoding grows with the board: a big one's next compaction merges
-      // this snapshot and the rows appended from now on instead.
-      const since = data.length > LIVE_ENCODE_MAX_BYTES ? new UnfoldedRows() : null
-      if (since) {
-        this.unfolded.set(boardId, since)
-        this.merger.prepare()
-      } else this.unfolded.delete(boardId)
-      settle = (landed) => {
-        if (!landed && since && this.unfolded.get(boardId) === since) this.unfolded.delete(boardId)
-      }
+    const board: LiveBoard = {
+      boardId,
+      doc,
+      edge,
+      kept: this.recent.get(boardId),
+      folded: Math.max(1, this.logCounts.get(boardId) ?? 0),
+      foldedBytes: this.logBytes.get(boardId) ?? 0,
+      // The snapshot holds everything appended before this moment; the last
+      // of it still queued or in flight decides whether it all got stored.
+      stored: this.appends.lastStored(boardId),
+      clean: () => (this.appendFailures.get(boardId) ?? 0) === failures,
     }
-    const merged = data && (await stored) && (this.appendFailures.get(boardId) ?? 0) === failures ? { data, lastSeq: edge.upto, folded, foldedBytes } : 'stale'
+    const { merged, from, settle } = await liveSnapshot(board, this.unfolded, this.merger, this.logger)
     return { merged, readBy: from, mergedBy: from === 'memory' ? 'worker' : 'live', settle }
   }
-
 
   /**
    * The snapshot and the log up to the edge, merged: read by the worker where
