@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
-import { inlineJob, MergeWorker } from '../../server/src/store/merge-worker.js'
+import { inlineJob } from '../../server/src/store/merge-inline.js'
+import { MergeWorker } from '../../server/src/store/merge-worker.js'
 import { percentile, round } from './lean-client.js'
 import { hasTaskset } from './server-proc.js'
 

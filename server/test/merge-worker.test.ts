@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { inlineJob, MergeWorker, mergeInline } from '../src/store/merge-worker.js'
+import { inlineJob, mergeInline } from '../src/store/merge-inline.js'
+import { MergeWorker } from '../src/store/merge-worker.js'
 
 function moves(count: number): Uint8Array[] {
   const docs = Array.from({ length: 5 }, (_, i) => {

@@ -24,7 +24,7 @@ import { presenceUser } from './presence-user.js'
 import type { Connection } from './connection.js'
 import { seatFor } from './capacity.js'
 import { BoardGoneError, type DocStore } from '../store/doc-store.js'
-import { mergeInline } from '../store/merge-worker.js'
+import { mergeInline } from '../store/merge-inline.js'
 import { dropShadow } from '../boards/elements.js'
 import { type BoardFlags, type DetachedResult, Room, type RoomLimits, type RoomMetrics } from './room.js'
 

@@ -8,7 +8,7 @@ import { nanoid } from 'nanoid'
 import type { AutoReason, HistoryPerson, VersionKind } from '../../../shared/history.js'
 import { parsePrincipalKey } from '../auth/principals.js'
 import { type Db, type DbOrTx, queryRows } from '../store/db.js'
-import { mergeInline } from '../store/merge-worker.js'
+import { mergeInline } from '../store/merge-inline.js'
 import { boards, boardVersions, docHistoryBase, docSnapshots, docUpdates, guests, users } from '../store/schema.js'
 import type { LogRow } from './replay.js'
 

@@ -5,8 +5,10 @@
 // slices, and merged as they come: on the embedded database here when the
 // board is small, else in the worker.
 import { and, asc, eq, gt, lte, type Placeholder, type SQL, sql } from 'drizzle-orm'
+import type { Logger } from 'pino'
 import { type Db, queryRows } from './db.js'
-import { inlineJob, type LogReadRequest, type MergedLog, type MergeWorker, mergeInline, unpackRows } from './merge-worker.js'
+import { inlineJob, mergeInline, unpackRows } from './merge-inline.js'
+import type { LogReadRequest, MergedLog, MergeWorker } from './merge-worker.js'
 import { docSnapshots, docUpdates } from './schema.js'
 import { storedSnapshotSql } from './snapshot-write.js'
 
@@ -185,3 +187,56 @@ export async function readInThread(
   })
   return { data, lastSeq, folded, foldedBytes, mergedBy }
 }
+
+/** Who read or merged a compaction's document: the worker, this thread, the room's live document, or the rows kept in memory. */
+export type CompactionReader = 'worker' | 'thread' | 'live' | 'memory'
+
+export interface LogRead {
+  merged: MergedLog | 'stale'
+  readBy: CompactionReader
+  mergedBy: CompactionReader
+}
+
+/**
+ * The snapshot and the log up to the edge, merged: read by the worker where
+ * it can (PostgreSQL), else read here, and then merged here for a small
+ * board and in the worker for a big one. On PostgreSQL small boards go to
+ * the worker too: read and merged on the main thread, A 200 on PostgreSQL
+ * showed stalls of 0.2-1.1 s in about one run of four, never seen with the
+ * worker reading (docs/PERFORMANCE.md, "Small boards merged on the main
+ * thread"); the cause was not found, so that path is not taken there.
+ */
+export class LogReader {
+  /** What the merge worker needs to read a log itself; null when this thread reads it. */
+  private readonly request: Omit<LogReadRequest, 'boardId' | 'expectSeq' | 'upto'> | null
+  private workerFailed = false
+
+  constructor(
+    private readonly db: Db,
+    private readonly merger: MergeWorker,
+    private readonly logger: Logger,
+    readerUrl: string | null,
+  ) {
+    this.request = readerUrl ? { url: readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
+  }
+
+  /** `small`: the caller's estimate of the log's size, for the budget a merge here must fit. */
+  async read(boardId: string, edge: CompactionEdge, small: (budget: InlineBudget) => boolean, budget: InlineBudget | null): Promise<LogRead> {
+    if (this.request) {
+      try {
+        const merged = await this.merger.readAndMerge({ ...this.request, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
+        this.workerFailed = false
+        return { merged, readBy: 'worker', mergedBy: 'worker' }
+      } catch (err) {
+        // Said once per outage, not per compaction; this thread reads meanwhile.
+        if (!this.workerFailed) this.logger.warn({ err, boardId }, 'the merge worker could not read the log; compacting from this thread')
+        this.workerFailed = true
+      }
+    }
+    // Small boards are merged here on the embedded database only (see above).
+    const inline = !this.request && budget !== null && small(budget) ? budget : null
+    const merged = await readInThread(this.db, this.merger, boardId, edge, inline)
+    return { merged, readBy: 'thread', mergedBy: merged === 'stale' ? 'thread' : merged.mergedBy }
+  }
+}
+

@@ -10,8 +10,8 @@ import { RecentSnapshots } from './recent-snapshots.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { AppendQueue, type PendingRow } from './append-queue.js'
 import { claimClientIds, loadOwners } from './client-ids.js'
-import { COMPACTION_SLICE_ROWS, type CompactionEdge, INLINE_MERGE, type InlineBudget, logReadStatements, readInThread } from './compaction-read.js'
-import { type LogReadRequest, type MergedLog, MergeWorker } from './merge-worker.js'
+import { type CompactionEdge, type CompactionReader, INLINE_MERGE, type InlineBudget, LogReader } from './compaction-read.js'
+import { type MergedLog, MergeWorker } from './merge-worker.js'
 import type { UnfoldedRows } from './unfolded-rows.js'
 import { type LiveBoard, liveSnapshot } from './live-snapshot.js'
 import { dropSnapshotParts, dropStaleSnapshotParts, landSnapshot, SNAPSHOT_PART_BYTES, storedSnapshotSql } from './snapshot-write.js'
@@ -85,7 +85,6 @@ export interface DocStoreMetrics {
  * was read or merged; read by 'memory': its last snapshot and the rows
  * appended since, kept in memory, merged by the worker.
  */
-export type CompactionReader = 'worker' | 'thread' | 'live' | 'memory'
 
 interface LiveCompaction {
   merged: MergedLog | 'stale'
@@ -123,6 +122,7 @@ export class DocStore implements DocLog {
   metrics: DocStoreMetrics = {}
   private readonly merger: MergeWorker
   private readonly appends: AppendQueue
+  private readonly logReader: LogReader
 
   constructor(
     private readonly db: Db,
@@ -138,7 +138,7 @@ export class DocStore implements DocLog {
       batch: (size, ms) => this.metrics.onBatch?.(size, ms),
     })
     this.merger = new MergeWorker({ onWarning: (warning) => logger.warn({ warning }, 'merge worker warning') })
-    this.logRead = options.readerUrl ? { url: options.readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
+    this.logReader = new LogReader(db, this.merger, logger, options.readerUrl ?? null)
   }
 
   private get snapshotPartBytes(): number | null {
@@ -149,10 +149,6 @@ export class DocStore implements DocLog {
   private get inlineBudget(): InlineBudget | null {
     return this.options.inlineMerge === undefined ? INLINE_MERGE : this.options.inlineMerge
   }
-
-  /** What the merge worker needs to read a log itself; null when this thread reads it. */
-  private readonly logRead: Omit<LogReadRequest, 'boardId' | 'expectSeq' | 'upto'> | null
-  private workerReadFailed = false
 
   /** The board's stored document; throws BoardGoneError when the board no longer exists. */
   async load(boardId: string): Promise<LoadedDoc> {
@@ -315,7 +311,7 @@ export class DocStore implements DocLog {
     // or below `upto` is still in flight, on any instance. The lock is held
     // for this one short read only. Then the board's live document is
     // encoded (compactLive), or the snapshot and the log are read in slices
-    // and merged, off this thread where the database allows (see readLog):
+    // and merged, off this thread where the database allows (see LogReader in compaction-read.ts):
     // one read of a busy board's 30,000 rows held this thread (and its
     // collector) for 60-140 ms, which every live update waited behind. A big
     // snapshot is written in parts first (snapshot-write.ts). Rows above the
@@ -335,7 +331,15 @@ export class DocStore implements DocLog {
     const at = { lastSeq: edge.last_seq === null ? null : Number(edge.last_seq), upto: Number(edge.upto) }
     // A document that may not match the log (see notLive) is never the snapshot.
     const live = this.options.inProcess && !this.notLive.has(boardId) ? (this.liveDocument?.(boardId) ?? null) : null
-    const { merged, readBy, mergedBy, settle } = live ? await this.compactLive(boardId, live, at) : { ...(await this.readLog(boardId, at)), settle: null }
+    const { merged, readBy, mergedBy, settle } = live ? await this.compactLive(boardId, live, at) : {
+          ...(await this.logReader.read(
+            boardId,
+            at,
+            (budget) => this.storedBytes(boardId) <= budget.bytes && (this.logCounts.get(boardId) ?? 0) <= budget.rows,
+            this.inlineBudget,
+          )),
+          settle: null,
+        }
     // 'stale': another compaction landed since, and folded this log already.
     if (merged === 'stale' || merged.folded === 0) return settle?.(false)
     const { data, lastSeq, folded, foldedBytes } = merged
@@ -391,33 +395,6 @@ export class DocStore implements DocLog {
     }
     const { merged, from, settle } = await liveSnapshot(board, this.unfolded, this.merger, this.logger)
     return { merged, readBy: from, mergedBy: from === 'memory' ? 'worker' : 'live', settle }
-  }
-
-  /**
-   * The snapshot and the log up to the edge, merged: read by the worker where
-   * it can (PostgreSQL), else read here, and then merged here for a small
-   * board and in the worker for a big one. On PostgreSQL small boards go to
-   * the worker too: read and merged on the main thread, A 200 on PostgreSQL
-   * showed stalls of 0.2-1.1 s in about one run of four, never seen with the
-   * worker reading (docs/PERFORMANCE.md, "Small boards merged on the main
-   * thread"); the cause was not found, so that path is not taken there.
-   */
-  private async readLog(boardId: string, edge: CompactionEdge): Promise<{ merged: MergedLog | 'stale'; readBy: CompactionReader; mergedBy: CompactionReader }> {
-    const budget = this.inlineBudget
-    const small = !this.logRead && budget !== null && this.storedBytes(boardId) <= budget.bytes && (this.logCounts.get(boardId) ?? 0) <= budget.rows
-    if (this.logRead) {
-      try {
-        const merged = await this.merger.readAndMerge({ ...this.logRead, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
-        this.workerReadFailed = false
-        return { merged, readBy: 'worker', mergedBy: 'worker' }
-      } catch (err) {
-        // Said once per outage, not per compaction; this thread reads meanwhile.
-        if (!this.workerReadFailed) this.logger.warn({ err, boardId }, 'the merge worker could not read the log; compacting from this thread')
-        this.workerReadFailed = true
-      }
-    }
-    const merged = await readInThread(this.db, this.merger, boardId, edge, small ? budget : null)
-    return { merged, readBy: 'thread', mergedBy: merged === 'stale' ? 'thread' : merged.mergedBy }
   }
 
   /** Whether a compaction needed the merge worker (it starts on first use). */

@@ -3,7 +3,7 @@
 // array of its own would cost an object and a backing store per row, and an
 // update may be a view into a socket's pooled buffer, which it would keep
 // alive whole.
-import type { MergeJob } from './merge-worker.js'
+import type { MergeJob } from './merge-inline.js'
 
 const CHUNK_BYTES = 64 * 1024
 
