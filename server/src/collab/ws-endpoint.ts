@@ -94,6 +94,11 @@ const PING_SLICES = 16
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 const reasonText = (reason: string) => Buffer.from(reason).subarray(0, 120).toString()
 
+// Module level on purpose: a handler made inside handleUpgrade would share
+// its closure scope, and the socket would keep the whole upgrade request
+// (headers and all) alive for as long as it stays open (ws-retention.test.ts).
+const ignoreSocketError = (): void => {}
+
 export class CollabEndpoint {
   private readonly wss: WebSocketServer
   private readonly sockets = new Set<Tracked>()
@@ -150,7 +155,7 @@ export class CollabEndpoint {
   }
 
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => {})
+    socket.on('error', ignoreSocketError)
     const url = new URL(req.url ?? '/', 'http://localhost')
     const rest = url.pathname.slice(COLLAB_PATH.length + 1)
     let boardId = ''
