@@ -188,7 +188,13 @@ export async function readInThread(
   return { data, lastSeq, folded, foldedBytes, mergedBy }
 }
 
-/** Who read or merged a compaction's document: the worker, this thread, the room's live document, or the rows kept in memory. */
+/**
+ * Who read or merged a compaction's document: the merge worker or this
+ * thread; 'live': the board's live document was the snapshot
+ * (DocStore.compactLive), nothing was read or merged; read by 'memory': its
+ * last snapshot and the rows appended since, kept in memory, merged by the
+ * worker.
+ */
 export type CompactionReader = 'worker' | 'thread' | 'live' | 'memory'
 
 export interface LogRead {
@@ -220,8 +226,8 @@ export class LogReader {
     this.request = readerUrl ? { url: readerUrl, sliceRows: COMPACTION_SLICE_ROWS, ...logReadStatements(db) } : null
   }
 
-  /** `small`: the caller's estimate of the log's size, for the budget a merge here must fit. */
-  async read(boardId: string, edge: CompactionEdge, small: (budget: InlineBudget) => boolean, budget: InlineBudget | null): Promise<LogRead> {
+  /** `inline`: the budget a merge on this thread must fit, given when the caller's estimate of the log's size is within it. */
+  async read(boardId: string, edge: CompactionEdge, inline: InlineBudget | null): Promise<LogRead> {
     if (this.request) {
       try {
         const merged = await this.merger.readAndMerge({ ...this.request, boardId, expectSeq: edge.lastSeq, upto: edge.upto })
@@ -234,8 +240,7 @@ export class LogReader {
       }
     }
     // Small boards are merged here on the embedded database only (see above).
-    const inline = !this.request && budget !== null && small(budget) ? budget : null
-    const merged = await readInThread(this.db, this.merger, boardId, edge, inline)
+    const merged = await readInThread(this.db, this.merger, boardId, edge, this.request ? null : inline)
     return { merged, readBy: 'thread', mergedBy: merged === 'stale' ? 'thread' : merged.mergedBy }
   }
 }

@@ -80,12 +80,6 @@ export interface DocStoreMetrics {
   onCompaction?(boardId: string, updates: number, ms: number, readBy: CompactionReader, mergedBy: CompactionReader): void
 }
 
-/**
- * 'live': the board's live document was the snapshot (compactLive), nothing
- * was read or merged; read by 'memory': its last snapshot and the rows
- * appended since, kept in memory, merged by the worker.
- */
-
 interface LiveCompaction {
   merged: MergedLog | 'stale'
   readBy: CompactionReader
@@ -331,15 +325,11 @@ export class DocStore implements DocLog {
     const at = { lastSeq: edge.last_seq === null ? null : Number(edge.last_seq), upto: Number(edge.upto) }
     // A document that may not match the log (see notLive) is never the snapshot.
     const live = this.options.inProcess && !this.notLive.has(boardId) ? (this.liveDocument?.(boardId) ?? null) : null
-    const { merged, readBy, mergedBy, settle } = live ? await this.compactLive(boardId, live, at) : {
-          ...(await this.logReader.read(
-            boardId,
-            at,
-            (budget) => this.storedBytes(boardId) <= budget.bytes && (this.logCounts.get(boardId) ?? 0) <= budget.rows,
-            this.inlineBudget,
-          )),
-          settle: null,
-        }
+    const budget = this.inlineBudget
+    const small = budget !== null && this.storedBytes(boardId) <= budget.bytes && (this.logCounts.get(boardId) ?? 0) <= budget.rows
+    const { merged, readBy, mergedBy, settle } = live
+      ? await this.compactLive(boardId, live, at)
+      : { ...(await this.logReader.read(boardId, at, small ? budget : null)), settle: null }
     // 'stale': another compaction landed since, and folded this log already.
     if (merged === 'stale' || merged.folded === 0) return settle?.(false)
     const { data, lastSeq, folded, foldedBytes } = merged
@@ -364,7 +354,6 @@ export class DocStore implements DocLog {
     // the inline budget and need the worker. Booting it now, at low
     // priority, keeps its start (tens of ms of this thread, ~200 ms of the
     // core) from landing while that compaction and live traffic wait for it.
-    const budget = this.inlineBudget
     if (mergedBy === 'thread' && budget && data.length + Math.max(data.length, foldedBytes) > budget.bytes) this.merger.prepare()
     this.recent.remember(boardId, data, lastSeq)
     this.logCounts.set(boardId, Math.max(0, (this.logCounts.get(boardId) ?? 0) - folded))
