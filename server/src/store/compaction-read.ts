@@ -244,4 +244,3 @@ export class LogReader {
     return { merged, readBy: 'thread', mergedBy: merged === 'stale' ? 'thread' : merged.mergedBy }
   }
 }
-

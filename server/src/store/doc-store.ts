@@ -10,8 +10,8 @@ import { RecentSnapshots } from './recent-snapshots.js'
 import type { DocLog, LoadedDoc, Owner } from './doc-log.js'
 import { AppendQueue, type PendingRow } from './append-queue.js'
 import { claimClientIds, loadOwners } from './client-ids.js'
-import { type CompactionEdge, type CompactionReader, INLINE_MERGE, type InlineBudget, LogReader } from './compaction-read.js'
-import { type MergedLog, MergeWorker } from './merge-worker.js'
+import { type CompactionEdge, type CompactionReader, INLINE_MERGE, type InlineBudget, type LogRead, LogReader } from './compaction-read.js'
+import { MergeWorker } from './merge-worker.js'
 import type { UnfoldedRows } from './unfolded-rows.js'
 import { type LiveBoard, liveSnapshot } from './live-snapshot.js'
 import { dropSnapshotParts, dropStaleSnapshotParts, landSnapshot, SNAPSHOT_PART_BYTES, storedSnapshotSql } from './snapshot-write.js'
@@ -80,10 +80,7 @@ export interface DocStoreMetrics {
   onCompaction?(boardId: string, updates: number, ms: number, readBy: CompactionReader, mergedBy: CompactionReader): void
 }
 
-interface LiveCompaction {
-  merged: MergedLog | 'stale'
-  readBy: CompactionReader
-  mergedBy: CompactionReader
+interface LiveCompaction extends LogRead {
   /** Called with whether the snapshot landed. */
   settle(landed: boolean): void
 }
