@@ -18,7 +18,7 @@ import type { Db } from '../store/db.js'
 import { accountTokens, users } from '../store/schema.js'
 import { type AccountService, checkPassword, normalizeEmail } from './account-service.js'
 import { presentUser } from './present-user.js'
-import { loadUserByEmail, type UserRow } from './principals.js'
+import { accountColumns, loadUserByEmail, type UserRow } from './principals.js'
 
 /** Links of one kind one address may be sent per hour. */
 export const LINKS_PER_HOUR = 3
@@ -90,7 +90,7 @@ export class AccountLinks {
       .update(users)
       .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
       .where(and(eq(users.id, spent.userId), eq(users.email, spent.email)))
-      .returning()
+      .returning(accountColumns(users))
     if (!row) throw invalidLink()
     return presentUser(row)
   }

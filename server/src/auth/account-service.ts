@@ -9,7 +9,7 @@ import { boards, users } from '../store/schema.js'
 import type { Db, DbOrTx } from '../store/db.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { presentUser } from './present-user.js'
-import { type GuestRow, loadUserByEmail, type ResolvedPrincipal, type UserRow } from './principals.js'
+import { accountColumns, type GuestRow, loadLogin, type ResolvedPrincipal, type UserRow } from './principals.js'
 import type { TokenService } from './tokens.js'
 
 export const PASSWORD_MIN = 8
@@ -70,7 +70,7 @@ export class AccountService {
         .insert(users)
         .values({ id: nanoid(), email, name: name.name, passwordHash })
         .onConflictDoNothing({ target: users.email })
-        .returning()
+        .returning(accountColumns(users))
       if (!created) throw conflict('An account with this email already exists', ErrorCode.emailTaken)
       if (guest) await this.d.linkGuest(tx, guest, created)
       return created
@@ -83,10 +83,10 @@ export class AccountService {
   /** Presenting a guest token at login carries its work into the existing account too. */
   async login(input: { email: string; password: string }, presenting: ResolvedPrincipal | null = null): Promise<{ user: User; token: string }> {
     const email = input.email.normalize('NFC').trim().toLowerCase()
-    const row = await loadUserByEmail(this.d.db, email)
-    const ok = await verifyPassword(input.password, row?.passwordHash)
-    if (!row || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'Wrong email or password')
-    return this.signIn(row, presenting)
+    const found = await loadLogin(this.d.db, email)
+    const ok = await verifyPassword(input.password, found?.passwordHash)
+    if (!found || !ok) throw new AppError(401, ErrorCode.invalidCredentials, 'Wrong email or password')
+    return this.signIn(found.user, presenting)
   }
 
   /** A token for an account whose owner proved who they are (a password, single sign-on); a guest token presented with it brings its work along. */
@@ -157,7 +157,7 @@ export class AccountService {
       .update(users)
       .set({ ...set, tokenVersion: sql`${users.tokenVersion} + 1` })
       .where(eq(users.id, userId))
-      .returning()
+      .returning(accountColumns(users))
     if (!row) throw new AppError(401, ErrorCode.unauthenticated, 'The token is invalid or has expired')
     // After the commit: instances that hear it close what older tokens opened;
     // those that miss it (Redis down) re-check from the database when it is back.
@@ -172,7 +172,7 @@ export class AccountService {
   }
 
   async setPlan(userId: string, plan: Plan): Promise<User> {
-    const [row] = await this.d.db.update(users).set({ plan }).where(eq(users.id, userId)).returning()
+    const [row] = await this.d.db.update(users).set({ plan }).where(eq(users.id, userId)).returning(accountColumns(users))
     if (!row) throw notFound('User')
     // Tier follows the owner's plan: guest caps on their boards change with it.
     const owned = await this.d.db.select({ id: boards.id }).from(boards).where(eq(boards.ownerId, userId))

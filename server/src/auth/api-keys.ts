@@ -14,7 +14,8 @@ import type { Changes } from '../domain/changes.js'
 import { badRequest, conflict, forbidden, notFound } from '../errors.js'
 import type { Db, DbOrTx } from '../store/db.js'
 import { apiKeys, users } from '../store/schema.js'
-import type { ResolvedPrincipal, TokenCheck, UserRow } from './principals.js'
+import type { ResolvedPrincipal, TokenCheck } from './principals.js'
+import { accountColumns, type UserRow } from './user-row.js'
 
 export const API_KEY_PREFIX = 'dbk_'
 export const API_KEY_NAME_MAX = 100
@@ -63,7 +64,7 @@ const limitsOf = (row: ApiKeyRow): ApiKeyLimits => ({ id: row.id, scope: row.sco
  */
 export async function resolveApiKey(db: DbOrTx, claims: ApiKeyClaims): Promise<TokenCheck> {
   const [row] = await db
-    .select({ key: apiKeys, user: users })
+    .select({ key: apiKeys, user: accountColumns(users) })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.id, claims.id))

@@ -6,13 +6,14 @@ import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../store/db.js'
 import { preparedOn, UNNAMED } from '../store/prepared.js'
 import { boards, guests, invites, users } from '../store/schema.js'
+import { accountColumns, type UserRow } from './user-row.js'
 import { guestEntryRefusal } from '../../../shared/rules.js'
 import type { PrincipalKind } from '../../../shared/types.js'
 import type { TokenClaims, TokenService } from './tokens.js'
 import { type ApiKeyClaims, type ApiKeyLimits, currentApiKey, isApiKeyToken, parseApiKey, resolveApiKey } from './api-keys.js'
 
-export type UserRow = typeof users.$inferSelect
 export type GuestRow = typeof guests.$inferSelect
+export { accountColumns, type UserRow } from './user-row.js'
 
 /**
  * The one principal type: who acts, as the database knows it now. Everything
@@ -81,14 +82,20 @@ export type TokenCheck =
 
 export async function loadUser(db: DbOrTx, id: string): Promise<UserRow | undefined> {
   const [row] = await preparedOn(db, 'drawbridge_user', (d) =>
-    d.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare(UNNAMED),
+    d.select(accountColumns(users)).from(users).where(eq(users.id, sql.placeholder('id'))).limit(1).prepare(UNNAMED),
   ).execute({ id })
   return row
 }
 
 /** The account with this address (already normalised, see normalizeEmail). */
 export async function loadUserByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.email, email)).limit(1)
+  const [row] = await db.select(accountColumns(users)).from(users).where(eq(users.email, email)).limit(1)
+  return row
+}
+
+/** The account with this address and its password hash, for a sign-in to check and forget. */
+export async function loadLogin(db: DbOrTx, email: string): Promise<{ user: UserRow; passwordHash: string | null } | undefined> {
+  const [row] = await db.select({ user: accountColumns(users), passwordHash: users.passwordHash }).from(users).where(eq(users.email, email)).limit(1)
   return row
 }
 

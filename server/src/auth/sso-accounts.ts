@@ -19,7 +19,7 @@ import { accountTokens, userIdentities, users } from '../store/schema.js'
 import { hashLinkToken, invalidLink, spendAccountToken } from './account-links.js'
 import { type AccountService, normalizeEmail } from './account-service.js'
 import type { ProviderIdentity } from './oidc-client.js'
-import { loadUser, loadUserByEmail, type ResolvedPrincipal, type UserRow } from './principals.js'
+import { accountColumns, loadUser, loadUserByEmail, type ResolvedPrincipal, type UserRow } from './principals.js'
 
 /** How long the web app has to spend the code the sign-in hands it. */
 const CODE_TTL_S = 120
@@ -87,7 +87,7 @@ export class SsoAccounts {
 
   private async linkedAccount(who: ProviderIdentity): Promise<UserRow | null> {
     const [hit] = await this.d.db
-      .select({ user: users })
+      .select({ user: accountColumns(users) })
       .from(userIdentities)
       .innerJoin(users, eq(users.id, userIdentities.userId))
       .where(and(eq(userIdentities.issuer, who.issuer), eq(userIdentities.subject, who.subject)))
@@ -119,7 +119,7 @@ export class SsoAccounts {
         .insert(users)
         .values({ id: nanoid(), email, name, passwordHash: null, emailVerifiedAt: who.emailVerified ? new Date() : null })
         .onConflictDoNothing({ target: users.email })
-        .returning()
+        .returning(accountColumns(users))
       if (!created) return null
       await tx.insert(userIdentities).values({ issuer: who.issuer, subject: who.subject, userId: created.id, email })
       return created

@@ -9,7 +9,7 @@
 import { eq, and, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Role } from '../../../shared/capabilities.js'
-import { activeGuest, type Credentials, type GuestRow, type PrincipalResolver, type TokenCheck, type UserRow } from '../auth/principals.js'
+import { accountColumns, activeGuest, type Credentials, type GuestRow, type PrincipalResolver, type TokenCheck, type UserRow } from '../auth/principals.js'
 import type { TokenClaims } from '../auth/tokens.js'
 import type { DbOrTx } from '../store/db.js'
 import { preparedOn } from '../store/prepared.js'
@@ -42,7 +42,7 @@ async function loadConnectRows(db: DbOrTx, boardId: string, claims: TokenClaims)
   if (claims.kind === 'user') {
     const [row] = await preparedOn(db, CONNECT_USER, (d) =>
       d
-        .select({ board: boards, ownerPlan: users.plan, memberRole: memberships.role, user: me })
+        .select({ board: boards, ownerPlan: users.plan, memberRole: memberships.role, user: accountColumns(me) })
         .from(boards)
         .leftJoin(users, eq(users.id, boards.ownerId))
         .leftJoin(me, eq(me.id, sql.placeholder('userId')))

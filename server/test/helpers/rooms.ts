@@ -99,7 +99,7 @@ export function useStoredRooms<D extends DocStore = DocStore>(
   }
 }
 
-const user = { id: 'u1', name: 'U', email: 'u1@x.io', plan: 'free', passwordHash: 'x', createdAt: new Date() } as UserRow
+const user = { id: 'u1', name: 'U', email: 'u1@x.io', plan: 'free', createdAt: new Date() } as UserRow
 
 /** A connection of principal `key` with `role`, joined to `room` through a fake peer. */
 export function enterRoom(room: Room, role: 'owner' | 'editor' | 'reviewer' | 'reader', key: string, ext = true) {
