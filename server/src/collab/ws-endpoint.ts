@@ -242,6 +242,13 @@ export class CollabEndpoint {
       this.sockets.delete(tracked)
       conn.closed(code)
     })
+    this.authenticate(conn, boardId, token, requestUrl)
+  }
+
+  // Its own function for the same reason as accept's parameters: the token,
+  // the URL and the timer are needed only until the connect settles, and in
+  // accept's scope the socket's handlers would keep them as long as it is open.
+  private authenticate(conn: Connection, boardId: string, token: string | null, requestUrl: string): void {
     const timer = setTimeout(() => {
       if (conn.state === 'authenticating') conn.close(CloseCode.tryAgainLater, 'authentication timed out')
     }, this.limits.preAuthTimeoutMs)
