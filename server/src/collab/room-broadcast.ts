@@ -25,8 +25,13 @@ export interface BroadcastHost {
   sent(recipients: number): void
 }
 
+interface Outgoing {
+  update: Uint8Array
+  from: Connection | null
+}
+
 export class Broadcaster {
-  private outbox: { update: Uint8Array; from: Connection | null }[] = []
+  private outbox: Outgoing[] = []
   private scheduled = false
   private lastFlush = 0
 
@@ -52,6 +57,18 @@ export class Broadcaster {
     this.lastFlush = performance.now()
     const items = this.outbox
     this.outbox = []
+    try {
+      this.send(items)
+    } finally {
+      // A quiet room's outbox can outlive a young collection or two and be
+      // moved to the old generation; left holding its updates and senders
+      // there, it would keep them alive until the next full collection (see
+      // changeDoc in util/y-doc.ts).
+      items.length = 0
+    }
+  }
+
+  private send(items: readonly Outgoing[]): void {
     if (items.length === 0 || this.host.destroyed) return
     // Skip a peer only when every update in the frame is its own.
     const senders = new Set(items.map((i) => i.from))
