@@ -18,6 +18,34 @@ const gc = runInNewContext('gc') as () => void
 
 const suite = useServer()
 
+/** Five synced clients on `boardId`, connected while `watch` is in place; `unwatch` runs even if one fails. */
+async function connectWhile(boardId: string, token: string, watch: () => void, unwatch: () => void): Promise<RawClient[]> {
+  const clients: RawClient[] = []
+  watch()
+  try {
+    for (let i = 0; i < 5; i++) {
+      const client = suite.track(await RawClient.connect(suite.server.url, boardId, token))
+      await client.syncWithServer()
+      clients.push(client)
+    }
+  } finally {
+    unwatch()
+  }
+  return clients
+}
+
+/** How many of `refs` are still alive after forced collections (up to 20 rounds), the clients still connected. */
+async function keptAfterCollections(refs: WeakRef<object>[], clients: RawClient[]): Promise<number> {
+  let kept = refs.length
+  for (let round = 0; round < 20 && kept > 0; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    gc()
+    kept = refs.filter((ref) => ref.deref() !== undefined).length
+  }
+  for (const client of clients) expect(client.closeCode).toBeNull()
+  return kept
+}
+
 describe('an open collaboration socket', () => {
   it('lets its upgrade request go once it is connected and synced', async () => {
     const { boardId, owner } = await castBoard(suite.api)
@@ -25,26 +53,10 @@ describe('an open collaboration socket', () => {
     const seen = (req: IncomingMessage) => {
       if (req.url?.includes(boardId)) requests.push(new WeakRef(req))
     }
-    suite.server.server.prependListener('upgrade', seen)
-    const clients: RawClient[] = []
-    try {
-      for (let i = 0; i < 5; i++) {
-        const client = suite.track(await RawClient.connect(suite.server.url, boardId, owner.token))
-        await client.syncWithServer()
-        clients.push(client)
-      }
-    } finally {
-      suite.server.server.removeListener('upgrade', seen)
-    }
+    const upgrades = suite.server.server
+    const clients = await connectWhile(boardId, owner.token, () => upgrades.prependListener('upgrade', seen), () => upgrades.removeListener('upgrade', seen))
     expect(requests).toHaveLength(5)
-    let kept = requests.length
-    for (let round = 0; round < 20 && kept > 0; round++) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      gc()
-      kept = requests.filter((ref) => ref.deref() !== undefined).length
-    }
-    for (const client of clients) expect(client.closeCode).toBeNull()
-    expect(kept).toBe(0)
+    expect(await keptAfterCollections(requests, clients)).toBe(0)
   })
 
   it('lets its authentication timer go once it is connected', async () => {
@@ -60,25 +72,8 @@ describe('an open collaboration socket', () => {
       if (ms === preAuthMs) timers.push(new WeakRef(timer as unknown as object))
       return timer
     }) as typeof setTimeout
-    globalThis.setTimeout = watching
-    const clients: RawClient[] = []
-    try {
-      for (let i = 0; i < 5; i++) {
-        const client = suite.track(await RawClient.connect(suite.server.url, boardId, owner.token))
-        await client.syncWithServer()
-        clients.push(client)
-      }
-    } finally {
-      globalThis.setTimeout = original
-    }
+    const clients = await connectWhile(boardId, owner.token, () => (globalThis.setTimeout = watching), () => (globalThis.setTimeout = original))
     expect(timers).toHaveLength(5)
-    let kept = timers.length
-    for (let round = 0; round < 20 && kept > 0; round++) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      gc()
-      kept = timers.filter((ref) => ref.deref() !== undefined).length
-    }
-    for (const client of clients) expect(client.closeCode).toBeNull()
-    expect(kept).toBe(0)
+    expect(await keptAfterCollections(timers, clients)).toBe(0)
   })
 })
