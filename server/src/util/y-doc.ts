@@ -30,9 +30,9 @@ export function boardDoc(gc = true): Y.Doc {
  * next full collection, it keeps each finished transaction (its maps, sets
  * and events) alive through every young collection: copied, then promoted,
  * then garbage. Emptied, it holds nothing. In the peer benchmark's scenario
- * C this, with the same for a room's broadcast outbox, took what survives a
- * young collection from 1.6-1.9 MB to about 0.75 MB, and the collections
- * from 14 ms to 7 on average (docs/PERFORMANCE.md).
+ * C this, with the same for a room's broadcast outbox, took what is promoted
+ * at each young collection from about 1.6 MB to 0.76-0.85 MB, and the
+ * collections from 10.6-14.6 ms to 7.5 on average (docs/PERFORMANCE.md).
  */
 export function changeDoc<T>(doc: Y.Doc, change: () => T): T {
   const finished = doc._transactionCleanups
