@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { BROADCAST_WINDOW_MS, Broadcaster } from '../src/collab/room-broadcast.js'
 import { RoomDocument } from '../src/collab/room-document.js'
+import { plainDoc } from '../src/util/y-doc.js'
 
 /** One client's updates: the first creates its shape, each later one changes three of its fields (as in the benchmark). */
 function edits(count: number): Uint8Array[] {
@@ -44,6 +45,16 @@ describe('a quiet room', () => {
     expect(room.applyRemote(updates[5]!)).toBe(true)
     expect(list).toHaveLength(0)
     expect(room.doc.getMap('shapes').toJSON()).toEqual({ s: { x: 5, y: 5, t: 5 } })
+  })
+
+  it('and so does every other document the server makes (a write\'s kept copy of a board, a merge)', () => {
+    const doc = plainDoc()
+    for (let i = 0; i < 2; i++) {
+      const list = doc._transactionCleanups
+      doc.getMap('shapes').set(`s${i}`, i)
+      expect(doc._transactionCleanups).not.toBe(list)
+      expect(list).toHaveLength(0)
+    }
   })
 
   it('empties its broadcast batch once the frame is sent', async () => {

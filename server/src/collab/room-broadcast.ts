@@ -63,7 +63,7 @@ export class Broadcaster {
       // A quiet room's outbox can outlive a young collection or two and be
       // moved to the old generation; left holding its updates and senders
       // there, it would keep them alive until the next full collection (see
-      // changeDoc in util/y-doc.ts).
+      // forgetFinished in util/y-doc.ts).
       items.length = 0
     }
   }

@@ -4,7 +4,7 @@
 import * as Y from 'yjs'
 import { encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../../../shared/protocol.js'
 import type { LoadedDoc } from '../store/doc-log.js'
-import { boardDoc, changeDoc } from '../util/y-doc.js'
+import { boardDoc } from '../util/y-doc.js'
 import { rootNamesOf } from './guard.js'
 
 export const EMPTY_STATE_VECTOR = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0
@@ -165,7 +165,7 @@ export class RoomDocument {
   apply(update: Uint8Array, origin: unknown, ends: Map<number, number>): unknown {
     const doc = this.doc
     try {
-      changeDoc(doc, () => Y.applyUpdate(doc, update, origin))
+      Y.applyUpdate(doc, update, origin)
     } catch (err) {
       return err
     }
@@ -181,7 +181,7 @@ export class RoomDocument {
     const doc = this.doc
     // Should it throw half-way, the cached state is dropped all the same.
     try {
-      changeDoc(doc, () => Y.applyUpdate(doc, update, 'remote'))
+      Y.applyUpdate(doc, update, 'remote')
     } catch (err) {
       this.changed(null)
       throw err
@@ -194,11 +194,9 @@ export class RoomDocument {
   merge(stored: Uint8Array[]): Uint8Array | null {
     const doc = this.doc
     const before = Y.encodeStateVector(doc)
-    changeDoc(doc, () =>
-      Y.transact(doc, () => {
-        for (const u of stored) Y.applyUpdate(doc, u, 'remote')
-      }),
-    )
+    Y.transact(doc, () => {
+      for (const u of stored) Y.applyUpdate(doc, u, 'remote')
+    })
     const diff = Y.encodeStateAsUpdate(doc, before)
     // An update with no structs and no deletes is two zero bytes.
     if (diff.length <= 2) return null

@@ -11,7 +11,26 @@ let made = 0
 
 /** A document, with `gc` as given (Yjs's default: on). */
 export function plainDoc(gc = true): Y.Doc {
-  return new Y.Doc({ guid: `d${++made}`, gc })
+  const doc = new Y.Doc({ guid: `d${++made}`, gc })
+  doc.on('afterAllTransactions', forgetFinished)
+  return doc
+}
+
+/**
+ * Empties the list Yjs kept a document's finished transactions in. When its
+ * last transaction ends, Yjs gives the document a new list, hands the old
+ * one to this event as its last use of it, and leaves it holding what it
+ * listed. On a board edited every second or so, that list lives long enough
+ * for V8 to move it to the old generation, and from there, until the next
+ * full collection, it keeps each finished transaction (its maps, sets and
+ * events) alive through every young collection: copied, then promoted, then
+ * garbage. In the peer benchmark's scenario C this, with the same for a
+ * room's broadcast outbox, took what is promoted at each young collection
+ * from about 1.6 MB to 0.76-0.85 MB, and the collections from 10.6-14.6 ms
+ * to 7.5 on average (docs/PERFORMANCE.md, "Promoted garbage").
+ */
+function forgetFinished(_doc: Y.Doc, finished: Y.Transaction[]): void {
+  finished.length = 0
 }
 
 /** A board's document: its root maps defined, so they exist before anything is applied. */
@@ -19,26 +38,4 @@ export function boardDoc(gc = true): Y.Doc {
   const doc = plainDoc(gc)
   for (const root of DOC_ROOTS) doc.getMap(root)
   return doc
-}
-
-/**
- * Runs `change` (one or more transactions on `doc`) and then empties the
- * list Yjs kept the finished transactions in. When its last transaction
- * ends, Yjs gives the document a new list and leaves the old one holding
- * what it listed. On a board edited every second or so, that list lives long
- * enough for V8 to move it to the old generation, and from there, until the
- * next full collection, it keeps each finished transaction (its maps, sets
- * and events) alive through every young collection: copied, then promoted,
- * then garbage. Emptied, it holds nothing. In the peer benchmark's scenario
- * C this, with the same for a room's broadcast outbox, took what is promoted
- * at each young collection from about 1.6 MB to 0.76-0.85 MB, and the
- * collections from 10.6-14.6 ms to 7.5 on average (docs/PERFORMANCE.md).
- */
-export function changeDoc<T>(doc: Y.Doc, change: () => T): T {
-  const finished = doc._transactionCleanups
-  try {
-    return change()
-  } finally {
-    if (doc._transactionCleanups !== finished) finished.length = 0
-  }
 }
