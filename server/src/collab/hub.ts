@@ -165,8 +165,7 @@ export class CollabHub {
   async writeAs(boardId: string, principal: ResolvedPrincipal, role: Role, build: (doc: Y.Doc) => Uint8Array | null): Promise<DetachedResult & { written: boolean }> {
     const loaded = await loadBoard(this.deps.db, boardId)
     if (!loaded) return { ok: false, code: CloseCode.notFound, reason: 'board not found', written: false }
-    const room = await this.acquire(boardId, flagsOf(loaded.board))
-    room.holds++
+    const room = await this.hold(boardId, flagsOf(loaded.board))
     try {
       if (room.destroyed) return { ok: false, code: CloseCode.tryAgainLater, reason: 'the board was unloaded; try again', written: false }
       const update = build(room.doc)
@@ -177,22 +176,19 @@ export class CollabHub {
       if (!result.ok) dropShadow(room.doc)
       return { ...result, written: result.ok }
     } finally {
-      room.holds--
-      if (room.conns.size === 0 && room.holds === 0) this.scheduleUnload(room)
+      this.unhold(room)
     }
   }
 
   async readLive<T>(boardId: string, use: (doc: Y.Doc) => T): Promise<{ ok: true; value: T } | { ok: false; code: number; reason: string }> {
     const loaded = await loadBoard(this.deps.db, boardId)
     if (!loaded) return { ok: false, code: CloseCode.notFound, reason: 'board not found' }
-    const room = await this.acquire(boardId, flagsOf(loaded.board))
-    room.holds++
+    const room = await this.hold(boardId, flagsOf(loaded.board))
     try {
       if (room.destroyed) return { ok: false, code: CloseCode.tryAgainLater, reason: 'the board was unloaded; try again' }
       return { ok: true, value: use(room.doc) }
     } finally {
-      room.holds--
-      if (room.conns.size === 0 && room.holds === 0) this.scheduleUnload(room)
+      this.unhold(room)
     }
   }
 
@@ -265,20 +261,28 @@ export class CollabHub {
     const authorized = performance.now()
     let room: Room
     try {
-      room = await this.acquire(boardId, flagsOf(loaded.board))
+      room = await this.hold(boardId, flagsOf(loaded.board))
     } catch (err) {
       if (err instanceof BoardGoneError) return refuse(CloseCode.notFound, 'board not found')
       throw err
     }
+    // Held until the connection is in it: the last one may leave while the
+    // seat is looked up, and the room must not unload under this join.
     const key = principalKey(principal)
-    const seat =
-      this.onlineOf && access.role !== 'owner' && access.role !== 'reader'
-        ? seatFor(access.role, key, loaded.board.capacity ?? this.deps.capacity ?? Infinity, await this.onlineOf(boardId), this.rooms.get(boardId)?.conns ?? [])
-        : { role: access.role }
-    if (conn.state !== 'authenticating') return
-    if (room.destroyed) return refuse(CloseCode.notFound, 'board not found')
-    conn.onError = (err) => this.deps.logger.error({ err, boardId, conn: conn.id }, 'connection failed')
-    conn.open({ principal, principalKey: key, role: seat.role, user: presenceUser(principal, seat.role), capacity: seat.notice }, room)
+    try {
+      const seat =
+        this.onlineOf && access.role !== 'owner' && access.role !== 'reader'
+          ? seatFor(access.role, key, loaded.board.capacity ?? this.deps.capacity ?? Infinity, await this.onlineOf(boardId), this.rooms.get(boardId)?.conns ?? [])
+          : { role: access.role }
+      if (conn.state !== 'authenticating') return
+      // Held, only a deleted board or a broken room goes away: the client's
+      // retry then learns which (4404, or a fresh room).
+      if (room.destroyed) return refuse(CloseCode.tryAgainLater, 'the board was unloaded; try again')
+      conn.onError = (err) => this.deps.logger.error({ err, boardId, conn: conn.id }, 'connection failed')
+      conn.open({ principal, principalKey: key, role: seat.role, user: presenceUser(principal, seat.role), capacity: seat.notice }, room)
+    } finally {
+      this.unhold(room)
+    }
     if (this.deps.live.kickedSince(signalsSeen, boardId, key)) return conn.close(CloseCode.kicked, KICKED)
     if (this.deps.live.changedSince(signalsSeen)) await this.recheck(boardId, principal)
     const { logger } = this.deps
@@ -289,6 +293,25 @@ export class CollabHub {
         'collab connection joined',
       )
     }
+  }
+
+  /**
+   * The board's room, held: it does not unload until `unhold`. A room that
+   * finished unloading between being found and being held is loaded again.
+   */
+  private async hold(boardId: string, flags: BoardFlags): Promise<Room> {
+    for (let tries = 1; ; tries++) {
+      const room = await this.acquire(boardId, flags)
+      if (!room.destroyed || tries === 3) {
+        room.holds++
+        return room
+      }
+    }
+  }
+
+  private unhold(room: Room): void {
+    room.holds--
+    if (room.conns.size === 0 && room.holds === 0) this.scheduleUnload(room)
   }
 
   /** The board's room, loading it once however many join at the same time. */

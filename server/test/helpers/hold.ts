@@ -42,3 +42,32 @@ export function holdAccessChecks(server: TestServer, kind: 'user' | 'guest'): He
     },
   }
 }
+
+/**
+ * Holds the presence registry's answer to "who is online on this board",
+ * which a join asks after it has its room and before it is in it (capacity
+ * counts every instance; with Redis that is a network round trip).
+ */
+export function holdOnlineLookup(server: TestServer, boardId: string): HeldChecks {
+  const presence = server.deps.presence
+  const real = presence.onlinePrincipals
+  let release!: () => void
+  const released = new Promise<void>((r) => (release = r))
+  let reach!: () => void
+  const reached = new Promise<void>((r) => (reach = r))
+  presence.onlinePrincipals = async function (this: typeof presence, ...args: Parameters<typeof real>) {
+    const answer = await real.apply(this, args)
+    if (args[0] === boardId) {
+      reach()
+      await released
+    }
+    return answer
+  }
+  return {
+    reached,
+    release() {
+      presence.onlinePrincipals = real
+      release()
+    },
+  }
+}
