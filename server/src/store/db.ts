@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { EMBEDDED_POSTGRES_CONF, initialiseInChild } from './embedded.js'
+import { LoopTurns } from './loop-turns.js'
 import { runMigrations } from './migrate.js'
 import * as schema from './schema.js'
 
@@ -23,16 +24,25 @@ const asText = (text: string) => text
  * its date parsers on every query: 0.2 ms of the event loop per statement, 40%
  * of a lookup by primary key (docs/PERFORMANCE.md). The same parsers are set
  * once on the database (see open), so they are dropped from each query here.
+ * `turns`: statements and transactions wait their turn there, so that a burst
+ * of them does not hold the event loop (loop-turns.ts); a transaction's own
+ * statements (turns null) run inside its turn.
  */
-function withoutQueryParsers<C extends Pick<PGlite, 'query'>>(client: C): C {
+function withoutQueryParsers<C extends Pick<PGlite, 'query'>>(client: C, turns: LoopTurns | null): C {
   return new Proxy(client, {
     get(target, prop) {
       if (prop === 'query') {
-        return (query: string, params?: unknown[], options?: QueryOptions) =>
-          target.query(query, params, options?.parsers ? { ...options, parsers: undefined } : options)
+        return (query: string, params?: unknown[], options?: QueryOptions) => {
+          const go = () => target.query(query, params, options?.parsers ? { ...options, parsers: undefined } : options)
+          return turns ? turns.take(go) : go()
+        }
       }
       if (prop === 'transaction') {
-        return <T>(run: (tx: Transaction) => Promise<T>) => (target as unknown as PGlite).transaction((tx) => run(withoutQueryParsers(tx)))
+        // A transaction takes one turn; its own statements run inside it.
+        return <T>(run: (tx: Transaction) => Promise<T>) => {
+          const go = () => (target as unknown as PGlite).transaction((tx) => run(withoutQueryParsers(tx, null)))
+          return turns ? turns.take(go) : go()
+        }
       }
       const value: unknown = Reflect.get(target, prop, target)
       return typeof value === 'function' ? value.bind(target) : value
@@ -113,7 +123,7 @@ export class Store {
     })
     await client.waitReady
     await runMigrations(client, logger)
-    return new Store(drizzlePglite(withoutQueryParsers(client), { schema }) as unknown as Db, 'pglite', () => client.close(), client)
+    return new Store(drizzlePglite(withoutQueryParsers(client, new LoopTurns()), { schema }) as unknown as Db, 'pglite', () => client.close(), client)
   }
 
   async ping(): Promise<void> {
