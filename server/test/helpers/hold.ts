@@ -10,21 +10,37 @@ export interface HeldChecks {
   release(): void
 }
 
+/** The moment a held answer is reached, and the gate that lets every held answer through. */
+function gate(restore: () => void): HeldChecks & { hold(): Promise<void> } {
+  let open!: () => void
+  const released = new Promise<void>((r) => (open = r))
+  let reach!: () => void
+  const reached = new Promise<void>((r) => (reach = r))
+  return {
+    reached,
+    async hold() {
+      reach()
+      await released
+    },
+    release() {
+      restore()
+      open()
+    },
+  }
+}
+
 /** Holds both ways a join is answered: accessTo (a board already loaded) and accessFrom (read with the principal, hub.connect). */
 export function holdAccessChecks(server: TestServer, kind: 'user' | 'guest'): HeldChecks {
   const policy = server.deps.policy
   const realTo = policy.accessTo
   const realFrom = policy.accessFrom
-  let release!: () => void
-  const released = new Promise<void>((r) => (release = r))
-  let reach!: () => void
-  const reached = new Promise<void>((r) => (reach = r))
+  const g = gate(() => {
+    policy.accessTo = realTo
+    policy.accessFrom = realFrom
+  })
   const held = async <T extends { principal: { kind: string } }>(answer: Promise<T>): Promise<T> => {
     const a = await answer
-    if (a.principal.kind === kind) {
-      reach()
-      await released
-    }
+    if (a.principal.kind === kind) await g.hold()
     return a
   }
   policy.accessTo = function (this: typeof policy, ...args: Parameters<typeof realTo>) {
@@ -33,14 +49,7 @@ export function holdAccessChecks(server: TestServer, kind: 'user' | 'guest'): He
   policy.accessFrom = function (this: typeof policy, ...args: Parameters<typeof realFrom>) {
     return held(realFrom.apply(this, args))
   }
-  return {
-    reached,
-    release() {
-      policy.accessTo = realTo
-      policy.accessFrom = realFrom
-      release()
-    },
-  }
+  return { reached: g.reached, release: g.release }
 }
 
 /**
@@ -51,23 +60,11 @@ export function holdAccessChecks(server: TestServer, kind: 'user' | 'guest'): He
 export function holdOnlineLookup(server: TestServer, boardId: string): HeldChecks {
   const presence = server.deps.presence
   const real = presence.onlinePrincipals
-  let release!: () => void
-  const released = new Promise<void>((r) => (release = r))
-  let reach!: () => void
-  const reached = new Promise<void>((r) => (reach = r))
+  const g = gate(() => (presence.onlinePrincipals = real))
   presence.onlinePrincipals = async function (this: typeof presence, ...args: Parameters<typeof real>) {
     const answer = await real.apply(this, args)
-    if (args[0] === boardId) {
-      reach()
-      await released
-    }
+    if (args[0] === boardId) await g.hold()
     return answer
   }
-  return {
-    reached,
-    release() {
-      presence.onlinePrincipals = real
-      release()
-    },
-  }
+  return { reached: g.reached, release: g.release }
 }
