@@ -28,12 +28,19 @@ const asText = (text: string) => text
  * of them does not hold the event loop (loop-turns.ts); a transaction's own
  * statements (turns null) run inside its turn.
  */
-function withoutQueryParsers<C extends Pick<PGlite, 'query'>>(client: C, turns: LoopTurns | null): C {
+function withoutQueryParsers<C extends Pick<PGlite, 'query' | 'exec'>>(client: C, turns: LoopTurns | null): C {
   return new Proxy(client, {
     get(target, prop) {
       if (prop === 'query') {
         return (query: string, params?: unknown[], options?: QueryOptions) => {
           const go = () => target.query(query, params, options?.parsers ? { ...options, parsers: undefined } : options)
+          return turns ? turns.take(go) : go()
+        }
+      }
+      if (prop === 'exec') {
+        // The log's appends use the simple protocol (log-append.ts): they keep their place in the queue too.
+        return (query: string, options?: QueryOptions) => {
+          const go = () => target.exec(query, options)
           return turns ? turns.take(go) : go()
         }
       }
