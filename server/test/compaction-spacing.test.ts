@@ -72,6 +72,7 @@ describe('threshold compaction spacing', () => {
   it('never waits longer than the cap, however long the last compaction took', async () => {
     // With a share this small, any compaction (a few ms) would put the next one minutes away.
     const seen = await compactionsUnder('b-cap', { minMs: 0, share: 1e-6, maxMs: 200 }, 3)
-    expect(seen).toHaveLength(3)
+    // compactionsUnder throws when fewer land in 20 s; one more may land before the store has closed.
+    expect(seen.length).toBeGreaterThanOrEqual(3)
   })
 })
