@@ -237,7 +237,15 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   }
   const gc = fullCollection()
   const idleMemory = gc ? life.add('idle memory', new IdleMemory(gc, logger), (m) => m.close()) : null
-  const vacuum = isEmbedded(store.client) ? life.add('embedded vacuum', new EmbeddedVacuum(store.client, logger), (v) => v.close()) : null
+  const embedded = isEmbedded(store.client) ? store.client : null
+  // Its statements take their turn like every other (Store.exclusive).
+  const vacuum = embedded
+    ? life.add(
+        'embedded vacuum',
+        new EmbeddedVacuum({ query: (text) => store.exclusive(() => embedded.query(text)), exec: (text) => store.exclusive(() => embedded.exec(text)) }, logger),
+        (v) => v.close(),
+      )
+    : null
   await fastify.ready()
   sweeper.start()
   history.start()

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises'
 import { sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { queryRows, Store } from '../src/store/db.js'
+import { queryRows, Store, statementRunner } from '../src/store/db.js'
 import { freshDataDir } from './helpers/data-dir.js'
 
 const logger = pino({ level: 'silent' })
@@ -63,5 +63,46 @@ describe('a burst of statements on the embedded database', () => {
     await Promise.all(asked)
     const rows = await queryRows<{ asked: number }>(store.db, sql`SELECT asked FROM turns ORDER BY seq`)
     expect(rows.map((r) => r.asked)).toEqual(Array.from({ length: n }, (_, i) => i))
+  })
+
+  // The log's appends skip PGlite's own locks (embedded-statement.ts): the
+  // turns are all that keeps them out of another flow's transaction.
+  it('runs an append asked during an open transaction after it, so a rollback cannot take it along', async () => {
+    await store.db.execute(sql`TRUNCATE turns`)
+    const append = statementRunner(store.db)!
+    expect(append).not.toBeNull()
+    let appended: Promise<void> | null = null
+    const drizzleTx = store.db.transaction(async (t) => {
+      await t.execute(sql`INSERT INTO turns (asked) VALUES (1)`)
+      appended = append('INSERT INTO turns (asked) VALUES (2)')
+      // The loop turns while the transaction is open.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      throw new Error('roll back')
+    })
+    await expect(drizzleTx).rejects.toThrow('roll back')
+    await appended
+    // The same for whatever uses PGlite directly (the vacuum, the backup): through Store.exclusive.
+    const client = store.client as import('@electric-sql/pglite').PGlite
+    const rawTx = store.exclusive(() =>
+      client.transaction(async (t) => {
+        await t.exec('INSERT INTO turns (asked) VALUES (3)')
+        appended = append('INSERT INTO turns (asked) VALUES (4)')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        throw new Error('roll back')
+      }),
+    )
+    await expect(rawTx).rejects.toThrow('roll back')
+    await appended
+    const rows = await queryRows<{ asked: number }>(store.db, sql`SELECT asked FROM turns ORDER BY seq`)
+    expect(rows.map((r) => r.asked)).toEqual([2, 4])
+  })
+
+  it('answers a failed append with PostgreSQL\'s error, and the next one runs', async () => {
+    const append = statementRunner(store.db)!
+    await expect(append('INSERT INTO turns (asked) VALUES (NULL)')).rejects.toMatchObject({ code: '23502' })
+    await expect(append('INSERT INTO nowhere VALUES (1)')).rejects.toMatchObject({ code: '42P01' })
+    await append('INSERT INTO turns (asked) VALUES (5)')
+    const rows = await queryRows<{ asked: number }>(store.db, sql`SELECT asked FROM turns ORDER BY seq`)
+    expect(rows.map((r) => r.asked).at(-1)).toBe(5)
   })
 })

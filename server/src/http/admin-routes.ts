@@ -113,7 +113,7 @@ export function adminRoutes(app: App, { adminToken, accounts, settings, sweeper,
     // A consistent copy of the embedded database, as a gzipped tarball.
     admin.get('/api/admin/backup', async (_request, reply) => {
       if (store.kind !== 'pglite') throw badRequest('The server runs on PostgreSQL: back it up with pg_dump')
-      const dump = await (store.client as PGlite).dumpDataDir('gzip')
+      const dump = await store.exclusive(() => (store.client as PGlite).dumpDataDir('gzip'))
       const bytes = Buffer.from(await dump.arrayBuffer())
       return reply
         .header('content-type', 'application/gzip')

@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { EMBEDDED_POSTGRES_CONF, initialiseInChild } from './embedded.js'
+import { runStatement } from './embedded-statement.js'
 import { LoopTurns } from './loop-turns.js'
 import { runMigrations } from './migrate.js'
 import * as schema from './schema.js'
@@ -78,15 +79,37 @@ export interface StoreOptions {
   poolSize: number
 }
 
+/**
+ * The embedded database's fast statement (embedded-statement.ts), taking its
+ * turn like any other, per drizzle handle; none on PostgreSQL.
+ */
+const statements = new WeakMap<object, (text: string) => Promise<void>>()
+
+/** For a statement that returns no rows and runs outside a transaction; null on PostgreSQL. */
+export function statementRunner(db: Db): ((text: string) => Promise<void>) | null {
+  return statements.get(db) ?? null
+}
+
 /** The database: one per process, opened at boot, closed at shutdown. */
 export class Store {
   private constructor(
     readonly db: Db,
     readonly kind: 'pglite' | 'postgres',
     private readonly release: () => Promise<void>,
-    /** The driver client (PGlite or the pg pool), for backups and tools. */
+    /** The driver client (PGlite or the pg pool), for backups and tools: see `exclusive` before using PGlite's. */
     readonly client: PGlite | pg.Pool,
+    private readonly turns: LoopTurns | null = null,
   ) {}
+
+  /**
+   * Runs `work` with the embedded database to itself, in the order asked among
+   * the server's statements. Whatever uses the PGlite client directly while
+   * the server runs goes through here: the log's appends bypass PGlite's own
+   * locks and rely on the turns (embedded-statement.ts).
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.turns ? this.turns.take(work) : work()
+  }
 
   /** Connections the PostgreSQL pool holds open now (0 on PGlite, which has none). */
   get connections(): number {
@@ -130,7 +153,10 @@ export class Store {
     })
     await client.waitReady
     await runMigrations(client, logger)
-    return new Store(drizzlePglite(withoutQueryParsers(client, new LoopTurns()), { schema }) as unknown as Db, 'pglite', () => client.close(), client)
+    const turns = new LoopTurns()
+    const db = drizzlePglite(withoutQueryParsers(client, turns), { schema }) as unknown as Db
+    statements.set(db, (text) => turns.take(() => runStatement(client, text)))
+    return new Store(db, 'pglite', () => client.close(), client, turns)
   }
 
   async ping(): Promise<void> {

@@ -4,7 +4,7 @@
 // round trip's own work in this process (see docs/PERFORMANCE.md, issue 17).
 import type { PGlite } from '@electric-sql/pglite'
 import type pg from 'pg'
-import { type Db, isEmbedded } from './db.js'
+import { type Db, isEmbedded, statementRunner } from './db.js'
 
 export interface LogRow {
   boardId: string
@@ -49,11 +49,13 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
 /**
  * The append for `db`'s driver: prepared once per connection on PostgreSQL;
  * on PGlite (one connection, one process, so nothing else is ever in flight)
- * a plain insert, whose key check fails the whole batch for a gone board.
+ * a plain insert, whose key check fails the whole batch for a gone board,
+ * sent straight to PGlite's protocol in its turn (embedded-statement.ts).
  */
 export function rowAppender(db: Db): AppendRows {
   const client = (db as unknown as { $client: PGlite | pg.Pool }).$client
   if (isEmbedded(client)) {
+    const statement = statementRunner(db) ?? ((text: string) => client.exec(text))
     return async (rows) => {
       // The simple query protocol takes a fifth less of this thread than a
       // parameterised query (one pass through PGlite instead of parse, bind
@@ -65,7 +67,7 @@ export function rowAppender(db: Db): AppendRows {
       for (const r of rows) bytes += r.data.length
       if (bytes <= LITERAL_MAX_BYTES && rows.every((r) => PLAIN_ID.test(r.boardId) && (r.actor === null || PLAIN_ID.test(r.actor)))) {
         const literal = (id: string | null) => (id === null ? 'NULL' : `'${id}'`)
-        await client.exec(`${COLUMNS} VALUES ${rows.map((r) => `(${literal(r.boardId)}, '\\x${asBuffer(r.data).toString('hex')}', ${literal(r.actor)})`).join(', ')}`)
+        await statement(`${COLUMNS} VALUES ${rows.map((r) => `(${literal(r.boardId)}, '\\x${asBuffer(r.data).toString('hex')}', ${literal(r.actor)})`).join(', ')}`)
       } else {
         await client.query(
           PLAIN_VALUES(rows.length),
