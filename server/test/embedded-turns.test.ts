@@ -49,16 +49,19 @@ describe('a burst of statements on the embedded database', () => {
     expect(rows.map((r) => r.asked)).toEqual(Array.from({ length: n + 2 }, (_, i) => i))
   })
 
-  it('keeps the log\'s appends (the simple protocol, as log-append.ts sends them) in their place', async () => {
+  it('keeps statements sent by the simple protocol, the log\'s appends among them, in their place', async () => {
     await store.db.execute(sql`TRUNCATE turns`)
-    // The client drizzle was given: what log-append.ts writes through.
+    // The client drizzle was given (its exec), and the log's own runner (log-append.ts).
     const client = (store.db as unknown as { $client: { exec(q: string): Promise<unknown> } }).$client
+    const append = statementRunner(store.db)!
     const n = 600
     // drizzle's query starts when its then() is called, so it is called here, in the order asked.
     const asked = Array.from({ length: n }, (_, i) =>
-      i % 3 === 2
+      i % 3 === 1
         ? client.exec(`INSERT INTO turns (asked) VALUES (${i})`)
-        : store.db.execute(sql`INSERT INTO turns (asked) VALUES (${i})`).then(() => undefined),
+        : i % 3 === 2
+          ? append(`INSERT INTO turns (asked) VALUES (${i})`)
+          : store.db.execute(sql`INSERT INTO turns (asked) VALUES (${i})`).then(() => undefined),
     )
     await Promise.all(asked)
     const rows = await queryRows<{ asked: number }>(store.db, sql`SELECT asked FROM turns ORDER BY seq`)
