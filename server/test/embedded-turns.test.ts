@@ -7,6 +7,7 @@
 // order they were asked. Real PGlite through the real Store; nothing is timed,
 // only what happened first.
 import { rm } from 'node:fs/promises'
+import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -85,7 +86,7 @@ describe('a burst of statements on the embedded database', () => {
     await expect(drizzleTx).rejects.toThrow('roll back')
     await appended
     // The same for whatever uses PGlite directly (the vacuum, the backup): through Store.exclusive.
-    const client = store.client as import('@electric-sql/pglite').PGlite
+    const client = store.client as PGlite
     const rawTx = store.exclusive(() =>
       client.transaction(async (t) => {
         await t.exec('INSERT INTO turns (asked) VALUES (3)')

@@ -39,7 +39,8 @@ function withoutQueryParsers<C extends Pick<PGlite, 'query' | 'exec'>>(client: C
         }
       }
       if (prop === 'exec') {
-        // The log's appends use the simple protocol (log-append.ts): they keep their place in the queue too.
+        // Like query: whatever sends the simple protocol through drizzle's client keeps its place in the
+        // queue. (The log's appends have a runner of their own, statementRunner, which takes its turn too.)
         return (query: string, options?: QueryOptions) => {
           const go = () => target.exec(query, options)
           return turns ? turns.take(go) : go()

@@ -55,6 +55,7 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
 export function rowAppender(db: Db): AppendRows {
   const client = (db as unknown as { $client: PGlite | pg.Pool }).$client
   if (isEmbedded(client)) {
+    // Every handle Store.open makes has the runner; exec (also in turn) is for any other.
     const statement = statementRunner(db) ?? ((text: string) => client.exec(text))
     return async (rows) => {
       // The simple query protocol takes a fifth less of this thread than a
