@@ -11,6 +11,15 @@
 # embedded database fell by a third, from 55 to 36 ms on average over six
 # pairs (docs/PERFORMANCE.md). With more cores the helpers run in parallel
 # and stay.
+#
+# There, too, each full collection marks the whole heap on the loop's own
+# thread (about 100 ms for a busy board's 100 MB), and V8's own schedule sets
+# the next one only ~10% above what survived the last: under a steady stream
+# of edits that meant one every 2-3 s, each a stall that delayed every update
+# behind it. --heap-growing-percent=100 lets the heap double first (V8's own
+# ceiling for a small machine's heap): a third as many full collections in a
+# run of scenario B, at the cost of up to twice the live heap between them
+# (docs/PERFORMANCE.md, "Full collections on one core").
 flags=
-if [ "$(nproc 2>/dev/null)" = 1 ]; then flags=--single-threaded-gc; fi
+if [ "$(nproc 2>/dev/null)" = 1 ]; then flags="--single-threaded-gc --heap-growing-percent=100"; fi
 exec node $flags "$(dirname "$0")/start.mjs"
