@@ -14,7 +14,7 @@
 #
 # There, too, each full collection marks the whole heap on the loop's own
 # thread (about 100 ms for a busy board's 100 MB), and V8's own schedule sets
-# the next one only 10-15% above what survived the last: under a steady
+# the next one only 10-20% above what survived the last: under a steady
 # stream of edits that meant one every 2-5 s, each a stall that delayed every
 # update behind it. --heap-growing-percent=100 lets the heap double first (V8's own
 # ceiling for a small machine's heap): in runs of scenario B half as many
