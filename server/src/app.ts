@@ -47,7 +47,7 @@ import { webRoutes } from './http/web.js'
 import { NotificationService } from './notifications/notification-service.js'
 import { webDistDir } from './paths.js'
 import { isEmbedded, Store } from './store/db.js'
-import { EmbeddedVacuum } from './store/embedded-vacuum.js'
+import { EmbeddedVacuum, type VacuumTarget } from './store/embedded-vacuum.js'
 import { Sweeper } from './sweeper/sweeper.js'
 import { HistoryService } from './history/history-service.js'
 import { historyRoutes } from './http/history-routes.js'
@@ -237,14 +237,9 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   }
   const gc = fullCollection()
   const idleMemory = gc ? life.add('idle memory', new IdleMemory(gc, logger), (m) => m.close()) : null
-  const embedded = isEmbedded(store.client) ? store.client : null
-  // Its statements take their turn like every other (Store.exclusive).
-  const vacuum = embedded
-    ? life.add(
-        'embedded vacuum',
-        new EmbeddedVacuum({ query: (text) => store.exclusive(() => embedded.query(text)), exec: (text) => store.exclusive(() => embedded.exec(text)) }, logger),
-        (v) => v.close(),
-      )
+  // Through drizzle's own client, whose query and exec take their turn like every other statement (db.ts).
+  const vacuum = isEmbedded(store.client)
+    ? life.add('embedded vacuum', new EmbeddedVacuum((store.db as unknown as { $client: VacuumTarget }).$client, logger), (v) => v.close())
     : null
   await fastify.ready()
   sweeper.start()

@@ -85,7 +85,7 @@ describe('a burst of statements on the embedded database', () => {
     })
     await expect(drizzleTx).rejects.toThrow('roll back')
     await appended
-    // The same for whatever uses PGlite directly (the vacuum, the backup): through Store.exclusive.
+    // The same for whatever uses PGlite directly (the admin backup): through Store.exclusive.
     const client = store.client as PGlite
     const rawTx = store.exclusive(() =>
       client.transaction(async (t) => {
