@@ -16,10 +16,10 @@
 # thread (about 100 ms for a busy board's 100 MB), and V8's own schedule sets
 # the next one only 10-20% above what survived the last: under a steady
 # stream of edits that meant one every 2-5 s, each a stall that delayed every
-# update behind it. --heap-growing-percent=100 lets the heap double first (V8's own
-# ceiling for a small machine's heap): in runs of scenario B half as many
-# full collections on PostgreSQL and a quarter as many on the embedded
-# database, at the cost of up to twice the live heap between them
+# update behind it. --heap-growing-percent=100 lets the heap double first
+# (V8's own ceiling for a small machine's heap): in runs of scenario B half
+# as many full collections on PostgreSQL and a quarter as many on the
+# embedded database, at the cost of up to twice the live heap between them
 # (docs/PERFORMANCE.md, "Full collections on one core").
 flags=
 if [ "$(nproc 2>/dev/null)" = 1 ]; then flags="--single-threaded-gc --heap-growing-percent=100"; fi
