@@ -3,6 +3,7 @@
 #   scripts/peer-bench/run.sh [run.mjs options]      e.g. --server drawbridge --scenario F,G
 # `--server drawbridge` means this checkout through the harness's adapter (plus addBoards for F/G);
 # `--server floor` is floor-server.mjs, the least work a y-websocket server can do (what the machine allows);
+# with FLOOR_STORE=pg|pglite|fsync it stores each update before relaying it (FLOOR_DATABASE_URL for pg);
 # DRAWBRIDGE_ENV='{"DATABASE_URL":"postgres://…"}' runs it on PostgreSQL. Results land in
 # .peer-bench/results/ (gitignored); `node .peer-bench/report.mjs` prints A–E as a table.
 set -euo pipefail
