@@ -21,6 +21,9 @@
 # as many full collections on PostgreSQL and a quarter as many on the
 # embedded database, at the cost of up to twice the live heap between them
 # (docs/PERFORMANCE.md, "Full collections on one core").
+#
+# The flags are in scripts/one-core-node-flags, which `npm run bench` reads
+# too, so that its server runs as this one does.
 flags=
-if [ "$(nproc 2>/dev/null)" = 1 ]; then flags="--single-threaded-gc --heap-growing-percent=100"; fi
+if [ "$(nproc 2>/dev/null)" = 1 ]; then flags=$(cat "$(dirname "$0")/one-core-node-flags"); fi
 exec node $flags "$(dirname "$0")/start.mjs"

@@ -60,7 +60,7 @@ export async function startBenchServer(env: Record<string, string> = {}, core = 
   // BENCH_NODE_ARGS="--trace-gc …" passes flags to the server's node.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
   // Pinned to one core, the server runs as `npm start` runs it there (scripts/start.sh).
-  const oneCore = hasTaskset ? ['--single-threaded-gc', '--heap-growing-percent=100'] : []
+  const oneCore = hasTaskset ? readFileSync(join(root, 'scripts/one-core-node-flags'), 'utf8').trim().split(/\s+/) : []
   const args = [...oneCore, ...extra, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), 'dist/server/src/main.js']
   const cmd = hasTaskset ? 'taskset' : process.execPath
   const argv = hasTaskset ? ['-c', String(core), process.execPath, ...args] : args

@@ -37,6 +37,7 @@ async function startInCopy(prefix: string[] = []) {
   dirs.push(dir)
   await mkdir(join(dir, 'scripts'))
   await copyFile(join(root, 'scripts/start.sh'), join(dir, 'scripts/start.sh'))
+  await copyFile(join(root, 'scripts/one-core-node-flags'), join(dir, 'scripts/one-core-node-flags'))
   await writeFile(join(dir, 'scripts/start.mjs'), STAND_IN)
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'start-script-check', private: true, scripts: { start: pkg.scripts.start } }))
   const command = [...prefix, 'npm', 'start', '--silent']
