@@ -46,8 +46,8 @@ import type { App } from './http/types.js'
 import { webRoutes } from './http/web.js'
 import { NotificationService } from './notifications/notification-service.js'
 import { webDistDir } from './paths.js'
-import { isEmbedded, Store } from './store/db.js'
-import { EmbeddedVacuum, type VacuumTarget } from './store/embedded-vacuum.js'
+import { driverClient, isEmbedded, Store } from './store/db.js'
+import { EmbeddedVacuum } from './store/embedded-vacuum.js'
 import { Sweeper } from './sweeper/sweeper.js'
 import { HistoryService } from './history/history-service.js'
 import { historyRoutes } from './http/history-routes.js'
@@ -238,9 +238,8 @@ async function start(life: Lifecycle, config: Config, logger: Logger): Promise<D
   const gc = fullCollection()
   const idleMemory = gc ? life.add('idle memory', new IdleMemory(gc, logger), (m) => m.close()) : null
   // Through drizzle's own client, whose query and exec take their turn like every other statement (db.ts).
-  const vacuum = isEmbedded(store.client)
-    ? life.add('embedded vacuum', new EmbeddedVacuum((store.db as unknown as { $client: VacuumTarget }).$client, logger), (v) => v.close())
-    : null
+  const driver = driverClient(store.db)
+  const vacuum = isEmbedded(driver) ? life.add('embedded vacuum', new EmbeddedVacuum(driver, logger), (v) => v.close()) : null
   await fastify.ready()
   sweeper.start()
   history.start()

@@ -91,6 +91,15 @@ export function statementRunner(db: Db): ((text: string) => Promise<void>) | nul
   return statements.get(db) ?? null
 }
 
+/**
+ * The driver client behind a drizzle handle. On PGlite it is the wrapped one
+ * (withoutQueryParsers): its query and exec take their turn like every other
+ * statement, unlike `Store.client`.
+ */
+export function driverClient(db: Db): PGlite | pg.Pool {
+  return (db as unknown as { $client: PGlite | pg.Pool }).$client
+}
+
 /** The database: one per process, opened at boot, closed at shutdown. */
 export class Store {
   private constructor(

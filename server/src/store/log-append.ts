@@ -2,9 +2,7 @@
 // query builder: it runs once per commit, which on a quiet board is once per
 // update, and building it cost more of the server's CPU than the database
 // round trip's own work in this process (see docs/PERFORMANCE.md, issue 17).
-import type { PGlite } from '@electric-sql/pglite'
-import type pg from 'pg'
-import { type Db, isEmbedded, statementRunner } from './db.js'
+import { type Db, driverClient, isEmbedded, statementRunner } from './db.js'
 
 export interface LogRow {
   boardId: string
@@ -53,7 +51,7 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
  * sent straight to PGlite's protocol in its turn (embedded-statement.ts).
  */
 export function rowAppender(db: Db): AppendRows {
-  const client = (db as unknown as { $client: PGlite | pg.Pool }).$client
+  const client = driverClient(db)
   if (isEmbedded(client)) {
     // Every handle Store.open makes has the runner; exec (also in turn) is for any other.
     const statement = statementRunner(db) ?? ((text: string) => client.exec(text))
